@@ -1,0 +1,14 @@
+// Migrations are listed here explicitly (no directory scan) so they load the same way under tsx,
+// jest and the compiled build.
+import type { Knex } from 'knex';
+import * as m001 from './001_foundation.js';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+const migrations: Array<[string, Migration]> = [['001_foundation', m001]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

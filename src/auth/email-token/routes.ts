@@ -1,0 +1,153 @@
+// Email-token sign-in pages. Each route: rate limit → (CSRF, app-wide) → validate → service → render.
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../../config.js';
+import type { RateLimiter } from '../../http/rate-limit.js';
+import { parseInput } from '../../http/validate.js';
+import type { Background } from '../../lib/background.js';
+import type { Clock } from '../../lib/clock.js';
+import { randomToken } from '../../lib/crypto.js';
+import { ValidationError } from '../../lib/errors.js';
+import type { SettingsService } from '../../settings/service.js';
+import { safeReturnTo, type SignInService } from '../sign-in.js';
+import { codeSchema, linkSchema, requestSchema } from './schema.js';
+import type { EmailTokenService, SpendResult } from './service.js';
+
+export interface EmailTokenRouteDeps {
+  emailTokens: EmailTokenService;
+  signIn: SignInService;
+  settings: SettingsService;
+  limiter: RateLimiter;
+  background: Background;
+  clock: Clock;
+  rateLimits: Config['rateLimits'];
+}
+
+const FAILURE_MESSAGES: Record<string, string> = {
+  invalid: 'That link or code is not valid. Check it, or request a new one.',
+  expired: 'That link or code has expired. Request a new one below.',
+  used: 'That link or code has already been used. Request a new one below.',
+  revoked: 'That link or code was replaced by a newer one, or was locked after too many wrong codes. Use the newest mail, or request a new one.',
+  no_contact: 'This address cannot sign in to the portal. Contact your IT provider if you think it should.',
+  disabled: 'Sign-in by email is turned off. Use another sign-in method.',
+};
+
+export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
+  const router = Router();
+  const { emailTokens, signIn, settings, limiter, background, clock, rateLimits } = deps;
+
+  async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
+    const mailToken = await settings.get('mail_token');
+    res.status(status).render('portal/signin', { title: 'Sign in', emailTokenEnabled: mailToken.enabled, email: '', errors: {}, message: undefined, ...locals });
+  }
+
+  async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
+    const flow = req.session.emailFlow!;
+    const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
+    const waitSeconds = Math.max(0, Math.ceil((flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime()) / 1000));
+    res.set('Cache-Control', 'no-store');
+    res.status(status).render('portal/check-mail', { title: 'Check your mail', email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
+  }
+
+  // Issues the token after the response has gone: known and unknown addresses take the same time.
+  function requestInBackground(req: Request) {
+    const flow = req.session.emailFlow!;
+    const context = { email: flow.email, browserBinding: flow.binding, ip: req.ip, userAgent: req.get('user-agent') };
+    background.run('email-token.request', () => emailTokens.request(context));
+  }
+
+  async function finishSignIn(req: Request, res: Response, result: SpendResult, method: 'email_code' | 'email_link', retry: () => Promise<void>) {
+    if (!result.ok) return retry();
+    // Several contacts for one address: the first for now; choosing between them comes with the PSA work.
+    await signIn.signInContact(req, result.contacts[0]!, method);
+    const returnTo = safeReturnTo(req.session.returnTo) ?? '/';
+    delete req.session.returnTo;
+    res.redirect(303, returnTo);
+  }
+
+  router.get('/signin', async (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    if (returnTo) req.session.returnTo = returnTo;
+    const notice = req.query.signedOut ? 'You have signed out.' : undefined;
+    await renderSignIn(req, res, 200, { notice });
+  });
+
+  router.post('/signin/email', async (req, res) => {
+    await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
+    let email: string;
+    try {
+      ({ email } = parseInput(requestSchema, req.body));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return renderSignIn(req, res, 400, { email: String(req.body?.email ?? '').slice(0, 254), errors: error.fieldErrors });
+    }
+    const { enabled } = await settings.get('mail_token');
+    if (!enabled) return renderSignIn(req, res, 403, { message: FAILURE_MESSAGES.disabled });
+    await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
+    const binding = req.session.emailFlow?.binding ?? randomToken(16);
+    req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime() };
+    requestInBackground(req);
+    await renderCheckMail(req, res, 200);
+  });
+
+  router.get('/signin/code', async (req, res) => {
+    if (!req.session.emailFlow) return res.redirect(303, '/signin');
+    await renderCheckMail(req, res, 200);
+  });
+
+  router.post('/signin/resend', async (req, res) => {
+    const flow = req.session.emailFlow;
+    if (!flow) return res.redirect(303, '/signin');
+    const { resendCooldownSeconds } = await settings.get('mail_token');
+    const waitMs = flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime();
+    if (waitMs > 0) {
+      res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+      return renderCheckMail(req, res, 429, { message: `Wait ${Math.ceil(waitMs / 1000)} seconds before asking for another mail.` });
+    }
+    await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
+    await limiter.consume('signin-address', flow.email, rateLimits.signinPerAddress);
+    flow.requestedAt = clock.now().getTime();
+    requestInBackground(req);
+    await renderCheckMail(req, res, 200, { notice: 'A new mail is on its way. Links and codes from earlier mails no longer work.' });
+  });
+
+  router.post('/signin/code', async (req, res) => {
+    const flow = req.session.emailFlow;
+    if (!flow) return renderSignIn(req, res, 400, { message: 'Your sign-in request has expired in this browser. Enter your email address again.' });
+    await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
+    // Wrong codes are counted per address across resends, so new tokens do not buy new guesses.
+    await limiter.check('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
+    let code: string;
+    try {
+      ({ code } = parseInput(codeSchema, req.body));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return renderCheckMail(req, res, 400, { errors: error.fieldErrors });
+    }
+    const result = await emailTokens.spendCode({ email: flow.email, browserBinding: flow.binding, code, ip: req.ip, userAgent: req.get('user-agent') });
+    await finishSignIn(req, res, result, 'email_code', async () => {
+      await limiter.record('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
+      const reason = result.ok ? 'invalid' : result.reason;
+      const message = !result.ok && result.burned ? 'Too many wrong codes: this code no longer works. Request a new mail.' : reason === 'invalid' ? 'That code is not valid or has expired. Check the newest mail, or request a new one.' : FAILURE_MESSAGES[reason];
+      await renderCheckMail(req, res, 400, { errors: { code: message } });
+    });
+  });
+
+  // The link in the mail opens this confirm page; it spends nothing, so mail scanners that follow
+  // links (GET or HEAD) cannot use it up.
+  router.get('/signin/verify', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const { token } = parseInput(linkSchema, req.query);
+    const result = await emailTokens.checkLink(token);
+    if (!result.ok) return renderSignIn(req, res, 400, { message: FAILURE_MESSAGES[result.reason] });
+    res.render('portal/confirm', { title: 'Confirm sign-in', token, email: result.email, portalName: result.portalName });
+  });
+
+  router.post('/signin/verify', async (req, res) => {
+    await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
+    const { token } = parseInput(linkSchema, req.body);
+    const result = await emailTokens.spendLink(token, { ip: req.ip, userAgent: req.get('user-agent') });
+    await finishSignIn(req, res, result, 'email_link', () => renderSignIn(req, res, 400, { message: FAILURE_MESSAGES[result.ok ? 'invalid' : result.reason] }));
+  });
+
+  return router;
+}

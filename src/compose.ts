@@ -1,0 +1,116 @@
+// The composition root: every service is built here once, from the config, and handed its
+// dependencies. server.ts, the CLI and the tests all build the application through this function.
+import type { Store } from 'express-session';
+import { RedisStore } from 'connect-redis';
+import { Redis } from 'ioredis';
+import { createAuditService, type AuditService } from './audit/service.js';
+import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
+import { createLoginTokenStore, type LoginTokenStore } from './auth/login-tokens.js';
+import { createSignInService, type SignInService } from './auth/sign-in.js';
+import type { Config } from './config.js';
+import { closeDb, createDb, migrate, type Db } from './db/index.js';
+import { createDirectoryService, type DirectoryService } from './directory/service.js';
+import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
+import { DbSessionStore } from './http/session-store.js';
+import { createBackground, type Background } from './lib/background.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { deriveKey } from './lib/crypto.js';
+import type { Logger } from './lib/logger.js';
+import { createOutbox, type Outbox } from './mail/outbox.js';
+import { createMailTransport, type MailTransport } from './mail/transport.js';
+import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
+import { createSettingsService, type SettingsService } from './settings/service.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Db;
+  redis: Redis | undefined;
+  sessionStore: Store;
+  rateLimiter: RateLimiter;
+  background: Background;
+  settings: SettingsService;
+  audit: AuditService;
+  directory: DirectoryService;
+  outbox: Outbox;
+  mailTransport: MailTransport;
+  mailWorker: MailWorker;
+  loginTokens: LoginTokenStore;
+  emailTokens: EmailTokenService;
+  signIn: SignInService;
+  /** Stops background work and closes every connection. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** PostgreSQL schema (tests give each file its own). */
+  dbSchema?: string;
+  mailWorker?: MailWorkerOptions;
+  /** Run migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+export async function buildServices(config: Config, options: BuildOptions): Promise<Services> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
+  let redis: Redis | undefined;
+  try {
+    if (options.dbSchema) await db.raw('create schema if not exists ??', [options.dbSchema]);
+    if (options.migrate !== false) await migrate(db);
+
+    if (config.redisUrl) {
+      redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+      await redis.connect();
+    }
+  } catch (error) {
+    redis?.disconnect();
+    await closeDb(db);
+    throw error;
+  }
+
+  const sessionStore: Store = redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: 24 * 3600 }) : new DbSessionStore(db, logger);
+  const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
+  const background = createBackground(logger);
+  const settings = createSettingsService({ db, mailFrom: config.mailFrom });
+  const audit = createAuditService({ db, clock });
+  const directory = createDirectoryService({ db });
+  const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
+  const mailTransport = createMailTransport(config.smtpUrl, logger);
+  const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
+  const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
+  const emailTokens = createEmailTokenService({ db, tokens: loginTokens, directory, settings, outbox, audit, baseUrl: config.baseUrl, logger });
+  const signIn = createSignInService({ db, clock, audit });
+
+  return {
+    config,
+    logger,
+    clock,
+    db,
+    redis,
+    sessionStore,
+    rateLimiter,
+    background,
+    settings,
+    audit,
+    directory,
+    outbox,
+    mailTransport,
+    mailWorker,
+    loginTokens,
+    emailTokens,
+    signIn,
+    async close() {
+      await background.idle();
+      await mailWorker.stop();
+      mailTransport.close();
+      if (sessionStore instanceof DbSessionStore) sessionStore.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+      await closeDb(db);
+    },
+  };
+}

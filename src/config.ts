@@ -1,0 +1,148 @@
+// Environment → one typed, validated Config. Every bad variable is reported by name in one line;
+// nothing else in the code reads process.env.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseRateLimit, type RateLimitRule } from './lib/rate-limit-rule.js';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  baseUrl: URL;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  sessionSecret: string;
+  trustProxy: string | boolean | number;
+  logLevel: string;
+  rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseRateLimit(nonEmpty(v) ?? fallback);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const urlWithProtocol = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const value = nonEmpty(v);
+      if (value === undefined) return undefined;
+      try {
+        const url = new URL(value);
+        if (!protocols.includes(url.protocol)) throw new Error();
+        return value;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` });
+        return z.NEVER;
+      }
+    });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z
+    .string()
+    .optional()
+    .transform((v) => nonEmpty(v) ?? '3000')
+    .pipe(z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0, 'must be 0 to 65535').max(65535, 'must be 0 to 65535')),
+  BASE_URL: urlWithProtocol(['http:', 'https:']),
+  DATA_DIR: z.string().optional(),
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']),
+  REDIS_URL: urlWithProtocol(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: z.string().optional(),
+  SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']),
+  MAIL_FROM: z
+    .string()
+    .optional()
+    .refine((v) => nonEmpty(v) === undefined || /^[^\s@<>"]+@[^\s@<>"]+$/.test(v!.trim()), 'must be a plain email address, e.g. portal@msp.example'),
+  SESSION_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => nonEmpty(v) === undefined || v!.trim().length >= 32, 'must be at least 32 characters'),
+  TRUST_PROXY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
+  SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
+  SIGNIN_CODE_FAILURES_PER_ADDRESS: rateLimit('10/1h'),
+});
+
+/** Reads the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(nonEmpty(e.DATA_DIR) ?? './data');
+  const baseUrl = new URL(e.BASE_URL ?? `http://localhost:${e.PORT}`);
+  if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
+    throw new ConfigError(['BASE_URL must be an origin without a path, e.g. https://portal.msp.example']);
+  }
+  const secret = nonEmpty(e.SESSION_SECRET);
+  if (!secret && e.NODE_ENV === 'production') {
+    throw new ConfigError(['SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)']);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    baseUrl,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: nonEmpty(e.REDIS_KEY_PREFIX) ?? 'portico:',
+    smtpUrl: e.SMTP_URL,
+    mailFrom: nonEmpty(e.MAIL_FROM) ?? `portal@${baseUrl.hostname.includes('.') ? baseUrl.hostname : 'portico.localhost'}`,
+    sessionSecret: secret ?? generatedSecret(dataDir),
+    trustProxy: parseTrustProxy(nonEmpty(e.TRUST_PROXY)),
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    rateLimits: {
+      signinPerIp: e.SIGNIN_RATE_LIMIT_PER_IP,
+      signinPerAddress: e.SIGNIN_RATE_LIMIT_PER_ADDRESS,
+      codeFailuresPerAddress: e.SIGNIN_CODE_FAILURES_PER_ADDRESS,
+    },
+  };
+}
+
+// Outside production a secret is made once and kept beside the embedded data, so sessions and
+// issued links survive a restart without any set-up.
+function generatedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+// "true"/"false", a hop count, or Express's list of trusted addresses/subnets.
+function parseTrustProxy(value: string | undefined): string | boolean | number {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,66 @@
+// knex on PostgreSQL (DATABASE_URL) or, when that is unset, on embedded PGlite under DATA_DIR.
+// PGlite is one connection in one process: code inside a transaction must use the trx it was given.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { migrationSource } from '../../migrations/index.js';
+import { lockDataDir } from './lock.js';
+
+export type Db = Knex;
+
+export interface DbOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** PostgreSQL schema to work in (tests give each file its own). */
+  schema?: string;
+}
+
+export function createDb(options: DbOptions): Db {
+  if (options.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: options.databaseUrl,
+      searchPath: options.schema ? [options.schema] : undefined,
+      pool: { min: 0, max: 10 },
+      acquireConnectionTimeout: 10_000,
+    });
+  }
+  const dir = path.join(options.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const release = lockDataDir(dir);
+  const db = knexFactory({
+    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    connection: { filename: dir } as Knex.StaticConnectionConfig,
+    searchPath: options.schema ? [options.schema] : undefined,
+  });
+  releases.set(db, release);
+  return db;
+}
+
+const releases = new WeakMap<Db, () => void>();
+
+/** Closes the pool and, for the embedded database, gives up its lock. */
+export async function closeDb(db: Db): Promise<void> {
+  try {
+    await db.destroy();
+  } finally {
+    releases.get(db)?.();
+    releases.delete(db);
+  }
+}
+
+export async function migrate(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+/** True when the database answers; used by readiness checks. */
+export async function ping(db: Db): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

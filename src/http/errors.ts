@@ -1,0 +1,38 @@
+// The one error handler: typed errors become their status and a plain page; anything else is logged
+// once with the request id and shown as a 500 without details.
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, RateLimitedError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+
+export function notFound(_req: Request, res: Response): void {
+  res.status(404).render('errors/error', { title: 'Not found', status: 404, message: 'This page does not exist.' });
+}
+
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(error);
+    let status = 500;
+    let message = 'Something went wrong on our side. Try again in a moment.';
+    if (error instanceof AppError) {
+      status = error.status;
+      message = error.publicMessage;
+      if (error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));
+    } else if (isBodyParserError(error)) {
+      status = error.status;
+      message = error.status === 413 ? 'What you sent is too large.' : 'The form could not be read. Go back and try again.';
+    } else {
+      logger.error({ err: error, reqId: res.locals.requestId, method: req.method, path: req.path }, 'request failed');
+    }
+    res.status(status);
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({ error: { status, message } });
+      return;
+    }
+    res.render('errors/error', { title: status === 429 ? 'Slow down' : 'Error', status, message });
+  };
+}
+
+function isBodyParserError(error: unknown): error is { status: number; type: string } {
+  const e = error as { status?: unknown; type?: unknown };
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string';
+}

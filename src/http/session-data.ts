@@ -1,0 +1,29 @@
+// What Portico keeps in a browser session. The portal and the console have separate cookies and
+// therefore separate sessions; both use this shape.
+import 'express-session';
+
+export interface SignedInAs {
+  kind: 'contact' | 'staff';
+  /** Row in auth_sessions: the server-side record that makes this sign-in valid. */
+  authSessionId: string;
+  id: number;
+  method: string;
+  at: number;
+}
+
+export interface EmailFlow {
+  email: string;
+  /** Random per browser session; only its keyed hash is stored on the token. */
+  binding: string;
+  requestedAt: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    csrfToken?: string;
+    signedIn?: SignedInAs;
+    emailFlow?: EmailFlow;
+    returnTo?: string;
+    flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+  }
+}

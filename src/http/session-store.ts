@@ -1,0 +1,62 @@
+// express-session store in the database, for installs without Redis: sessions survive a restart.
+import session from 'express-session';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../lib/logger.js';
+
+const DEFAULT_TTL_MS = 24 * 3_600_000;
+
+export class DbSessionStore extends session.Store {
+  private sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Db,
+    logger: Logger,
+    sweepEveryMs = 15 * 60_000,
+  ) {
+    super();
+    // Expired rows are ignored on read; the sweep only keeps the table small.
+    this.sweeper = setInterval(() => {
+      this.db('http_sessions').where('expires_at', '<', new Date()).delete().catch((err) => logger.warn({ err }, 'session sweep failed'));
+    }, sweepEveryMs);
+    this.sweeper.unref();
+  }
+
+  private expiry(sess: session.SessionData): Date {
+    const expires = sess.cookie?.expires;
+    return expires ? new Date(expires) : new Date(Date.now() + DEFAULT_TTL_MS);
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
+    this.db('http_sessions')
+      .where({ sid })
+      .where('expires_at', '>', new Date())
+      .first('data')
+      .then((row) => callback(null, row ? (row.data as session.SessionData) : null), callback);
+  }
+
+  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.db('http_sessions')
+      .insert({ sid, data: JSON.stringify(sess), expires_at: this.expiry(sess) })
+      .onConflict('sid')
+      .merge()
+      .then(() => callback?.(), (err) => callback?.(err));
+  }
+
+  override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.db('http_sessions')
+      .where({ sid })
+      .update({ expires_at: this.expiry(sess) })
+      .then(() => callback?.(), (err) => callback?.(err));
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.db('http_sessions')
+      .where({ sid })
+      .delete()
+      .then(() => callback?.(), (err) => callback?.(err));
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,58 @@
+// The durable outbox: a mail is a row written in the same transaction as whatever it announces, so
+// nothing is lost when SMTP is down. The body holds sign-in secrets, so it is stored encrypted and
+// erased once sent.
+import type { Db } from '../db/index.js';
+import type { Clock } from '../lib/clock.js';
+import { decrypt, encrypt } from '../lib/crypto.js';
+import { renderMail, type MailTemplates, type TemplateName } from './templates.js';
+import type { OutgoingMail } from './transport.js';
+
+export interface QueueMail<K extends TemplateName> {
+  to: string;
+  from: { name: string; address: string };
+  template: K;
+  data: MailTemplates[K];
+  /** Do not send after this time (e.g. the token inside has expired). */
+  discardAfter?: Date;
+}
+
+export interface Outbox {
+  /** Writes the mail with db (pass the transaction's trx); call notify() after commit. */
+  enqueue<K extends TemplateName>(db: Db, mail: QueueMail<K>): Promise<number>;
+  /** Tells the worker that mail is waiting, so it need not wait for its next poll. */
+  notify(): void;
+  onNotify(listener: () => void): void;
+  open(sealedBody: string): Omit<OutgoingMail, 'to' | 'subject'>;
+}
+
+export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
+  const listeners: Array<() => void> = [];
+  return {
+    async enqueue(db, mail) {
+      const rendered = await renderMail(mail.template, mail.data);
+      const now = deps.clock.now();
+      const [row] = await db('outbox')
+        .insert({
+          to_address: mail.to,
+          template: mail.template,
+          subject: rendered.subject,
+          sealed_body: encrypt(deps.key, JSON.stringify({ from: mail.from, html: rendered.html, text: rendered.text })),
+          status: 'pending',
+          next_attempt_at: now,
+          discard_after: mail.discardAfter ?? null,
+          created_at: now,
+        })
+        .returning('id');
+      return Number(row.id);
+    },
+    notify() {
+      for (const listener of listeners) listener();
+    },
+    onNotify(listener) {
+      listeners.push(listener);
+    },
+    open(sealedBody) {
+      return JSON.parse(decrypt(deps.key, sealedBody));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// What a technician may change, with defaults and the rules the console validates against.
+import { z } from 'zod';
+
+const headerSafe = (label: string) => (v: string) => !/[\r\n]/.test(v) || `${label} cannot contain line breaks`;
+
+export const mailTokenSettingsSchema = z.object({
+  enabled: z.boolean(),
+  portalName: z.string().trim().min(1, 'Enter the portal name shown in the mail').max(100, 'Use at most 100 characters').refine((v) => headerSafe('The portal name')(v) === true, 'The portal name cannot contain line breaks'),
+  fromAddress: z.string().trim().max(254, 'Use at most 254 characters').email('Enter a valid email address, e.g. portal@msp.example'),
+  fromName: z.string().trim().min(1, 'Enter the sender name').max(100, 'Use at most 100 characters').refine((v) => !/[\r\n<>"]/.test(v), 'The sender name cannot contain line breaks, < > or "'),
+  tokenMinutes: z.coerce.number({ message: 'Enter a number of minutes' }).int('Enter whole minutes').min(5, 'At least 5 minutes').max(60, 'At most 60 minutes'),
+  resendCooldownSeconds: z.coerce.number({ message: 'Enter a number of seconds' }).int('Enter whole seconds').min(10, 'At least 10 seconds').max(600, 'At most 600 seconds'),
+});
+export type MailTokenSettings = z.infer<typeof mailTokenSettingsSchema>;
+
+export const settingDefinitions = {
+  mail_token: {
+    schema: mailTokenSettingsSchema,
+    defaults: (mailFrom: string): MailTokenSettings => ({
+      enabled: true,
+      portalName: 'Client Portal',
+      fromAddress: mailFrom,
+      fromName: 'Client Portal',
+      tokenMinutes: 10,
+      resendCooldownSeconds: 60,
+    }),
+  },
+} as const;
+
+export type SettingKey = keyof typeof settingDefinitions;
+export type SettingValue<K extends SettingKey> = ReturnType<(typeof settingDefinitions)[K]['defaults']>;

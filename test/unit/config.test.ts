@@ -1,0 +1,78 @@
+// Configuration: every bad variable is named in one line; the process stops without a stack trace.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'portico-config-'));
+const base = { DATA_DIR: dataDir };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for a fresh machine', () => {
+    const config = loadConfig(base);
+    expect(config.port).toBe(3000);
+    expect(config.baseUrl.toString()).toBe('http://localhost:3000/');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    // the generated secret is kept, so sessions survive a restart
+    expect(loadConfig(base).sessionSecret).toBe(config.sessionSecret);
+    expect(config.rateLimits.signinPerAddress).toEqual({ limit: 5, windowMs: 15 * 60_000, text: '5/15m' });
+  });
+
+  it('reads rate limits written as N/window', () => {
+    const config = loadConfig({ ...base, SIGNIN_RATE_LIMIT_PER_IP: '20/15m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/1h' });
+    expect(config.rateLimits.signinPerIp).toMatchObject({ limit: 20, windowMs: 900_000 });
+    expect(config.rateLimits.signinPerAddress).toMatchObject({ limit: 5, windowMs: 3_600_000 });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ BASE_URL: 'portal.example' }, 'BASE_URL'],
+    [{ BASE_URL: 'https://portal.example/sub' }, 'BASE_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ SMTP_URL: 'mail.example:25' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ SIGNIN_RATE_LIMIT_PER_IP: 'lots' }, 'SIGNIN_RATE_LIMIT_PER_IP'],
+    [{ SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/15 minutes' }, 'SIGNIN_RATE_LIMIT_PER_ADDRESS'],
+    [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
+  ])('names the variable that is wrong: %o', (env, variable) => {
+    const found = problems(env as Record<string, string>);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${variable} `));
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problems({ PORT: 'x', REDIS_URL: 'nope' }).map((p) => p.split(' ')[0]).sort()).toEqual(['PORT', 'REDIS_URL']);
+  });
+});
+
+describe('starting with a bad variable', () => {
+  it('stops with exit code 1 and one line naming it, no stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir, SIGNIN_RATE_LIMIT_PER_IP: 'twenty' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^portico: configuration error: SIGNIN_RATE_LIMIT_PER_IP must look like "20\/15m"/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,31 @@
+// The shape of secrets: codes from the unambiguous alphabet, uniform and unique enough; normalization.
+import { CODE_ALPHABET, randomCode, randomToken } from '../../src/lib/crypto.js';
+import { normalizeCode } from '../../src/auth/login-tokens.js';
+import { parseRateLimit } from '../../src/lib/rate-limit-rule.js';
+
+it('makes 8-character codes from an alphabet without look-alikes', () => {
+  expect(CODE_ALPHABET).not.toMatch(/[01ILO]/);
+  const codes = Array.from({ length: 2000 }, () => randomCode(8));
+  for (const code of codes) expect(code).toMatch(new RegExp(`^[${CODE_ALPHABET}]{8}$`));
+  expect(new Set(codes).size).toBe(codes.length);
+  // every character of the alphabet turns up
+  expect(new Set(codes.join('')).size).toBe(CODE_ALPHABET.length);
+});
+
+it('makes 256-bit link secrets', () => {
+  const secret = randomToken(32);
+  expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+  expect(randomToken(32)).not.toBe(secret);
+});
+
+it('normalizes typed codes: any case, dash and spaces ignored', () => {
+  expect(normalizeCode(' abcd-efgh ')).toBe('ABCDEFGH');
+  expect(normalizeCode('AbCd EfGh')).toBe('ABCDEFGH');
+});
+
+it('parses rate-limit rules and refuses nonsense', () => {
+  expect(parseRateLimit('20/15m')).toMatchObject({ limit: 20, windowMs: 900_000 });
+  expect(parseRateLimit('5/h')).toMatchObject({ limit: 5, windowMs: 3_600_000 });
+  expect(() => parseRateLimit('0/1m')).toThrow();
+  expect(() => parseRateLimit('20 per minute')).toThrow();
+});

@@ -31,7 +31,7 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
   const log = deps.logger.child({ component: 'mail-worker' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
-  let again = false;
+  let queued: Promise<number> | undefined;
   let stopped = true;
 
   async function claim() {
@@ -79,10 +79,15 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
     }
   }
 
+  // The promise returned covers a whole run that starts after the call: a run already in progress
+  // may have claimed its rows before the caller's mail was due, so one more is queued behind it.
   function runOnce(): Promise<number> {
     if (running) {
-      again = true; // a notify during a run: go round once more so nothing waits a whole poll
-      return running;
+      queued ??= running.then(() => {
+        queued = undefined;
+        return runOnce();
+      });
+      return queued;
     }
     running = drain()
       .catch((error) => {
@@ -91,10 +96,6 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
       })
       .finally(() => {
         running = undefined;
-        if (again && !stopped) {
-          again = false;
-          void runOnce();
-        }
       });
     return running;
   }

@@ -1,15 +1,22 @@
 // createApp: middleware order and route mounting, nothing else. Every dependency comes in built.
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import multer from 'multer';
+import { consoleRoutes } from './admin/routes.js';
 import { emailTokenRoutes } from './auth/email-token/routes.js';
+import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import type { Services } from './compose.js';
+import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
 import { exposeCsrfToken, verifyCsrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/errors.js';
+import { exposeFlash } from './http/flash.js';
 import { requestLog } from './http/request-log.js';
 import { sessionMiddleware } from './http/sessions.js';
 import { publicDir, viewsDir } from './lib/paths.js';
-import { PORTAL_COOKIE, portalRoutes } from './portal/routes.js';
+import { portalRoutes } from './portal/routes.js';
 import './http/session-data.js';
+
+const isConsole = (req: Request) => req.path === '/admin' || req.path.startsWith('/admin/');
 
 export function createApp(services: Services): express.Express {
   const { config, logger } = services;
@@ -45,24 +52,24 @@ export function createApp(services: Services): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
+  // Bodies are parsed before the CSRF check, so every form (file uploads included) is checked.
+  app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
+  app.use((req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') && isConsole(req) ? upload(req, res, next) : next()));
 
-  const sessionOptions = { store: services.sessionStore, secret: config.sessionSecret, secure: config.baseUrl.protocol === 'https:' };
-  app.use(sessionMiddleware(PORTAL_COOKIE, '/', sessionOptions));
+  // Separate cookies for the portal and the console (see http/cookies.ts).
+  const sessionOptions = { secret: config.sessionSecret, secure: config.baseUrl.protocol === 'https:' };
+  const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', { ...sessionOptions, store: services.sessionStores.portal });
+  const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', { ...sessionOptions, store: services.sessionStores.console });
+  app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
   app.use(exposeCsrfToken);
+  app.use(exposeFlash);
   app.use(verifyCsrf);
 
-  app.use(
-    emailTokenRoutes({
-      emailTokens: services.emailTokens,
-      signIn: services.signIn,
-      settings: services.settings,
-      limiter: services.rateLimiter,
-      background: services.background,
-      clock: services.clock,
-      rateLimits: config.rateLimits,
-    }),
-  );
+  const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
+  app.use(consoleRoutes(services));
+  app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, ...limits }));
+  app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory }));
 
   app.use(notFound);

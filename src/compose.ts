@@ -4,11 +4,15 @@ import type { Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
 import { createAuditService, type AuditService } from './audit/service.js';
+import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
 import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
+import { createMagicLinkService, type MagicLinkService } from './auth/magic-link/service.js';
 import { createLoginTokenStore, type LoginTokenStore } from './auth/login-tokens.js';
 import { createSignInService, type SignInService } from './auth/sign-in.js';
 import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
+import { createCompanyService, type CompanyService } from './directory/companies.js';
+import { createContactService, type ContactService } from './directory/contacts.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
 import { DbSessionStore } from './http/session-store.js';
@@ -17,9 +21,11 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
 import type { Logger } from './lib/logger.js';
 import { createOutbox, type Outbox } from './mail/outbox.js';
+import { createOutboxAdmin, type OutboxAdmin } from './mail/outbox-admin.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
+import { createStaffService, type StaffService } from './staff/service.js';
 
 export interface Services {
   config: Config;
@@ -27,17 +33,25 @@ export interface Services {
   clock: Clock;
   db: Db;
   redis: Redis | undefined;
-  sessionStore: Store;
+  /** One store per session cookie: express-session binds each store to one cookie's settings. */
+  sessionStores: { portal: Store; console: Store };
   rateLimiter: RateLimiter;
   background: Background;
   settings: SettingsService;
   audit: AuditService;
   directory: DirectoryService;
+  companies: CompanyService;
+  contacts: ContactService;
+  staff: StaffService;
   outbox: Outbox;
+  outboxAdmin: OutboxAdmin;
   mailTransport: MailTransport;
   mailWorker: MailWorker;
   loginTokens: LoginTokenStore;
-  emailTokens: EmailTokenService;
+  /** Email-token sign-in for clients (/signin) and for staff (/admin/signin). */
+  portalEmailTokens: EmailTokenService;
+  staffEmailTokens: EmailTokenService;
+  magicLinks: MagicLinkService;
   signIn: SignInService;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
@@ -73,18 +87,26 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const sessionStore: Store = redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: 24 * 3600 }) : new DbSessionStore(db, logger);
+  const newSessionStore = (): Store => (redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: 24 * 3600 }) : new DbSessionStore(db, logger));
+  const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
   const audit = createAuditService({ db, clock });
   const directory = createDirectoryService({ db });
+  const staff = createStaffService({ db });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
+  const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
   const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
   const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
-  const emailTokens = createEmailTokenService({ db, tokens: loginTokens, directory, settings, outbox, audit, baseUrl: config.baseUrl, logger });
+  const emailTokenDeps = { db, tokens: loginTokens, settings, outbox, audit, baseUrl: config.baseUrl };
+  const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ directory, settings }));
+  const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit });
+  const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, outbox, audit, baseUrl: config.baseUrl });
+  const companies = createCompanyService({ db, audit });
+  const contacts = createContactService({ db, audit, directory, signIn, outbox, settings, baseUrl: config.baseUrl });
 
   return {
     config,
@@ -92,23 +114,29 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     clock,
     db,
     redis,
-    sessionStore,
+    sessionStores,
     rateLimiter,
     background,
     settings,
     audit,
     directory,
+    companies,
+    contacts,
+    staff,
     outbox,
+    outboxAdmin,
     mailTransport,
     mailWorker,
     loginTokens,
-    emailTokens,
+    portalEmailTokens,
+    staffEmailTokens,
+    magicLinks,
     signIn,
     async close() {
       await background.idle();
       await mailWorker.stop();
       mailTransport.close();
-      if (sessionStore instanceof DbSessionStore) sessionStore.close();
+      for (const store of Object.values(sessionStores)) if (store instanceof DbSessionStore) store.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await closeDb(db);
     },

@@ -13,8 +13,33 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actor_type: ActorType;
+  actor_id: number | null;
+  actor_label: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  subject_label: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  contactId?: number;
+  staffId?: number;
+  action?: string;
+  page?: number;
+  pageSize?: number;
+}
+
 export interface AuditService {
   record(event: AuditEvent, db?: Db): Promise<void>;
+  /** Newest first; a contact filter matches events by or about that contact. */
+  list(filter: AuditFilter): Promise<{ items: AuditRow[]; page: number; pageSize: number; total: number; pages: number }>;
+  actions(): Promise<string[]>;
 }
 
 export function createAuditService(deps: { db: Db; clock: Clock }): AuditService {
@@ -31,6 +56,32 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
         user_agent: event.userAgent?.slice(0, 500) ?? null,
         detail: JSON.stringify(event.detail ?? {}),
       });
+    },
+
+    async list({ contactId, staffId, action, page = 1, pageSize = 50 }) {
+      const db = deps.db;
+      const base = db('audit_events as e').modify((q) => {
+        if (contactId) q.where((w) => w.where({ 'e.actor_type': 'contact', 'e.actor_id': contactId }).orWhere({ 'e.subject_type': 'contact', 'e.subject_id': String(contactId) }));
+        if (staffId) q.where({ 'e.actor_type': 'staff', 'e.actor_id': staffId });
+        if (action) q.where('e.action', action);
+      });
+      const [{ n }] = await base.clone().count({ n: '*' });
+      const items = await base
+        .clone()
+        .select(
+          'e.*',
+          db.raw(`case e.actor_type when 'staff' then (select name from staff s where s.id = e.actor_id) when 'contact' then (select email from contacts c where c.id = e.actor_id) end as actor_label`),
+          db.raw(`case e.subject_type when 'contact' then (select email from contacts c where c.id::text = e.subject_id) when 'company' then (select name from companies c where c.id::text = e.subject_id) when 'staff' then (select email from staff s where s.id::text = e.subject_id) end as subject_label`),
+        )
+        .orderBy('e.id', 'desc')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize);
+      return { items, page, pageSize, total: Number(n), pages: Math.max(1, Math.ceil(Number(n) / pageSize)) };
+    },
+
+    async actions() {
+      const rows = await deps.db('audit_events').distinct('action').orderBy('action');
+      return rows.map((r) => r.action);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { constantTimeEqual, keyedHash, randomCode, randomToken } from '../lib/crypto.js';
 
-export type TokenPurpose = 'email_token' | 'staff_email_token' | 'magic_link' | 'invite';
+export type TokenPurpose = 'email_token' | 'staff_email_token' | 'magic_link' | 'staff_link';
 
 export interface LoginToken {
   id: string;
@@ -52,7 +52,8 @@ export type TokenCheck = { ok: true; token: LoginToken } | { ok: false; reason: 
 export const MAX_CODE_ATTEMPTS = 5;
 
 export interface LoginTokenStore {
-  /** Writes a new token with db (use the transaction's trx) and kills earlier open ones for the same purpose and address. */
+  /** Writes a new token with db (use the transaction's trx) and kills earlier open ones of the same
+   * purpose for the same contact or staff member, or, for tokens not tied to one, the same address. */
   issue(db: Db, options: IssueOptions): Promise<IssuedToken>;
   /** Looks a link token up without spending it (confirm pages, GET/HEAD). */
   peek(token: string, purposes: TokenPurpose[]): Promise<TokenCheck>;
@@ -111,8 +112,9 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
       const secret = randomToken(32);
       const code = options.withCode ? randomCode(8) : undefined;
       const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
+      const holder = options.contactId ? { contact_id: options.contactId } : options.staffId ? { staff_id: options.staffId } : { email: options.email };
       await trx('login_tokens')
-        .where({ purpose: options.purpose, email: options.email })
+        .where({ purpose: options.purpose, ...holder })
         .whereNull('consumed_at')
         .whereNull('revoked_at')
         .update({ revoked_at: now });

@@ -12,6 +12,8 @@ export interface Contact {
   psa_contact_id: string | null;
   status: 'invited' | 'active' | 'disabled';
   last_sign_in_at: Date | null;
+  created_at?: Date;
+  updated_at?: Date;
 }
 
 export interface ContactWithCompany extends Contact {
@@ -23,6 +25,8 @@ export interface DirectoryService {
   /** Contacts (not disabled) that an address signs in as; empty when the address may not sign in. */
   resolve(email: string, db?: Db): Promise<Contact[]>;
   getContact(id: number, db?: Db): Promise<ContactWithCompany | undefined>;
+  /** A company's own portal name, when it has one. */
+  companyPortalName(companyId: number, db?: Db): Promise<string | undefined>;
 }
 
 export function createDirectoryService(deps: { db: Db }): DirectoryService {
@@ -35,6 +39,10 @@ export function createDirectoryService(deps: { db: Db }): DirectoryService {
         .join('companies', 'companies.id', 'contacts.company_id')
         .where('contacts.id', id)
         .first('contacts.*', 'companies.name as company_name', 'companies.portal_name as company_portal_name');
+    },
+    async companyPortalName(companyId, db = deps.db) {
+      const row = await db('companies').where({ id: companyId }).first('portal_name');
+      return row?.portal_name || undefined;
     },
   };
 }

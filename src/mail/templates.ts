@@ -5,11 +5,17 @@ import { viewsDir } from '../lib/paths.js';
 
 export interface MailTemplates {
   'email-token': { portalName: string; link: string; code: string; minutes: number; email: string };
+  'magic-link': { portalName: string; link: string; minutes: number; email: string };
+  invitation: { portalName: string; portalUrl: string; email: string; firstName: string };
+  'test-mail': { portalName: string; fromName: string; fromAddress: string };
 }
 export type TemplateName = keyof MailTemplates;
 
 const subjects: { [K in TemplateName]: (data: MailTemplates[K]) => string } = {
   'email-token': (d) => `Your sign-in link for ${d.portalName}`,
+  'magic-link': (d) => `Your sign-in link for ${d.portalName}`,
+  invitation: (d) => `You are invited to ${d.portalName}`,
+  'test-mail': (d) => `Test mail from ${d.portalName}`,
 };
 
 export interface RenderedMail {

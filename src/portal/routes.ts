@@ -2,8 +2,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { SignInService } from '../auth/sign-in.js';
 import type { DirectoryService } from '../directory/service.js';
-
-export const PORTAL_COOKIE = 'portico.sid';
+import { PORTAL_COOKIE } from '../http/cookies.js';
 
 export function portalRoutes(deps: { signIn: SignInService; directory: DirectoryService }): Router {
   const router = Router();
@@ -11,7 +10,7 @@ export function portalRoutes(deps: { signIn: SignInService; directory: Directory
 
   // Loads the signed-in contact for every portal page; an ended or revoked session counts as none.
   async function requireContact(req: Request, res: Response, next: NextFunction) {
-    const contact = await signIn.currentContact(req);
+    const contact = await signIn.current(req, 'contact');
     if (!contact) {
       const returnTo = req.method === 'GET' && req.originalUrl !== '/' ? `?returnTo=${encodeURIComponent(req.originalUrl)}` : '';
       return res.redirect(303, `/signin${returnTo}`);

@@ -13,6 +13,12 @@ export const mailTokenSettingsSchema = z.object({
 });
 export type MailTokenSettings = z.infer<typeof mailTokenSettingsSchema>;
 
+export const staffSignInSettingsSchema = z.object({ emailTokenEnabled: z.boolean() });
+export const magicLinkSettingsSchema = z.object({
+  enabled: z.boolean(),
+  minutes: z.coerce.number({ message: 'Enter a number of minutes' }).int('Enter whole minutes').min(5, 'At least 5 minutes').max(1440, 'At most 1440 minutes (a day)'),
+});
+
 export const settingDefinitions = {
   mail_token: {
     schema: mailTokenSettingsSchema,
@@ -25,6 +31,9 @@ export const settingDefinitions = {
       resendCooldownSeconds: 60,
     }),
   },
+  // Staff may sign in to the console by email token until Microsoft sign-in is set up.
+  staff_signin: { schema: staffSignInSettingsSchema, defaults: () => ({ emailTokenEnabled: true }) },
+  magic_link: { schema: magicLinkSettingsSchema, defaults: () => ({ enabled: true, minutes: 15 }) },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

@@ -337,7 +337,7 @@ describe('sessions', () => {
   it('ends every session of a contact when revoked on the server', async () => {
     const { agent, contact } = await signedInAgent();
     expect((await agent.get('/')).status).toBe(200);
-    expect(await t.services.signIn.revokeContactSessions(contact.id)).toBe(1);
+    expect(await t.services.signIn.revokeAll('contact', contact.id)).toBe(1);
     expect((await agent.get('/')).status).toBe(303);
   });
 

@@ -1,4 +1,5 @@
-// Email-token sign-in pages. Each route: rate limit → (CSRF, app-wide) → validate → service → render.
+// Email-token sign-in pages, mounted at the audience's basePath (/signin for clients, /admin/signin for
+// staff). Each route: rate limit → (CSRF, app-wide) → validate → service → render.
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
 import type { RateLimiter } from '../../http/rate-limit.js';
@@ -8,7 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { SettingsService } from '../../settings/service.js';
-import { safeReturnTo, type SignInService } from '../sign-in.js';
+import { safeReturnTo, type SignInMethod, type SignInService } from '../sign-in.js';
 import { codeSchema, linkSchema, requestSchema } from './schema.js';
 import type { EmailTokenService, SpendResult } from './service.js';
 
@@ -22,22 +23,24 @@ export interface EmailTokenRouteDeps {
   rateLimits: Config['rateLimits'];
 }
 
-const FAILURE_MESSAGES: Record<string, string> = {
+export const FAILURE_MESSAGES: Record<string, string> = {
   invalid: 'That link or code is not valid. Check it, or request a new one.',
   expired: 'That link or code has expired. Request a new one below.',
   used: 'That link or code has already been used. Request a new one below.',
   revoked: 'That link or code was replaced by a newer one, or was locked after too many wrong codes. Use the newest mail, or request a new one.',
-  no_contact: 'This address cannot sign in to the portal. Contact your IT provider if you think it should.',
+  no_subject: 'This address cannot sign in here. Contact your IT provider if you think it should.',
   disabled: 'Sign-in by email is turned off. Use another sign-in method.',
 };
 
 export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const router = Router();
   const { emailTokens, signIn, settings, limiter, background, clock, rateLimits } = deps;
+  const { audience } = emailTokens;
+  const { basePath } = audience;
+  const heading = audience.kind === 'staff' ? 'Technician sign-in' : 'Sign in';
 
-  async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
-    const mailToken = await settings.get('mail_token');
-    res.status(status).render('portal/signin', { title: 'Sign in', emailTokenEnabled: mailToken.enabled, email: '', errors: {}, message: undefined, ...locals });
+  async function renderSignIn(_req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
+    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), email: '', errors: {}, message: undefined, ...locals });
   }
 
   async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
@@ -45,7 +48,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
     const waitSeconds = Math.max(0, Math.ceil((flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime()) / 1000));
     res.set('Cache-Control', 'no-store');
-    res.status(status).render('portal/check-mail', { title: 'Check your mail', email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
+    res.status(status).render('auth/check-mail', { title: 'Check your mail', basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
   }
 
   // Issues the token after the response has gone: known and unknown addresses take the same time.
@@ -55,23 +58,22 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     background.run('email-token.request', () => emailTokens.request(context));
   }
 
-  async function finishSignIn(req: Request, res: Response, result: SpendResult, method: 'email_code' | 'email_link', retry: () => Promise<void>) {
-    if (!result.ok) return retry();
+  async function finishSignIn(req: Request, res: Response, result: SpendResult, method: SignInMethod, onFailure: () => Promise<void>) {
+    if (!result.ok) return onFailure();
     // Several contacts for one address: the first for now; choosing between them comes with the PSA work.
-    await signIn.signInContact(req, result.contacts[0]!, method);
-    const returnTo = safeReturnTo(req.session.returnTo) ?? '/';
-    delete req.session.returnTo;
-    res.redirect(303, returnTo);
+    await signIn.signIn(req, audience.kind, result.subjects[0] as never, method);
+    res.redirect(303, takeReturnTo(req, audience.home));
   }
 
-  router.get('/signin', async (req, res) => {
+  router.get('/', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (returnTo) req.session.returnTo = returnTo;
     const notice = req.query.signedOut ? 'You have signed out.' : undefined;
-    await renderSignIn(req, res, 200, { notice });
+    const message = req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined;
+    await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });
 
-  router.post('/signin/email', async (req, res) => {
+  router.post('/email', async (req, res) => {
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     let email: string;
     try {
@@ -80,8 +82,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       if (!(error instanceof ValidationError)) throw error;
       return renderSignIn(req, res, 400, { email: String(req.body?.email ?? '').slice(0, 254), errors: error.fieldErrors });
     }
-    const { enabled } = await settings.get('mail_token');
-    if (!enabled) return renderSignIn(req, res, 403, { message: FAILURE_MESSAGES.disabled });
+    if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: FAILURE_MESSAGES.disabled });
     await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
     const binding = req.session.emailFlow?.binding ?? randomToken(16);
     req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime() };
@@ -89,14 +90,14 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await renderCheckMail(req, res, 200);
   });
 
-  router.get('/signin/code', async (req, res) => {
-    if (!req.session.emailFlow) return res.redirect(303, '/signin');
+  router.get('/code', async (req, res) => {
+    if (!req.session.emailFlow) return res.redirect(303, basePath);
     await renderCheckMail(req, res, 200);
   });
 
-  router.post('/signin/resend', async (req, res) => {
+  router.post('/resend', async (req, res) => {
     const flow = req.session.emailFlow;
-    if (!flow) return res.redirect(303, '/signin');
+    if (!flow) return res.redirect(303, basePath);
     const { resendCooldownSeconds } = await settings.get('mail_token');
     const waitMs = flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime();
     if (waitMs > 0) {
@@ -110,7 +111,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await renderCheckMail(req, res, 200, { notice: 'A new mail is on its way. Links and codes from earlier mails no longer work.' });
   });
 
-  router.post('/signin/code', async (req, res) => {
+  router.post('/code', async (req, res) => {
     const flow = req.session.emailFlow;
     if (!flow) return renderSignIn(req, res, 400, { message: 'Your sign-in request has expired in this browser. Enter your email address again.' });
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
@@ -126,23 +127,27 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const result = await emailTokens.spendCode({ email: flow.email, browserBinding: flow.binding, code, ip: req.ip, userAgent: req.get('user-agent') });
     await finishSignIn(req, res, result, 'email_code', async () => {
       await limiter.record('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
-      const reason = result.ok ? 'invalid' : result.reason;
-      const message = !result.ok && result.burned ? 'Too many wrong codes: this code no longer works. Request a new mail.' : reason === 'invalid' ? 'That code is not valid or has expired. Check the newest mail, or request a new one.' : FAILURE_MESSAGES[reason];
+      const failed = result as Extract<SpendResult, { ok: false }>;
+      const message = failed.burned
+        ? 'Too many wrong codes: this code no longer works. Request a new mail.'
+        : failed.reason === 'invalid'
+          ? 'That code is not valid or has expired. Check the newest mail, or request a new one.'
+          : FAILURE_MESSAGES[failed.reason];
       await renderCheckMail(req, res, 400, { errors: { code: message } });
     });
   });
 
   // The link in the mail opens this confirm page; it spends nothing, so mail scanners that follow
   // links (GET or HEAD) cannot use it up.
-  router.get('/signin/verify', async (req, res) => {
+  router.get('/verify', async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const { token } = parseInput(linkSchema, req.query);
     const result = await emailTokens.checkLink(token);
     if (!result.ok) return renderSignIn(req, res, 400, { message: FAILURE_MESSAGES[result.reason] });
-    res.render('portal/confirm', { title: 'Confirm sign-in', token, email: result.email, portalName: result.portalName });
+    res.render('auth/confirm', { title: 'Confirm sign-in', action: `${basePath}/verify`, token, email: result.email, portalName: result.portalName });
   });
 
-  router.post('/signin/verify', async (req, res) => {
+  router.post('/verify', async (req, res) => {
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     const { token } = parseInput(linkSchema, req.body);
     const result = await emailTokens.spendLink(token, { ip: req.ip, userAgent: req.get('user-agent') });
@@ -150,4 +155,13 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   });
 
   return router;
+}
+
+/** The stored returnTo when it is a local path in home's area (portal or console), else home. Forgets it. */
+export function takeReturnTo(req: Request, home: string): string {
+  const returnTo = safeReturnTo(req.session.returnTo);
+  delete req.session.returnTo;
+  if (!returnTo) return home;
+  const inConsole = returnTo === '/admin' || returnTo.startsWith('/admin/') || returnTo.startsWith('/admin?');
+  return (home === '/admin') === inConsole ? returnTo : home;
 }

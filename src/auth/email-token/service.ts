@@ -3,11 +3,10 @@
 // caller is told; routes answer before this work runs, so timing says nothing either.
 import type { AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
-import type { Contact, DirectoryService } from '../../directory/service.js';
-import type { Logger } from '../../lib/logger.js';
 import type { Outbox } from '../../mail/outbox.js';
 import type { SettingsService } from '../../settings/service.js';
-import type { LoginTokenStore, TokenFailure } from '../login-tokens.js';
+import type { LoginTokenStore, TokenCheck, TokenFailure } from '../login-tokens.js';
+import type { EmailTokenAudience, Subject } from './audience.js';
 
 export interface RequestContext {
   ip?: string | null;
@@ -19,10 +18,11 @@ export interface TokenRequest extends RequestContext {
   browserBinding: string;
 }
 
-export type SpendFailure = TokenFailure | 'no_contact' | 'disabled';
-export type SpendResult = { ok: true; email: string; contacts: Contact[] } | { ok: false; reason: SpendFailure; burned?: boolean };
+export type SpendFailure = TokenFailure | 'no_subject' | 'disabled';
+export type SpendResult = { ok: true; email: string; subjects: Subject[] } | { ok: false; reason: SpendFailure; burned?: boolean };
 
 export interface EmailTokenService {
+  readonly audience: EmailTokenAudience;
   /** Issues a token and queues its mail when the address may sign in; does nothing otherwise. */
   request(input: TokenRequest): Promise<'sent' | 'ignored'>;
   /** For the confirm page: whether a link is still good, and for which address. Spends nothing. */
@@ -34,80 +34,74 @@ export interface EmailTokenService {
 export interface EmailTokenDeps {
   db: Db;
   tokens: LoginTokenStore;
-  directory: DirectoryService;
   settings: SettingsService;
   outbox: Outbox;
   audit: AuditService;
   baseUrl: URL;
-  logger: Logger;
 }
 
-export function createEmailTokenService(deps: EmailTokenDeps): EmailTokenService {
-  const { db, tokens, directory, settings, outbox, audit } = deps;
+export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTokenAudience): EmailTokenService {
+  const { db, tokens, settings, outbox, audit } = deps;
+  const purposes = [audience.purpose];
+  const failure = (reason: SpendFailure, method: string, context: RequestContext, burned = false) =>
+    audit.record({ action: 'signin.failure', ip: context.ip, userAgent: context.userAgent, detail: { audience: audience.kind, method, reason, burned } });
 
-  // Turning the method off stops sign-ins by it at once, including tokens already in mailboxes.
-  const enabled = async () => (await settings.get('mail_token')).enabled;
-
-  async function portalNameFor(contacts: Contact[], fallback: string, database: Db = db): Promise<string> {
-    if (contacts.length !== 1) return fallback;
-    const company = await database('companies').where({ id: contacts[0]!.company_id }).first('portal_name');
-    return company?.portal_name || fallback;
-  }
-
-  async function afterSpend(result: Awaited<ReturnType<LoginTokenStore['consumeLink']>> & { burned?: boolean }, method: string, context: RequestContext): Promise<SpendResult> {
+  async function afterSpend(result: TokenCheck & { burned?: boolean }, method: string, context: RequestContext): Promise<SpendResult> {
     if (!result.ok) {
-      await audit.record({ action: 'signin.failure', ip: context.ip, userAgent: context.userAgent, detail: { method, reason: result.reason, burned: result.burned ?? false } });
+      await failure(result.reason, method, context, result.burned);
       return result;
     }
-    const contacts = await directory.resolve(result.token.email);
-    if (contacts.length === 0) {
-      await audit.record({ action: 'signin.failure', ip: context.ip, userAgent: context.userAgent, detail: { method, reason: 'no_contact' } });
-      return { ok: false, reason: 'no_contact' };
+    const subjects = await audience.resolve(result.token.email);
+    if (subjects.length === 0) {
+      await failure('no_subject', method, context);
+      return { ok: false, reason: 'no_subject' };
     }
-    return { ok: true, email: result.token.email, contacts };
+    return { ok: true, email: result.token.email, subjects };
   }
 
+  // Each entry point checks audience.enabled(): turning the method off stops sign-ins by it at once,
+  // including tokens already in mailboxes.
   return {
+    audience,
+
     async request({ email, browserBinding, ip, userAgent }) {
+      if (!(await audience.enabled())) return 'ignored';
       const mailSettings = await settings.get('mail_token');
-      if (!mailSettings.enabled) return 'ignored';
       const sent = await db.transaction(async (trx) => {
-        const contacts = await directory.resolve(email, trx);
-        if (contacts.length === 0) return false;
-        const issued = await tokens.issue(trx, { purpose: 'email_token', email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
-        const link = new URL('/signin/verify', deps.baseUrl);
+        const subjects = await audience.resolve(email, trx);
+        if (subjects.length === 0) return false;
+        const issued = await tokens.issue(trx, { purpose: audience.purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
+        const link = new URL(`${audience.basePath}/verify`, deps.baseUrl);
         link.searchParams.set('token', issued.token);
         await outbox.enqueue(trx, {
           to: email,
           from: { name: mailSettings.fromName, address: mailSettings.fromAddress },
           template: 'email-token',
-          data: { portalName: await portalNameFor(contacts, mailSettings.portalName, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email },
+          data: { portalName: await audience.portalName(subjects, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email },
           discardAfter: issued.expiresAt,
         });
         return true;
       });
-      await audit.record({ action: 'signin.token_requested', ip, userAgent, detail: { method: 'email_token', email, issued: sent } });
+      await audit.record({ action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: sent } });
       if (sent) outbox.notify();
       return sent ? 'sent' : 'ignored';
     },
 
     async checkLink(token) {
-      if (!(await enabled())) return { ok: false, reason: 'disabled' };
-      const result = await tokens.peek(token, ['email_token']);
+      if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
+      const result = await tokens.peek(token, purposes);
       if (!result.ok) return result;
-      const mailSettings = await settings.get('mail_token');
-      const contacts = await directory.resolve(result.token.email);
-      return { ok: true, email: result.token.email, portalName: await portalNameFor(contacts, mailSettings.portalName) };
+      return { ok: true, email: result.token.email, portalName: await audience.portalName(await audience.resolve(result.token.email)) };
     },
 
     async spendLink(token, context) {
-      if (!(await enabled())) return { ok: false, reason: 'disabled' };
-      return afterSpend(await tokens.consumeLink(token, ['email_token']), 'email_link', context);
+      if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
+      return afterSpend(await tokens.consumeLink(token, purposes), 'email_link', context);
     },
 
     async spendCode({ email, browserBinding, code, ...context }) {
-      if (!(await enabled())) return { ok: false, reason: 'disabled' };
-      return afterSpend(await tokens.consumeCode({ purpose: 'email_token', email, browserBinding, code }), 'email_code', context);
+      if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
+      return afterSpend(await tokens.consumeCode({ purpose: audience.purpose, email, browserBinding, code }), 'email_code', context);
     },
   };
 }

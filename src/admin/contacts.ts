@@ -1,0 +1,130 @@
+// Contacts: search, create, edit, disable, sign out everywhere, invite, magic links, CSV import.
+import { Router, type Request, type Response } from 'express';
+import type { MagicLinkService } from '../auth/magic-link/service.js';
+import type { CompanyService } from '../directory/companies.js';
+import type { ContactService } from '../directory/contacts.js';
+import { flash } from '../http/flash.js';
+import { handleForm } from '../http/forms.js';
+import { parseInput } from '../http/validate.js';
+import type { AuditService } from '../audit/service.js';
+import { actorOf, idParam, pageParam, textParam } from './guard.js';
+import { contactSchema, importSchema } from './schemas.js';
+
+export function contactRoutes(deps: { contacts: ContactService; companies: CompanyService; magicLinks: MagicLinkService; audit: AuditService }): Router {
+  const router = Router();
+  const { contacts, companies, magicLinks, audit } = deps;
+
+  async function renderContact(req: Request, res: Response, locals: Record<string, unknown> = {}) {
+    const contact = await contacts.get(idParam(req));
+    const [allCompanies, history] = await Promise.all([companies.all(), audit.list({ contactId: contact.id, pageSize: 10 })]);
+    res.render('admin/contact', {
+      title: contact.email,
+      contact,
+      companies: allCompanies,
+      history: history.items,
+      values: { companyId: contact.company_id, email: contact.email, firstName: contact.first_name, lastName: contact.last_name, phone: contact.phone ?? '' },
+      errors: {},
+      magicLink: undefined,
+      ...locals,
+    });
+  }
+
+  const csvFromRequest = (req: Request) => (req.file ? req.file.buffer.toString('utf8') : String(req.body?.csv ?? ''));
+
+  router.get('/', async (req, res) => {
+    const q = textParam(req, 'q');
+    res.render('admin/contacts', { title: 'Contacts', q, result: await contacts.list({ q, page: pageParam(req) }) });
+  });
+
+  router.get('/new', async (req, res) => {
+    const companyId = Number(req.query.company) || '';
+    res.render('admin/contact-new', { title: 'New contact', companies: await companies.all(), values: { companyId, email: '', firstName: '', lastName: '', phone: '' }, errors: {} });
+  });
+
+  router.post('/', async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        const contact = await contacts.create(parseInput(contactSchema, req.body), actorOf(req, res));
+        flash(req, 'success', `${contact.email} added. Invite them when you are ready.`);
+        res.redirect(303, `/admin/contacts/${contact.id}`);
+      },
+      async (errors, message) => res.render('admin/contact-new', { title: 'New contact', companies: await companies.all(), values: req.body, errors, message }),
+    );
+  });
+
+  // Registered before /:id so "import" is not taken for an id.
+  router.get('/import', (_req, res) => {
+    res.render('admin/import', { title: 'Import contacts', preview: undefined, csv: '', errors: {} });
+  });
+
+  router.post('/import', async (req, res) => {
+    const { csv } = parseInput(importSchema, { ...req.body, csv: csvFromRequest(req) });
+    if (!csv.trim()) return res.status(400).render('admin/import', { title: 'Import contacts', preview: undefined, csv: '', errors: { file: 'Choose a CSV file, or paste its contents.' } });
+    const preview = await contacts.previewImport(csv);
+    res.status(preview.fileError ? 400 : 200).render('admin/import', { title: 'Import contacts', preview, csv, errors: preview.fileError ? { file: preview.fileError } : {} });
+  });
+
+  router.post('/import/apply', async (req, res) => {
+    const { csv, sendInvitations } = parseInput(importSchema, req.body);
+    const counts = await contacts.applyImport(csv, { sendInvitations }, actorOf(req, res));
+    flash(req, 'success', `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`);
+    res.redirect(303, '/admin/contacts');
+  });
+
+  router.get('/:id', (req, res) => renderContact(req, res));
+
+  router.post('/:id', async (req, res) => {
+    const id = idParam(req);
+    await handleForm(
+      res,
+      async () => {
+        await contacts.update(id, parseInput(contactSchema, req.body), actorOf(req, res));
+        flash(req, 'success', 'Contact saved.');
+        res.redirect(303, `/admin/contacts/${id}`);
+      },
+      (errors, message) => renderContact(req, res, { values: req.body, errors, message }),
+    );
+  });
+
+  router.post('/:id/disable', async (req, res) => {
+    await contacts.disable(idParam(req), actorOf(req, res));
+    flash(req, 'success', 'Contact disabled; their sessions have ended.');
+    res.redirect(303, `/admin/contacts/${idParam(req)}`);
+  });
+
+  router.post('/:id/enable', async (req, res) => {
+    await contacts.enable(idParam(req), actorOf(req, res));
+    flash(req, 'success', 'Contact enabled.');
+    res.redirect(303, `/admin/contacts/${idParam(req)}`);
+  });
+
+  router.post('/:id/sign-out-everywhere', async (req, res) => {
+    const ended = await contacts.signOutEverywhere(idParam(req), actorOf(req, res));
+    flash(req, 'success', `Signed out everywhere: ${ended} session${ended === 1 ? '' : 's'} ended.`);
+    res.redirect(303, `/admin/contacts/${idParam(req)}`);
+  });
+
+  router.post('/:id/invite', async (req, res) => {
+    await contacts.invite(idParam(req), actorOf(req, res));
+    flash(req, 'success', 'Invitation queued; see the Outbox for its status.');
+    res.redirect(303, `/admin/contacts/${idParam(req)}`);
+  });
+
+  // Shows the link once, on this answer; it is stored only as a hash.
+  router.post('/:id/magic-link', async (req, res) => {
+    const { staffId, ip } = actorOf(req, res);
+    const generated = await magicLinks.generateForContact(idParam(req), staffId, ip);
+    res.set('Cache-Control', 'no-store');
+    await renderContact(req, res, { magicLink: generated });
+  });
+
+  router.post('/:id/magic-link/send', async (req, res) => {
+    const { staffId, ip } = actorOf(req, res);
+    const { email } = await magicLinks.sendToContact(idParam(req), staffId, ip);
+    flash(req, 'success', `A one-time sign-in link is on its way to ${email}.`);
+    res.redirect(303, `/admin/contacts/${idParam(req)}`);
+  });
+
+  return router;
+}

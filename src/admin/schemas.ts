@@ -1,0 +1,24 @@
+// What the console's forms accept.
+import { z } from 'zod';
+import { emailSchema } from '../lib/email.js';
+
+const name = (label: string, max = 100) => z.string({ message: `Enter the ${label}` }).trim().min(1, `Enter the ${label}`).max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), `The ${label} cannot contain line breaks, < or >`);
+const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >').optional().default('');
+
+export const companySchema = z.object({ name: name('company name', 200), portalName: optionalText(100) });
+export const domainSchema = z.object({ domain: z.string().max(300).default('') });
+export const tenantSchema = z.object({ tenantId: z.string().max(100).default('') });
+
+export const contactSchema = z.object({
+  companyId: z.coerce.number({ message: 'Choose a company' }).int('Choose a company').positive('Choose a company'),
+  email: emailSchema,
+  firstName: optionalText(100),
+  lastName: optionalText(100),
+  phone: optionalText(40),
+});
+
+export const staffSchema = z.object({ email: emailSchema, name: name('name'), role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }) });
+export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: z.literal('on').optional() });
+
+export const checkbox = z.union([z.literal('on'), z.literal('true'), z.literal('1')]).optional().transform((v) => v !== undefined);
+export const importSchema = z.object({ csv: z.string().max(1_000_000, 'The file is larger than 1 MB').default(''), sendInvitations: checkbox });

@@ -1,0 +1,69 @@
+// Admin settings: Mail Token (as DeskDirector's System > Mail Token) and console access.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuditService } from '../audit/service.js';
+import { flash } from '../http/flash.js';
+import { handleForm } from '../http/forms.js';
+import { parseInput } from '../http/validate.js';
+import type { Outbox } from '../mail/outbox.js';
+import { magicLinkSettingsSchema, mailTokenSettingsSchema, staffSignInSettingsSchema } from '../settings/schemas.js';
+import type { SettingsService } from '../settings/service.js';
+import { actorOf, staffOf } from './guard.js';
+import { checkbox } from './schemas.js';
+
+const mailTokenForm = mailTokenSettingsSchema.extend({ enabled: checkbox });
+const accessForm = z.object({ staffEmailToken: checkbox, magicLinksEnabled: checkbox, magicLinkMinutes: magicLinkSettingsSchema.shape.minutes });
+
+export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; outbox: Outbox; db: import('../db/index.js').Db }): Router {
+  const router = Router();
+  const { settings, audit, outbox, db } = deps;
+
+  router.get('/mail-token', async (_req, res) => {
+    res.render('admin/mail-token', { title: 'Mail Token', values: await settings.get('mail_token'), errors: {} });
+  });
+
+  router.post('/mail-token', async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        const value = parseInput(mailTokenForm, req.body);
+        await settings.set('mail_token', value, staffOf(res).id);
+        await audit.record({ action: 'settings.mail_token_changed', actor: { type: 'staff', id: actorOf(req, res).staffId }, ip: req.ip, detail: value });
+        flash(req, 'success', `Mail Token settings saved. Passwordless sign-in is ${value.enabled ? 'enabled' : 'disabled'}.`);
+        res.redirect(303, '/admin/settings/mail-token');
+      },
+      (errors, message) => res.render('admin/mail-token', { title: 'Mail Token', values: { ...req.body, enabled: Boolean(req.body.enabled) }, errors, message }),
+    );
+  });
+
+  router.post('/mail-token/test', async (req, res) => {
+    const mail = await settings.get('mail_token');
+    const me = staffOf(res);
+    await db.transaction((trx) => outbox.enqueue(trx, { to: me.email, from: { name: mail.fromName, address: mail.fromAddress }, template: 'test-mail', data: { portalName: mail.portalName, fromName: mail.fromName, fromAddress: mail.fromAddress } }));
+    outbox.notify();
+    flash(req, 'success', `A test mail to ${me.email} is in the outbox; see the Outbox page for its status.`);
+    res.redirect(303, '/admin/settings/mail-token');
+  });
+
+  router.get('/access', async (_req, res) => {
+    const [staffSignIn, magic] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link')]);
+    res.render('admin/access', { title: 'Sign-in settings', values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes }, errors: {} });
+  });
+
+  router.post('/access', async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        const value = parseInput(accessForm, req.body);
+        await settings.set('staff_signin', staffSignInSettingsSchema.parse({ emailTokenEnabled: value.staffEmailToken }), staffOf(res).id);
+        await settings.set('magic_link', { enabled: value.magicLinksEnabled, minutes: value.magicLinkMinutes }, staffOf(res).id);
+        await audit.record({ action: 'settings.access_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: value });
+        flash(req, 'success', 'Sign-in settings saved.');
+        res.redirect(303, '/admin/settings/access');
+      },
+      (errors, message) => res.render('admin/access', { title: 'Sign-in settings', values: { ...req.body, staffEmailToken: Boolean(req.body.staffEmailToken), magicLinksEnabled: Boolean(req.body.magicLinksEnabled) }, errors, message }),
+    );
+  });
+
+  return router;
+}

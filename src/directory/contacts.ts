@@ -1,0 +1,240 @@
+// Contacts as technicians manage them: search, create, edit, disable, sign out everywhere, invite, and
+// CSV import (preview with row-level errors, then an idempotent upsert).
+import { parse } from 'csv-parse/sync';
+import type { AuditService } from '../audit/service.js';
+import type { SignInService } from '../auth/sign-in.js';
+import type { Db } from '../db/index.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { emailDomain, emailSchema } from '../lib/email.js';
+import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
+import type { Outbox } from '../mail/outbox.js';
+import type { SettingsService } from '../settings/service.js';
+import { escapeLike, pageOf, type Page } from './companies.js';
+import type { Contact, ContactWithCompany, DirectoryService } from './service.js';
+
+export interface ContactInput {
+  companyId: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone?: string | null;
+}
+
+type Actor = { staffId: number | null; ip?: string | null };
+
+export interface ImportRow {
+  line: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  companyId: number | null;
+  companyName: string;
+  errors: string[];
+}
+
+export interface ImportPreview {
+  rows: ImportRow[];
+  valid: number;
+  invalid: number;
+  /** A problem with the file as a whole (no header, too many rows). */
+  fileError?: string;
+}
+
+export const IMPORT_MAX_ROWS = 5000;
+
+export interface ContactService {
+  list(query: { q?: string; page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
+  get(id: number): Promise<ContactWithCompany>;
+  create(input: ContactInput, actor: Actor): Promise<Contact>;
+  update(id: number, input: ContactInput, actor: Actor): Promise<Contact>;
+  /** Disables the contact and ends all their sessions. */
+  disable(id: number, actor: Actor): Promise<void>;
+  enable(id: number, actor: Actor): Promise<void>;
+  signOutEverywhere(id: number, actor: Actor): Promise<number>;
+  invite(id: number, actor: Actor): Promise<void>;
+  previewImport(csv: string): Promise<ImportPreview>;
+  /** Upserts the valid rows (on company + email); returns counts. Running it twice changes nothing more. */
+  applyImport(csv: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
+}
+
+export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; outbox: Outbox; settings: SettingsService; baseUrl: URL }): ContactService {
+  const { db, audit, directory, signIn, outbox, settings } = deps;
+  const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
+    audit.record({ action, actor: { type: 'staff', id: actor.staffId }, subject: { type: 'contact', id: contactId }, ip: actor.ip, detail }, database);
+
+  async function mustExist(id: number, database: Db = db): Promise<ContactWithCompany> {
+    const contact = await directory.getContact(id, database);
+    if (!contact) throw new NotFoundError('This contact does not exist.');
+    return contact;
+  }
+
+  function duplicate(error: unknown): never {
+    if (isUniqueViolation(error)) throw new ValidationError('This company already has a contact with this address.', { email: 'This company already has a contact with this address.' });
+    throw error;
+  }
+
+  async function queueInvitation(trx: Db, contact: ContactWithCompany) {
+    const mail = await settings.get('mail_token', trx);
+    const portalName = contact.company_portal_name || mail.portalName;
+    const portalUrl = new URL('/signin', deps.baseUrl);
+    portalUrl.searchParams.set('email', contact.email);
+    await outbox.enqueue(trx, {
+      to: contact.email,
+      from: { name: mail.fromName, address: mail.fromAddress },
+      template: 'invitation',
+      data: { portalName, portalUrl: portalUrl.toString(), email: contact.email, firstName: contact.first_name || contact.email },
+    });
+  }
+
+  async function parseCsv(csv: string): Promise<ImportPreview> {
+    let records: string[][];
+    try {
+      records = parse(csv.replace(/^\uFEFF/, ''), { skip_empty_lines: true, relax_column_count: true, trim: true });
+    } catch (error) {
+      return { rows: [], valid: 0, invalid: 0, fileError: `The file is not valid CSV: ${(error as Error).message.split('\n')[0]}` };
+    }
+    const [header, ...body] = records;
+    const columns = (header ?? []).map((h) => h.toLowerCase().replace(/[\s-]+/g, '_'));
+    const at = (name: string[]) => columns.findIndex((c) => name.includes(c));
+    const idx = { email: at(['email', 'e_mail', 'email_address']), first: at(['first_name', 'firstname', 'given_name']), last: at(['last_name', 'lastname', 'surname', 'family_name']), company: at(['company', 'company_name']), phone: at(['phone', 'phone_number']) };
+    if (idx.email < 0) return { rows: [], valid: 0, invalid: 0, fileError: 'The first line must name the columns, with at least "email" (also: first_name, last_name, company, phone).' };
+    if (body.length > IMPORT_MAX_ROWS) return { rows: [], valid: 0, invalid: 0, fileError: `The file has ${body.length} rows; import at most ${IMPORT_MAX_ROWS} at a time.` };
+
+    const companies = await db('companies').select('id', 'name');
+    const byName = new Map(companies.map((c) => [c.name.toLowerCase(), c]));
+    const domains = await db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').select('domain', 'companies.id', 'companies.name');
+    const byDomain = new Map(domains.map((d) => [d.domain, { id: d.id, name: d.name }]));
+    const seen = new Set<string>();
+
+    const rows = body.map((cells, i): ImportRow => {
+      const cell = (n: number) => (n >= 0 ? (cells[n] ?? '').trim() : '');
+      const errors: string[] = [];
+      const parsedEmail = emailSchema.safeParse(cell(idx.email));
+      const email = parsedEmail.success ? parsedEmail.data : cell(idx.email);
+      if (!parsedEmail.success) errors.push(`Bad address: ${parsedEmail.error.issues[0]!.message}`);
+      const companyName = cell(idx.company);
+      const company = companyName ? byName.get(companyName.toLowerCase()) : parsedEmail.success ? byDomain.get(emailDomain(email)) : undefined;
+      if (!company) errors.push(companyName ? `Unknown company "${companyName}"` : 'No company given, and the address is on no company domain');
+      const key = `${company?.id ?? companyName}|${email}`;
+      if (parsedEmail.success && seen.has(key)) errors.push('Duplicate in this file');
+      seen.add(key);
+      const [firstName, lastName] = [cell(idx.first), cell(idx.last)];
+      if (firstName.length > 100 || lastName.length > 100) errors.push('Names have at most 100 characters');
+      return { line: i + 2, email, firstName, lastName, phone: cell(idx.phone) || null, companyId: company?.id ?? null, companyName: company?.name ?? companyName, errors };
+    });
+    const invalid = rows.filter((r) => r.errors.length).length;
+    return { rows, valid: rows.length - invalid, invalid };
+  }
+
+  return {
+    async list({ q = '', page = 1, pageSize = 25 }) {
+      const base = db('contacts')
+        .join('companies', 'companies.id', 'contacts.company_id')
+        .modify((query) => {
+          const term = q.trim().toLowerCase();
+          if (!term) return;
+          const like = `%${escapeLike(term)}%`;
+          query.where((w) =>
+            w
+              .whereRaw('contacts.email like ?', [like])
+              .orWhereRaw("lower(contacts.first_name || ' ' || contacts.last_name) like ?", [like])
+              .orWhereRaw('lower(companies.name) like ?', [like]),
+          );
+        });
+      const [{ n }] = await base.clone().count({ n: '*' });
+      const items = await base
+        .clone()
+        .select('contacts.*', 'companies.name as company_name', 'companies.portal_name as company_portal_name')
+        .orderBy([{ column: 'contacts.last_name' }, { column: 'contacts.first_name' }, { column: 'contacts.id' }])
+        .limit(pageSize)
+        .offset((page - 1) * pageSize);
+      return pageOf(items, Number(n), page, pageSize);
+    },
+
+    get: (id) => mustExist(id),
+
+    async create(input, actor) {
+      const [contact] = await db<Contact>('contacts')
+        .insert({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, status: 'invited' })
+        .returning('*')
+        .catch(duplicate);
+      await record('contact.created', contact!.id, actor, { email: input.email });
+      return contact!;
+    },
+
+    async update(id, input, actor) {
+      await mustExist(id);
+      const [contact] = await db<Contact>('contacts')
+        .where({ id })
+        .update({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, updated_at: db.fn.now() as unknown as Date })
+        .returning('*')
+        .catch(duplicate);
+      await record('contact.updated', id, actor, { email: input.email });
+      return contact!;
+    },
+
+    async disable(id, actor) {
+      await mustExist(id);
+      await db.transaction(async (trx) => {
+        await trx('contacts').where({ id }).update({ status: 'disabled', updated_at: trx.fn.now() });
+        const ended = await signIn.revokeAll('contact', id, trx);
+        await record('contact.disabled', id, actor, { sessionsEnded: ended }, trx);
+      });
+    },
+
+    async enable(id, actor) {
+      const contact = await mustExist(id);
+      if (contact.status !== 'disabled') return;
+      await db('contacts').where({ id }).update({ status: contact.last_sign_in_at ? 'active' : 'invited', updated_at: db.fn.now() });
+      await record('contact.enabled', id, actor);
+    },
+
+    async signOutEverywhere(id, actor) {
+      await mustExist(id);
+      const ended = await signIn.revokeAll('contact', id);
+      await record('contact.signed_out_everywhere', id, actor, { sessionsEnded: ended });
+      return ended;
+    },
+
+    async invite(id, actor) {
+      await db.transaction(async (trx) => {
+        const contact = await mustExist(id, trx);
+        if (contact.status === 'disabled') throw new AppError(409, 'This contact is disabled: enable them before inviting them.');
+        await queueInvitation(trx, contact);
+        await record('contact.invited', id, actor, {}, trx);
+      });
+      outbox.notify();
+    },
+
+    previewImport: parseCsv,
+
+    async applyImport(csv, { sendInvitations }, actor) {
+      const preview = await parseCsv(csv);
+      if (preview.fileError) throw new ValidationError(preview.fileError, { file: preview.fileError });
+      const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0 };
+      await db.transaction(async (trx) => {
+        for (const row of preview.rows.filter((r) => r.errors.length === 0)) {
+          const existing = await trx<Contact>('contacts').where({ company_id: row.companyId!, email: row.email }).first();
+          const names = { first_name: row.firstName || existing?.first_name || '', last_name: row.lastName || existing?.last_name || '', phone: row.phone ?? existing?.phone ?? null };
+          if (!existing) {
+            const [created] = await trx<Contact>('contacts').insert({ company_id: row.companyId!, email: row.email, status: 'invited', ...names }).returning('*');
+            counts.created += 1;
+            if (sendInvitations) {
+              await queueInvitation(trx, (await directory.getContact(created!.id, trx))!);
+              counts.invited += 1;
+            }
+          } else if (existing.first_name !== names.first_name || existing.last_name !== names.last_name || existing.phone !== names.phone) {
+            await trx('contacts').where({ id: existing.id }).update({ ...names, updated_at: trx.fn.now() });
+            counts.updated += 1;
+          } else {
+            counts.unchanged += 1;
+          }
+        }
+        await audit.record({ action: 'contact.imported', actor: { type: 'staff', id: actor.staffId }, ip: actor.ip, detail: counts }, trx);
+      });
+      if (counts.invited) outbox.notify();
+      return counts;
+    },
+  };
+}

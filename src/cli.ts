@@ -1,13 +1,39 @@
-// `portico` commands: migrate, seed. Run with `npm run portico -- <command>` (or npm run migrate / seed).
-import { buildServices } from './compose.js';
+// `portico` commands: migrate, seed, admin:create. Run with `npm run portico -- <command>`.
+import { parseArgs } from 'node:util';
+import { buildServices, type Services } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 import { createLogger } from './lib/logger.js';
 import { seedDemo } from '../seeds/demo.js';
+import { emailSchema } from './lib/email.js';
 
 const USAGE = `usage: portico <command>
   migrate   apply database migrations
-  seed      migrate, then load the demo companies and contacts (idempotent)`;
+  seed      migrate, then load the demo companies and contacts (idempotent)
+  admin:create --email you@msp.example --name "Your Name"
+            create an admin (or find the existing one) and print a one-time console sign-in link`;
+
+class UsageError extends Error {}
+
+// Creates the admin unless the address is staff already, and prints a 15-minute link as the last line.
+async function adminCreate(services: Services, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
+  const email = emailSchema.safeParse(values.email ?? '');
+  if (!email.success) throw new UsageError(`--email: ${email.error.issues[0]!.message}`);
+  const name = (values.name ?? '').trim();
+  let member = (await services.db('staff').where({ email: email.data }).first()) as { id: number; role: string; disabled: boolean } | undefined;
+  if (member?.disabled) throw new UsageError(`${email.data} is a disabled staff member; enable them in the console first.`);
+  if (!member) {
+    if (!name) throw new UsageError('--name is required for a new admin');
+    member = await services.staff.create({ email: email.data, name, role: 'admin' });
+    await services.audit.record({ action: 'staff.created', actor: { type: 'system' }, subject: { type: 'staff', id: member.id }, detail: { role: 'admin', via: 'cli' } });
+    process.stdout.write(`Created admin ${name} <${email.data}>.\n`);
+  } else {
+    process.stdout.write(`${email.data} is already ${member.role === 'admin' ? 'an admin' : 'a technician'}; here is a new sign-in link.\n`);
+  }
+  const { link } = await services.magicLinks.generateForStaff(member.id);
+  process.stdout.write(`One-time console sign-in link (valid 15 minutes):\n${link}\n`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -15,14 +41,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
-  if (!['migrate', 'seed'].includes(command)) {
+  if (!['migrate', 'seed', 'admin:create'].includes(command)) {
     process.stderr.write(`portico: unknown command "${command}"\n${USAGE}\n`);
     return 2;
   }
   const config = loadConfig();
   const services = await buildServices(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
   try {
-    if (command === 'seed') {
+    if (command === 'admin:create') {
+      await adminCreate(services, argv.slice(1));
+    } else if (command === 'seed') {
       await seedDemo(services.db, services.settings);
       process.stdout.write('Seeded: Contoso (contoso.example, 5 contacts) and Fabrikam (fabrikam.example, 1 contact).\n');
     } else {
@@ -37,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`portico: ${(error as Error).message}\n${USAGE}\n`);
+      process.exit(2);
+    }
     if (error instanceof ConfigError) process.stderr.write(`portico: configuration error: ${error.problems.join('; ')}\n`);
     else if (error instanceof DataDirLockedError) process.stderr.write(`portico: ${error.message}\n`);
     else process.stderr.write(`portico: ${(error as Error).message}\n`);

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { emailSchema } from '../lib/email.js';
 
+// A browser sends a checked box as its value ("on") and leaves an unchecked one out.
+export const checkbox = z.string().optional().transform((v) => v === 'on' || v === 'true' || v === '1');
+
 const name = (label: string, max = 100) => z.string({ message: `Enter the ${label}` }).trim().min(1, `Enter the ${label}`).max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), `The ${label} cannot contain line breaks, < or >`);
 const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >').optional().default('');
 
@@ -18,7 +21,6 @@ export const contactSchema = z.object({
 });
 
 export const staffSchema = z.object({ email: emailSchema, name: name('name'), role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }) });
-export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: z.literal('on').optional() });
+export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: checkbox });
 
-export const checkbox = z.union([z.literal('on'), z.literal('true'), z.literal('1')]).optional().transform((v) => v !== undefined);
 export const importSchema = z.object({ csv: z.string().max(1_000_000, 'The file is larger than 1 MB').default(''), sendInvitations: checkbox });

@@ -36,7 +36,7 @@ export function staffRoutes(deps: { staff: StaffService; audit: AuditService; si
     const id = idParam(req);
     const change = parseInput(staffChangeSchema, req.body);
     if (id === staffOf(res).id && (change.role !== 'admin' || change.disabled)) throw new AppError(409, 'You cannot demote or disable yourself; ask another admin.');
-    const member = await staff.update(id, { role: change.role, disabled: Boolean(change.disabled) });
+    const member = await staff.update(id, { role: change.role, disabled: change.disabled });
     if (member.disabled) await signIn.revokeAll('staff', id);
     await audit.record({ action: 'staff.updated', actor: { type: 'staff', id: staffOf(res).id }, subject: { type: 'staff', id }, ip: req.ip, detail: { role: member.role, disabled: member.disabled } });
     flash(req, 'success', `${member.name} saved.`);

@@ -6,6 +6,20 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseRateLimit, type RateLimitRule } from './lib/rate-limit-rule.js';
 
+export type PsaConfig =
+  | { provider: 'builtin' }
+  | { provider: 'connectwise'; url: string; companyId: string; publicKey: string; privateKey: string; clientId: string }
+  | { provider: 'autotask'; url: string | undefined; username: string; secret: string; integrationCode: string }
+  | { provider: 'halopsa'; url: string; clientId: string; clientSecret: string; tenant: string | undefined };
+
+// What each provider needs from the environment; a provider chosen without them stops the start.
+const PSA_VARIABLES = {
+  builtin: [],
+  connectwise: ['CONNECTWISE_URL', 'CONNECTWISE_COMPANY_ID', 'CONNECTWISE_PUBLIC_KEY', 'CONNECTWISE_PRIVATE_KEY', 'CONNECTWISE_CLIENT_ID'],
+  autotask: ['AUTOTASK_USERNAME', 'AUTOTASK_SECRET', 'AUTOTASK_INTEGRATION_CODE'],
+  halopsa: ['HALOPSA_URL', 'HALOPSA_CLIENT_ID', 'HALOPSA_CLIENT_SECRET'],
+} as const;
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -20,6 +34,7 @@ export interface Config {
   trustProxy: string | boolean | number;
   logLevel: string;
   rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule };
+  psa: PsaConfig;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +104,10 @@ const schema = z.object({
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
   SIGNIN_CODE_FAILURES_PER_ADDRESS: rateLimit('10/1h'),
+  PSA_PROVIDER: z.enum(['builtin', 'connectwise', 'autotask', 'halopsa'], { message: 'must be builtin, connectwise, autotask or halopsa' }).default('builtin'),
+  CONNECTWISE_URL: urlWithProtocol(['http:', 'https:']),
+  AUTOTASK_URL: urlWithProtocol(['http:', 'https:']),
+  HALOPSA_URL: urlWithProtocol(['http:', 'https:']),
 });
 
 /** Reads the environment; throws ConfigError naming each bad variable. */
@@ -103,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
     throw new ConfigError(['BASE_URL must be an origin without a path, e.g. https://portal.msp.example']);
   }
+  const psa = psaConfig(e.PSA_PROVIDER, env, e);
   const secret = nonEmpty(e.SESSION_SECRET);
   if (!secret && e.NODE_ENV === 'production') {
     throw new ConfigError(['SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)']);
@@ -125,7 +145,24 @@ export function loadConfig(env: Env = process.env): Config {
       signinPerAddress: e.SIGNIN_RATE_LIMIT_PER_ADDRESS,
       codeFailuresPerAddress: e.SIGNIN_CODE_FAILURES_PER_ADDRESS,
     },
+    psa,
   };
+}
+
+function psaConfig(provider: keyof typeof PSA_VARIABLES, env: Env, urls: { CONNECTWISE_URL?: string; AUTOTASK_URL?: string; HALOPSA_URL?: string }): PsaConfig {
+  const missing = PSA_VARIABLES[provider].filter((name) => nonEmpty(env[name]) === undefined);
+  if (missing.length) throw new ConfigError([`PSA_PROVIDER=${provider} needs ${missing.join(', ')}`]);
+  const v = (name: string) => nonEmpty(env[name])!;
+  switch (provider) {
+    case 'builtin':
+      return { provider };
+    case 'connectwise':
+      return { provider, url: urls.CONNECTWISE_URL!, companyId: v('CONNECTWISE_COMPANY_ID'), publicKey: v('CONNECTWISE_PUBLIC_KEY'), privateKey: v('CONNECTWISE_PRIVATE_KEY'), clientId: v('CONNECTWISE_CLIENT_ID') };
+    case 'autotask':
+      return { provider, url: urls.AUTOTASK_URL, username: v('AUTOTASK_USERNAME'), secret: v('AUTOTASK_SECRET'), integrationCode: v('AUTOTASK_INTEGRATION_CODE') };
+    case 'halopsa':
+      return { provider, url: urls.HALOPSA_URL!, clientId: v('HALOPSA_CLIENT_ID'), clientSecret: v('HALOPSA_CLIENT_SECRET'), tenant: nonEmpty(env.HALOPSA_TENANT) };
+  }
 }
 
 // Outside production a secret is made once and kept beside the embedded data, so sessions and

@@ -1,0 +1,43 @@
+// The built-in directory: for MSPs without a PSA, Portico's own tables are the system of record.
+// Company ids are the portal's own; contacts created here are portal contacts.
+import type { Db } from '../db/index.js';
+import type { PsaAdapter, PsaContact } from './types.js';
+
+const toContact = (row: { id: number; company_id: number; first_name: string; last_name: string; email: string; phone: string | null; status: string }): PsaContact => ({
+  id: String(row.id),
+  companyId: String(row.company_id),
+  firstName: row.first_name,
+  lastName: row.last_name,
+  email: row.email,
+  phone: row.phone,
+  active: row.status !== 'disabled',
+});
+
+export function createBuiltinAdapter(db: Db): PsaAdapter {
+  return {
+    provider: 'builtin',
+    async findContactsByEmail(email) {
+      return (await db('contacts').where({ email: email.toLowerCase() })).map(toContact);
+    },
+    async getCompany(id) {
+      const row = /^\d+$/.test(id) ? await db('companies').where({ id: Number(id) }).first('id', 'name') : undefined;
+      return row ? { id: String(row.id), name: row.name } : undefined;
+    },
+    async searchCompanies(query, limit = 25) {
+      const rows = await db('companies').whereRaw('lower(name) like ?', [`%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]).orderBy('name').limit(limit).select('id', 'name');
+      return rows.map((r) => ({ id: String(r.id), name: r.name }));
+    },
+    async createContact(input) {
+      const [row] = await db('contacts')
+        .insert({ company_id: Number(input.companyId), email: input.email.toLowerCase(), first_name: input.firstName, last_name: input.lastName, phone: input.phone ?? null, status: 'active' })
+        .onConflict(['company_id', 'email'])
+        .merge({ first_name: input.firstName, last_name: input.lastName })
+        .returning('*');
+      return toContact(row);
+    },
+    async checkConnection() {
+      const [{ n }] = await db('companies').count({ n: '*' });
+      return { ok: true, detail: `Built-in directory: ${n} companies.` };
+    },
+  };
+}

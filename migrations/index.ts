@@ -2,10 +2,14 @@
 // jest and the compiled build.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
+import * as m002 from './002_psa.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
-const migrations: Array<[string, Migration]> = [['001_foundation', m001]];
+const migrations: Array<[string, Migration]> = [
+  ['001_foundation', m001],
+  ['002_psa', m002],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

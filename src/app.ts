@@ -16,7 +16,11 @@ import { publicDir, viewsDir } from './lib/paths.js';
 import { portalRoutes } from './portal/routes.js';
 import './http/session-data.js';
 
-const isConsole = (req: Request) => req.path === '/admin' || req.path.startsWith('/admin/');
+// Express matches routes case-insensitively, so this must too: /ADMIN is the console as well.
+const isConsole = (req: Request) => {
+  const path = req.path.toLowerCase();
+  return path === '/admin' || path.startsWith('/admin/');
+};
 
 export function createApp(services: Services): express.Express {
   const { config, logger } = services;

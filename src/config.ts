@@ -124,6 +124,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const psa = psaConfig(e.PSA_PROVIDER, env, e);
   const secret = nonEmpty(e.SESSION_SECRET);
+  if (!e.SMTP_URL && e.NODE_ENV === 'production') {
+    // Without SMTP mail is written to the log, sign-in links included: fine on a laptop, not in production.
+    throw new ConfigError(['SMTP_URL is required when NODE_ENV=production (without it, sign-in mails would be written to the log)']);
+  }
   if (!secret && e.NODE_ENV === 'production') {
     throw new ConfigError(['SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)']);
   }

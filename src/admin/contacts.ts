@@ -4,6 +4,7 @@ import type { MagicLinkService } from '../auth/magic-link/service.js';
 import type { CompanyService } from '../directory/companies.js';
 import type { ContactService } from '../directory/contacts.js';
 import { flash } from '../http/flash.js';
+import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { AuditService } from '../audit/service.js';
@@ -29,7 +30,15 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     });
   }
 
-  const csvFromRequest = (req: Request) => (req.file ? req.file.buffer.toString('utf8') : String(req.body?.csv ?? ''));
+  // Excel's default "CSV" is not UTF-8; decoding it as UTF-8 would garble names without a word.
+  const csvFromRequest = (req: Request) => {
+    if (!req.file) return '';
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(req.file.buffer);
+    } catch {
+      throw new ValidationError('The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".', { file: 'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".' });
+    }
+  };
 
   router.get('/', async (req, res) => {
     const q = textParam(req, 'q');
@@ -53,21 +62,28 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     );
   });
 
+  const renderImport = (res: Response, status: number, locals: Record<string, unknown>) => res.status(status).render('admin/import', { title: 'Import contacts', preview: undefined, errors: {}, ...locals });
+
   // Registered before /:id so "import" is not taken for an id.
-  router.get('/import', (_req, res) => {
-    res.render('admin/import', { title: 'Import contacts', preview: undefined, csv: '', errors: {} });
-  });
+  router.get('/import', (_req, res) => renderImport(res, 200, {}));
 
   router.post('/import', async (req, res) => {
-    const { csv } = parseInput(importSchema, { ...req.body, csv: csvFromRequest(req) });
-    if (!csv.trim()) return res.status(400).render('admin/import', { title: 'Import contacts', preview: undefined, csv: '', errors: { file: 'Choose a CSV file, or paste its contents.' } });
-    const preview = await contacts.previewImport(csv);
-    res.status(preview.fileError ? 400 : 200).render('admin/import', { title: 'Import contacts', preview, csv, errors: preview.fileError ? { file: preview.fileError } : {} });
+    await handleForm(
+      res,
+      async () => {
+        const csv = csvFromRequest(req);
+        if (!csv.trim()) throw new ValidationError('Choose a CSV file.', { file: 'Choose a CSV file.' });
+        const preview = await contacts.previewImport(csv, actorOf(req, res));
+        if (preview.fileError) throw new ValidationError(preview.fileError, { file: preview.fileError });
+        renderImport(res, 200, { preview });
+      },
+      (errors) => renderImport(res, 400, { errors }),
+    );
   });
 
   router.post('/import/apply', async (req, res) => {
-    const { csv, sendInvitations } = parseInput(importSchema, req.body);
-    const counts = await contacts.applyImport(csv, { sendInvitations }, actorOf(req, res));
+    const { draftId, sendInvitations } = parseInput(importSchema, req.body);
+    const counts = await contacts.applyImport(draftId, { sendInvitations }, actorOf(req, res));
     flash(req, 'success', `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`);
     res.redirect(303, '/admin/contacts');
   });

@@ -5,6 +5,9 @@ import { flash } from '../http/flash.js';
 import type { OutboxAdmin } from '../mail/outbox-admin.js';
 import { idParam, pageParam, textParam } from './guard.js';
 
+// A filter id that is not a plain positive integer (in the database's range) filters nothing.
+const idQuery = (value: string) => (/^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : undefined);
+
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'discarded'];
 
 export function outboxRoutes(deps: { outboxAdmin: OutboxAdmin }): Router {
@@ -25,8 +28,8 @@ export function auditRoutes(deps: { audit: AuditService; staffList: () => Promis
   const router = Router();
   router.get('/', async (req, res) => {
     const filter = {
-      contactId: Number(textParam(req, 'contact')) || undefined,
-      staffId: Number(textParam(req, 'staff')) || undefined,
+      contactId: idQuery(textParam(req, 'contact')),
+      staffId: idQuery(textParam(req, 'staff')),
       action: textParam(req, 'action') || undefined,
       page: pageParam(req),
     };

@@ -13,7 +13,7 @@ export const domainSchema = z.object({ domain: z.string().max(300).default('') }
 export const tenantSchema = z.object({ tenantId: z.string().max(100).default('') });
 
 export const contactSchema = z.object({
-  companyId: z.coerce.number({ message: 'Choose a company' }).int('Choose a company').positive('Choose a company'),
+  companyId: z.coerce.number({ message: 'Choose a company' }).int('Choose a company').positive('Choose a company').max(2_147_483_647, 'Choose a company'),
   email: emailSchema,
   firstName: optionalText(100),
   lastName: optionalText(100),
@@ -23,4 +23,4 @@ export const contactSchema = z.object({
 export const staffSchema = z.object({ email: emailSchema, name: name('name'), role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }) });
 export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: checkbox });
 
-export const importSchema = z.object({ csv: z.string().max(1_000_000, 'The file is larger than 1 MB').default(''), sendInvitations: checkbox });
+export const importSchema = z.object({ draftId: z.string().max(64).default(''), sendInvitations: checkbox });

@@ -6,13 +6,18 @@ import { flash } from '../http/flash.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { Outbox } from '../mail/outbox.js';
-import { magicLinkSettingsSchema, mailTokenSettingsSchema, staffSignInSettingsSchema } from '../settings/schemas.js';
+import { magicLinkSettingsSchema, mailTokenSettingsSchema, signInPolicySchema, staffSignInSettingsSchema } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
 import { actorOf, staffOf } from './guard.js';
 import { checkbox } from './schemas.js';
 
 const mailTokenForm = mailTokenSettingsSchema.extend({ enabled: checkbox });
-const accessForm = z.object({ staffEmailToken: checkbox, magicLinksEnabled: checkbox, magicLinkMinutes: magicLinkSettingsSchema.shape.minutes });
+const accessForm = z.object({
+  staffEmailToken: checkbox,
+  magicLinksEnabled: checkbox,
+  magicLinkMinutes: magicLinkSettingsSchema.shape.minutes,
+  signInPolicy: signInPolicySchema.shape.mode.default('domain'),
+});
 
 export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; outbox: Outbox; db: import('../db/index.js').Db }): Router {
   const router = Router();
@@ -27,8 +32,10 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
       res,
       async () => {
         const value = parseInput(mailTokenForm, req.body);
-        await settings.set('mail_token', value, staffOf(res).id);
-        await audit.record({ action: 'settings.mail_token_changed', actor: { type: 'staff', id: actorOf(req, res).staffId }, ip: req.ip, detail: value });
+        await db.transaction(async (trx) => {
+          await settings.set('mail_token', value, staffOf(res).id, trx);
+          await audit.record({ action: 'settings.mail_token_changed', actor: { type: 'staff', id: actorOf(req, res).staffId }, ip: req.ip, detail: value }, trx);
+        });
         flash(req, 'success', `Mail Token settings saved. Passwordless sign-in is ${value.enabled ? 'enabled' : 'disabled'}.`);
         res.redirect(303, '/admin/settings/mail-token');
       },
@@ -46,8 +53,8 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
   });
 
   router.get('/access', async (_req, res) => {
-    const [staffSignIn, magic] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link')]);
-    res.render('admin/access', { title: 'Sign-in settings', values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes }, errors: {} });
+    const [staffSignIn, magic, policy] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link'), settings.get('signin_policy')]);
+    res.render('admin/access', { title: 'Sign-in settings', values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes, signInPolicy: policy.mode }, errors: {} });
   });
 
   router.post('/access', async (req, res) => {
@@ -55,9 +62,12 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
       res,
       async () => {
         const value = parseInput(accessForm, req.body);
-        await settings.set('staff_signin', staffSignInSettingsSchema.parse({ emailTokenEnabled: value.staffEmailToken }), staffOf(res).id);
-        await settings.set('magic_link', { enabled: value.magicLinksEnabled, minutes: value.magicLinkMinutes }, staffOf(res).id);
-        await audit.record({ action: 'settings.access_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: value });
+        await db.transaction(async (trx) => {
+          await settings.set('staff_signin', staffSignInSettingsSchema.parse({ emailTokenEnabled: value.staffEmailToken }), staffOf(res).id, trx);
+          await settings.set('magic_link', { enabled: value.magicLinksEnabled, minutes: value.magicLinkMinutes }, staffOf(res).id, trx);
+          await settings.set('signin_policy', { mode: value.signInPolicy }, staffOf(res).id, trx);
+          await audit.record({ action: 'settings.access_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: value }, trx);
+        });
         flash(req, 'success', 'Sign-in settings saved.');
         res.redirect(303, '/admin/settings/access');
       },

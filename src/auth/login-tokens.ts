@@ -74,7 +74,7 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
   const hash = (value: string) => keyedHash(key, value);
 
   function split(token: string): { id: string; secret: string } | undefined {
-    const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/.exec(token);
     return match ? { id: match[1]!, secret: match[2]! } : undefined;
   }
 
@@ -160,14 +160,18 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
         .orderBy('created_at', 'desc')
         .first();
       if (!row) return { ok: false, reason: 'invalid' };
+      // Reserve one of the five tries before comparing, in one UPDATE, so parallel guesses cannot
+      // get more than five comparisons between them.
+      const [reserved] = await db('login_tokens')
+        .where({ id: row.id })
+        .whereNull('revoked_at')
+        .whereNull('consumed_at')
+        .where('attempts', '<', MAX_CODE_ATTEMPTS)
+        .increment('attempts', 1)
+        .returning('attempts');
+      if (!reserved) return { ok: false, reason: 'revoked', burned: true };
       if (!constantTimeEqual(row.code_hash!, hash(normalizeCode(code)))) {
-        // Count the miss atomically; the fifth one burns the token.
-        const [counted] = await db('login_tokens')
-          .where({ id: row.id })
-          .whereNull('revoked_at')
-          .increment('attempts', 1)
-          .returning('attempts');
-        const burned = counted !== undefined && Number(counted.attempts) >= MAX_CODE_ATTEMPTS;
+        const burned = Number(reserved.attempts) >= MAX_CODE_ATTEMPTS;
         if (burned) await db('login_tokens').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: now });
         return { ok: false, reason: 'invalid', burned };
       }

@@ -116,7 +116,9 @@ export function safeReturnTo(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
   try {
     const url = new URL(value, 'http://portico.invalid');
-    return url.origin === 'http://portico.invalid' ? url.pathname + url.search : undefined;
+    const path = url.pathname + url.search;
+    // Check the normalized result as well: "/.//evil.example" normalizes to "//evil.example".
+    return url.origin === 'http://portico.invalid' && !path.startsWith('//') && !path.includes('\\') ? path : undefined;
   } catch {
     return undefined;
   }

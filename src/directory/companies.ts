@@ -1,7 +1,7 @@
 // Client companies, their email domains and their Entra tenants, as technicians manage them.
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
 import { normalizeDomain, normalizeTenantId } from './domains.js';
 
@@ -126,7 +126,14 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
       const company = await mustExist(id);
       const [{ n }] = await db('contacts').where({ company_id: id }).count({ n: '*' });
       if (Number(n) > 0) throw new AppError(409, `${company.name} still has ${n} contact${Number(n) === 1 ? '' : 's'}. Move or delete them first; nothing was deleted.`);
-      await db('companies').where({ id }).delete();
+      await db('companies')
+        .where({ id })
+        .delete()
+        .catch((error) => {
+          // A contact was added between the count and the delete.
+          if (isForeignKeyViolation(error)) throw new AppError(409, `${company.name} has contacts now. Nothing was deleted.`);
+          throw error;
+        });
       await record('company.deleted', id, actor, { name: company.name });
     },
 

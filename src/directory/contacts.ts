@@ -1,10 +1,11 @@
 // Contacts as technicians manage them: search, create, edit, disable, sign out everywhere, invite, and
 // CSV import (preview with row-level errors, then an idempotent upsert).
+import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import type { AuditService } from '../audit/service.js';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Db } from '../db/index.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { emailDomain, emailSchema } from '../lib/email.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { Outbox } from '../mail/outbox.js';
@@ -34,6 +35,8 @@ export interface ImportRow {
 }
 
 export interface ImportPreview {
+  /** The stored draft to apply (absent when the file as a whole was refused). */
+  draftId?: string;
   rows: ImportRow[];
   valid: number;
   invalid: number;
@@ -42,6 +45,7 @@ export interface ImportPreview {
 }
 
 export const IMPORT_MAX_ROWS = 5000;
+const DRAFT_TTL_MS = 3_600_000;
 
 export interface ContactService {
   list(query: { q?: string; page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
@@ -53,9 +57,10 @@ export interface ContactService {
   enable(id: number, actor: Actor): Promise<void>;
   signOutEverywhere(id: number, actor: Actor): Promise<number>;
   invite(id: number, actor: Actor): Promise<void>;
-  previewImport(csv: string): Promise<ImportPreview>;
-  /** Upserts the valid rows (on company + email); returns counts. Running it twice changes nothing more. */
-  applyImport(csv: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
+  /** Checks every row and keeps the file as a draft for applyImport. */
+  previewImport(csv: string, actor: Actor): Promise<ImportPreview>;
+  /** Upserts the valid rows of a previewed draft (on company + email); returns counts. Importing the same file twice changes nothing more. */
+  applyImport(draftId: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
 }
 
 export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; outbox: Outbox; settings: SettingsService; baseUrl: URL }): ContactService {
@@ -71,6 +76,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
 
   function duplicate(error: unknown): never {
     if (isUniqueViolation(error)) throw new ValidationError('This company already has a contact with this address.', { email: 'This company already has a contact with this address.' });
+    if (isForeignKeyViolation(error)) throw new ValidationError('Choose a company that exists.', { companyId: 'Choose a company that exists.' });
     throw error;
   }
 
@@ -119,9 +125,11 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       const key = `${company?.id ?? companyName}|${email}`;
       if (parsedEmail.success && seen.has(key)) errors.push('Duplicate in this file');
       seen.add(key);
-      const [firstName, lastName] = [cell(idx.first), cell(idx.last)];
+      const [firstName, lastName, phone] = [cell(idx.first), cell(idx.last), cell(idx.phone)];
       if (firstName.length > 100 || lastName.length > 100) errors.push('Names have at most 100 characters');
-      return { line: i + 2, email, firstName, lastName, phone: cell(idx.phone) || null, companyId: company?.id ?? null, companyName: company?.name ?? companyName, errors };
+      if (/[\r\n<>]/.test(firstName + lastName + phone)) errors.push('Names and phone cannot contain line breaks, < or >');
+      if (phone.length > 40) errors.push('Phone has at most 40 characters');
+      return { line: i + 2, email, firstName, lastName, phone: phone || null, companyId: company?.id ?? null, companyName: company?.name ?? companyName, errors };
     });
     const invalid = rows.filter((r) => r.errors.length).length;
     return { rows, valid: rows.length - invalid, invalid };
@@ -207,11 +215,19 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       outbox.notify();
     },
 
-    previewImport: parseCsv,
-
-    async applyImport(csv, { sendInvitations }, actor) {
+    async previewImport(csv, actor) {
       const preview = await parseCsv(csv);
-      if (preview.fileError) throw new ValidationError(preview.fileError, { file: preview.fileError });
+      if (preview.fileError) return preview;
+      await db('import_drafts').where('created_at', '<', new Date(Date.now() - DRAFT_TTL_MS)).delete();
+      const draftId = randomUUID();
+      await db('import_drafts').insert({ id: draftId, staff_id: actor.staffId, csv, created_at: new Date() });
+      return { ...preview, draftId };
+    },
+
+    async applyImport(draftId, { sendInvitations }, actor) {
+      const draft = /^[0-9a-f-]{36}$/.test(draftId) ? await db('import_drafts').where({ id: draftId, staff_id: actor.staffId }).where('created_at', '>', new Date(Date.now() - DRAFT_TTL_MS)).first() : undefined;
+      if (!draft) throw new ValidationError('This preview has expired. Upload the file again.', { file: 'This preview has expired. Upload the file again.' });
+      const preview = await parseCsv(draft.csv);
       const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0 };
       await db.transaction(async (trx) => {
         for (const row of preview.rows.filter((r) => r.errors.length === 0)) {
@@ -232,6 +248,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
           }
         }
         await audit.record({ action: 'contact.imported', actor: { type: 'staff', id: actor.staffId }, ip: actor.ip, detail: counts }, trx);
+        await trx('import_drafts').where({ id: draftId }).delete();
       });
       if (counts.invited) outbox.notify();
       return counts;

@@ -1,6 +1,7 @@
 // The one error handler: typed errors become their status and a plain page; anything else is logged
 // once with the request id and shown as a 500 without details.
 import type { NextFunction, Request, Response } from 'express';
+import multer from 'multer';
 import { AppError, RateLimitedError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -17,6 +18,9 @@ export function errorHandler(logger: Logger) {
       status = error.status;
       message = error.publicMessage;
       if (error instanceof RateLimitedError) res.set('Retry-After', String(error.retryAfterSeconds));
+    } else if (error instanceof multer.MulterError) {
+      status = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+      message = error.code === 'LIMIT_FILE_SIZE' ? 'The file is larger than 1 MB. Split it and import the parts.' : 'The upload could not be read. Choose one CSV file and try again.';
     } else if (isBodyParserError(error)) {
       status = error.status;
       message = error.status === 413 ? 'What you sent is too large.' : 'The form could not be read. Go back and try again.';

@@ -43,7 +43,8 @@ export function createOutboxAdmin(deps: { db: Db; clock: Clock; outbox: Outbox }
       const row = await db('outbox').where({ id }).first('status', 'sealed_body');
       if (!row) throw new NotFoundError('This mail is not in the outbox.');
       if (!['pending', 'failed'].includes(row.status) || !row.sealed_body) throw new AppError(409, `This mail is ${row.status}; only waiting or failed mail can be retried.`);
-      await db('outbox').where({ id }).update({ status: 'pending', next_attempt_at: deps.clock.now() });
+      // Conditional: a row the worker claimed in the meantime is left alone.
+      await db('outbox').where({ id }).whereIn('status', ['pending', 'failed']).update({ status: 'pending', next_attempt_at: deps.clock.now() });
       deps.outbox.notify();
     },
   };

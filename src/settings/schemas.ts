@@ -19,6 +19,10 @@ export const magicLinkSettingsSchema = z.object({
   minutes: z.coerce.number({ message: 'Enter a number of minutes' }).int('Enter whole minutes').min(5, 'At least 5 minutes').max(1440, 'At most 1440 minutes (a day)'),
 });
 
+// "domain": anyone on a company's email domain may sign in (a contact is created in the PSA after they
+// prove the address); "invited_only": only contacts already in the portal (or the PSA) receive tokens.
+export const signInPolicySchema = z.object({ mode: z.enum(['domain', 'invited_only']) });
+
 export const settingDefinitions = {
   mail_token: {
     schema: mailTokenSettingsSchema,
@@ -34,6 +38,7 @@ export const settingDefinitions = {
   // Staff may sign in to the console by email token until Microsoft sign-in is set up.
   staff_signin: { schema: staffSignInSettingsSchema, defaults: () => ({ emailTokenEnabled: true }) },
   magic_link: { schema: magicLinkSettingsSchema, defaults: () => ({ enabled: true, minutes: 15 }) },
+  signin_policy: { schema: signInPolicySchema, defaults: () => ({ mode: 'domain' as 'domain' | 'invited_only' }) },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

@@ -283,18 +283,28 @@ describe('CSV import', () => {
 
   it('previews with row-level errors, imports the good rows, and is idempotent', async () => {
     await createCompany(t.services.db, { name: 'ImportCo', domains: ['importco.example'] });
-    const page = await tech.get('/admin/contacts/import');
-    const preview = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from(csv), { filename: 'contacts.csv', contentType: 'text/csv' });
+    const upload = async () => {
+      const page = await tech.get('/admin/contacts/import');
+      return tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from(csv), { filename: 'contacts.csv', contentType: 'text/csv' });
+    };
+    const preview = await upload();
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('2 rows to import, 3 with errors');
     expect(preview.text).toContain('Bad address');
     expect(preview.text).toContain('Unknown company');
     expect(preview.text).toContain('Duplicate in this file');
+    expect(await t.services.db('contacts').where({ email: 'diego@importco.example' })).toHaveLength(0);
 
     const apply = async (invite: boolean) => {
-      const res = await tech.post('/admin/contacts/import/apply').type('form').send({ _csrf: csrfFrom(preview.text), csv, ...(invite ? { sendInvitations: 'on' } : {}) });
+      const shown = await upload();
+      const draftId = /name="draftId" value="([^"]+)"/.exec(shown.text)![1]!;
+      const res = await tech.post('/admin/contacts/import/apply').type('form').send({ _csrf: csrfFrom(shown.text), draftId, ...(invite ? { sendInvitations: 'on' } : {}) });
       expect(res.status).toBe(303);
-      return (await tech.get('/admin/contacts')).text;
+      const list = (await tech.get('/admin/contacts')).text;
+      // A draft is applied once.
+      const again = await tech.post('/admin/contacts/import/apply').type('form').send({ _csrf: csrfFrom(shown.text), draftId });
+      expect(again.status).toBe(400);
+      return list;
     };
     expect(await apply(true)).toContain('2 created, 0 updated, 0 unchanged, 3 skipped with errors, 2 invited');
     expect(await apply(true)).toContain('0 created, 0 updated, 2 unchanged, 3 skipped with errors, 0 invited');
@@ -309,6 +319,17 @@ describe('CSV import', () => {
     const res = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from('name\nx'), { filename: 'x.csv', contentType: 'text/csv' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('The first line must name the columns');
+  });
+
+  it('refuses a file that is not UTF-8, and one over 1 MB, with a clear 4xx', async () => {
+    const page = await tech.get('/admin/contacts/import');
+    const latin1 = Buffer.from('email,first_name\nzoe@importco.example,Zo\xe9\n', 'latin1');
+    const res = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', latin1, { filename: 'x.csv', contentType: 'text/csv' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('CSV UTF-8');
+    const big = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.alloc(1_100_000, 'a'), { filename: 'big.csv', contentType: 'text/csv' });
+    expect(big.status).toBe(413);
+    expect(big.text).toContain('larger than 1 MB');
   });
 
   it('refuses an upload without the CSRF field', async () => {

@@ -279,6 +279,13 @@ describe('what the answer reveals', () => {
   });
 });
 
+describe('malformed links', () => {
+  it.each(['------------------------------------.' + 'a'.repeat(43), '0'.repeat(36) + '.' + 'a'.repeat(43), 'x', ''])('answer 400, never 500: %j', async (token) => {
+    const res = await supertest(t.app).get(`/signin/verify?token=${encodeURIComponent(token)}`);
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('input validation', () => {
   it.each([
     ['malformed', 'not-an-address', 'like name@company.com'],
@@ -342,20 +349,22 @@ describe('sessions', () => {
   });
 
   it('returns to a local path after sign-in and ignores any other returnTo', async () => {
-    const contact = await newContact();
     for (const [returnTo, expected] of [
       ['/?tab=tickets', '/?tab=tickets'],
       ['//evil.example/x', '/'],
       ['https://evil.example/', '/'],
       ['/\\evil.example', '/'],
+      ['/.//evil.example', '/'],
+      ['/%2e%2e//evil.example', '/'],
+      ['/a/..//evil.example', '/'],
     ]) {
+      const contact = await newContact();
       const agent = t.agent();
       const page = await agent.get(`/signin?returnTo=${encodeURIComponent(returnTo!)}`);
       const before = t.smtp.messages.length;
       await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: contact.email });
       const done = await confirmLink(agent, linkFrom(await mailFor(contact.email, before)));
       expect(done.headers.location).toBe(expected);
-      t.clock.advance(61_000);
     }
   });
 });

@@ -50,7 +50,8 @@ describe('loadConfig', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ SIGNIN_RATE_LIMIT_PER_IP: 'lots' }, 'SIGNIN_RATE_LIMIT_PER_IP'],
     [{ SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/15 minutes' }, 'SIGNIN_RATE_LIMIT_PER_ADDRESS'],
-    [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
+    [{ NODE_ENV: 'production' }, 'SMTP_URL'],
+    [{ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example:25' }, 'SESSION_SECRET'],
   ])('names the variable that is wrong: %o', (env, variable) => {
     const found = problems(env as Record<string, string>);
     expect(found).toHaveLength(1);

@@ -32,6 +32,8 @@ export const FAILURE_MESSAGES: Record<string, string> = {
   disabled: 'Sign-in by email is turned off. Use another sign-in method.',
 };
 
+const CODE_FAILURE = 'That code is not valid, has expired, or was locked after too many wrong tries. Check the newest mail, or request a new one.';
+
 export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const router = Router();
   const { emailTokens, signIn, settings, limiter, background, clock, rateLimits } = deps;
@@ -51,11 +53,12 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     res.status(status).render('auth/check-mail', { title: 'Check your mail', basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
   }
 
-  // Issues the token after the response has gone: known and unknown addresses take the same time.
-  function requestInBackground(req: Request) {
+  // Issues the token once the response has gone out ('finish'), so nothing about the address (known,
+  // unknown, PSA lookup) can make the answer slower or faster.
+  function requestInBackground(req: Request, res: Response) {
     const flow = req.session.emailFlow!;
     const context = { email: flow.email, browserBinding: flow.binding, ip: req.ip, userAgent: req.get('user-agent') };
-    background.run('email-token.request', () => emailTokens.request(context));
+    res.once('finish', () => background.run('email-token.request', () => emailTokens.request(context)));
   }
 
   async function finishSignIn(req: Request, res: Response, result: SpendResult, method: SignInMethod, onFailure: () => Promise<void>) {
@@ -86,7 +89,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
     const binding = req.session.emailFlow?.binding ?? randomToken(16);
     req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime() };
-    requestInBackground(req);
+    requestInBackground(req, res);
     await renderCheckMail(req, res, 200);
   });
 
@@ -107,7 +110,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     await limiter.consume('signin-address', flow.email, rateLimits.signinPerAddress);
     flow.requestedAt = clock.now().getTime();
-    requestInBackground(req);
+    requestInBackground(req, res);
     await renderCheckMail(req, res, 200, { notice: 'A new mail is on its way. Links and codes from earlier mails no longer work.' });
   });
 
@@ -127,13 +130,9 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const result = await emailTokens.spendCode({ email: flow.email, browserBinding: flow.binding, code, ip: req.ip, userAgent: req.get('user-agent') });
     await finishSignIn(req, res, result, 'email_code', async () => {
       await limiter.record('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
-      const failed = result as Extract<SpendResult, { ok: false }>;
-      const message = failed.burned
-        ? 'Too many wrong codes: this code no longer works. Request a new mail.'
-        : failed.reason === 'invalid'
-          ? 'That code is not valid or has expired. Check the newest mail, or request a new one.'
-          : FAILURE_MESSAGES[failed.reason];
-      await renderCheckMail(req, res, 400, { errors: { code: message } });
+      // One message whatever went wrong: a different answer (e.g. "too many wrong codes") would tell
+      // a guesser that a token exists, and so that the address is known.
+      await renderCheckMail(req, res, 400, { errors: { code: CODE_FAILURE } });
     });
   });
 

@@ -55,6 +55,8 @@ export function createMagicLinkService(deps: { db: Db; tokens: LoginTokenStore; 
 
   async function subjectOf(kind: LinkKind, row: { contact_id: number | null; staff_id: number | null }): Promise<Subject | undefined> {
     if (kind === 'contact') {
+      // Turning magic links off stops the ones already handed out, too.
+      if (!(await settings.get('magic_link')).enabled) return undefined;
       const contact = row.contact_id ? await directory.getContact(row.contact_id) : undefined;
       return contact && contact.status !== 'disabled' ? contact : undefined;
     }

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import multer from 'multer';
 import { consoleRoutes } from './admin/routes.js';
+import { accountRoutes } from './auth/account/routes.js';
 import { emailTokenRoutes } from './auth/email-token/routes.js';
 import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import type { Services } from './compose.js';
@@ -74,6 +75,7 @@ export function createApp(services: Services): express.Express {
   app.use(consoleRoutes(services));
   app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, ...limits }));
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
+  app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory }));
 
   app.use(notFound);

@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
 import { createCompanyService, type CompanyService } from './directory/companies.js';
 import { createContactService, type ContactService } from './directory/contacts.js';
+import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
 import { DbSessionStore } from './http/session-store.js';
@@ -24,6 +25,8 @@ import { createOutbox, type Outbox } from './mail/outbox.js';
 import { createOutboxAdmin, type OutboxAdmin } from './mail/outbox-admin.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
+import { createPsaAdapter, type PsaOptions } from './psa/index.js';
+import type { PsaAdapter } from './psa/types.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createStaffService, type StaffService } from './staff/service.js';
 
@@ -40,6 +43,8 @@ export interface Services {
   settings: SettingsService;
   audit: AuditService;
   directory: DirectoryService;
+  psa: PsaAdapter;
+  resolver: ContactResolver;
   companies: CompanyService;
   contacts: ContactService;
   staff: StaffService;
@@ -63,6 +68,7 @@ export interface BuildOptions {
   /** PostgreSQL schema (tests give each file its own). */
   dbSchema?: string;
   mailWorker?: MailWorkerOptions;
+  psa?: PsaOptions;
   /** Run migrations before returning (default true). */
   migrate?: boolean;
 }
@@ -95,13 +101,15 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const audit = createAuditService({ db, clock });
   const directory = createDirectoryService({ db });
   const staff = createStaffService({ db });
+  const psa = createPsaAdapter(config.psa, db, options.psa);
+  const resolver = createContactResolver({ db, psa, directory, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
   const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
   const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
   const emailTokenDeps = { db, tokens: loginTokens, settings, outbox, audit, baseUrl: config.baseUrl };
-  const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ directory, settings }));
+  const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, outbox, audit, baseUrl: config.baseUrl });
@@ -120,6 +128,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     settings,
     audit,
     directory,
+    psa,
+    resolver,
     companies,
     contacts,
     staff,

@@ -9,6 +9,7 @@ import { ADMIN_COOKIE } from '../http/cookies.js';
 import { auditRoutes, outboxRoutes } from './records.js';
 import { companyRoutes } from './companies.js';
 import { contactRoutes } from './contacts.js';
+import { psaRoutes } from './psa.js';
 import { settingsRoutes } from './settings.js';
 import { staffRoutes } from './staff.js';
 
@@ -44,6 +45,7 @@ export function consoleRoutes(services: Services): Router {
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
   router.use('/admin/contacts', staffOnly, contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }));
+  router.use('/admin/psa', staffOnly, psaRoutes({ db: services.db, psa: services.psa, audit: services.audit }));
   router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
   router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
   return router;

@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
 import type { Staff } from '../staff/service.js';
 
-export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt';
+export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
 export type SubjectKind = 'contact' | 'staff';
 
 // Server-side limits, enforced whatever the cookie says.
@@ -28,7 +28,8 @@ const subjects = {
 type SubjectRow<K extends SubjectKind> = K extends 'contact' ? Contact : Staff;
 
 export interface SignInService {
-  signIn<K extends SubjectKind>(req: Request, kind: K, subject: SubjectRow<K>, method: SignInMethod): Promise<void>;
+  /** `accounts`: other contacts of the same proven address this session may switch to. */
+  signIn<K extends SubjectKind>(req: Request, kind: K, subject: SubjectRow<K>, method: SignInMethod, accounts?: { email: string; contactIds: number[] }): Promise<void>;
   /** The subject behind this request's session, or undefined (an ended session is then forgotten). */
   current<K extends SubjectKind>(req: Request, kind: K): Promise<SubjectRow<K> | undefined>;
   signOut(req: Request): Promise<void>;
@@ -42,7 +43,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
   const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 
   return {
-    async signIn(req, kind, subject, method) {
+    async signIn(req, kind, subject, method, accounts) {
       const now = clock.now();
       const authSessionId = randomUUID();
       const { table, column } = subjects[kind];
@@ -67,6 +68,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       if (returnTo) req.session.returnTo = returnTo;
       const signedIn: SignedInAs = { kind, authSessionId, id: subject.id, method, at: now.getTime() };
       req.session.signedIn = signedIn;
+      if (accounts && accounts.contactIds.length > 1) req.session.accounts = accounts;
       await promisify((done) => req.session.save(done));
     },
 

@@ -25,6 +25,7 @@ export interface DirectoryService {
   /** Contacts (not disabled) that an address signs in as; empty when the address may not sign in. */
   resolve(email: string, db?: Db): Promise<Contact[]>;
   getContact(id: number, db?: Db): Promise<ContactWithCompany | undefined>;
+  companyName(companyId: number): Promise<string | undefined>;
   /** A company's own portal name, when it has one. */
   companyPortalName(companyId: number, db?: Db): Promise<string | undefined>;
 }
@@ -39,6 +40,9 @@ export function createDirectoryService(deps: { db: Db }): DirectoryService {
         .join('companies', 'companies.id', 'contacts.company_id')
         .where('contacts.id', id)
         .first('contacts.*', 'companies.name as company_name', 'companies.portal_name as company_portal_name');
+    },
+    async companyName(companyId) {
+      return (await deps.db('companies').where({ id: companyId }).first('name'))?.name;
     },
     async companyPortalName(companyId, db = deps.db) {
       const row = await db('companies').where({ id: companyId }).first('portal_name');

@@ -18,8 +18,20 @@ export interface EmailFlow {
   requestedAt: number;
 }
 
+/** An address proven by a spent token, waiting for the person's next step. */
+export interface ProvenAddress {
+  email: string;
+  at: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
+    /** Proven, with several contacts: the person picks one. */
+    choice?: ProvenAddress & { contactIds: number[] };
+    /** Proven, on a company's domain, no contact yet: "Create your account". */
+    newAccount?: ProvenAddress & { companyId: number };
+    /** The contacts this browser may switch between without signing in again. */
+    accounts?: { email: string; contactIds: number[] };
     csrfToken?: string;
     signedIn?: SignedInAs;
     emailFlow?: EmailFlow;

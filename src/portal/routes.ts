@@ -19,9 +19,11 @@ export function portalRoutes(deps: { signIn: SignInService; directory: Directory
     next();
   }
 
-  router.get('/', requireContact, async (_req, res) => {
+  router.get('/', requireContact, async (req, res) => {
     const contact = await directory.getContact(res.locals.contact.id);
-    res.render('portal/home', { title: 'Home', contact });
+    // Other accounts of the same address this browser proved: offered for switching.
+    const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && c.status !== 'disabled') : [];
+    res.render('portal/home', { title: 'Home', contact, others });
   });
 
   router.post('/signout', async (req, res) => {

@@ -12,6 +12,7 @@ import { createApp } from '../../src/app.js';
 import { buildServices, type Services } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { PsaOptions } from '../../src/psa/index.js';
 import { TestClock } from './clock.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   noSmtp?: boolean;
   /** Reuse an existing data directory (restart tests). */
   dataDir?: string;
+  /** PSA client options (short timeouts for failure tests). */
+  psa?: PsaOptions;
 }
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
@@ -67,7 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const clock = new TestClock();
   const schema = config.databaseUrl ? `t_${id}` : undefined;
-  const services = await buildServices(config, { logger: createLogger(config.logLevel, sink), clock, dbSchema: schema, mailWorker: { pollMs: 50 } });
+  const services = await buildServices(config, { logger: createLogger(config.logLevel, sink), clock, dbSchema: schema, mailWorker: { pollMs: 50 }, psa: options.psa });
   services.mailWorker.start();
   const app = createApp(services);
 

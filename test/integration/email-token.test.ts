@@ -235,7 +235,7 @@ describe('resend', () => {
 describe('what the answer reveals', () => {
   it('answers a known and an unknown address with the same status and page', async () => {
     const contact = await newContact();
-    const unknown = `nobody-${Date.now()}@contoso.example`;
+    const unknown = `nobody-${Date.now()}@no-company.example`;
     const known = await requestToken(t.agent(), contact.email);
     const other = await requestToken(t.agent(), unknown);
     expect(other.status).toBe(known.status);

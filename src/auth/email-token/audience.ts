@@ -1,7 +1,8 @@
 // Who an email token signs in: clients into the portal, staff into the console. The mechanism is one;
-// an audience says which table an address resolves in, which token purpose it uses, where its pages
-// live and whether it is switched on.
+// an audience says how an address resolves, which token purpose it uses, where its pages live and
+// whether it is switched on.
 import type { Db } from '../../db/index.js';
+import type { ContactResolver } from '../../directory/resolver.js';
 import type { DirectoryService } from '../../directory/service.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { StaffService } from '../../staff/service.js';
@@ -13,6 +14,15 @@ export interface Subject {
   company_id?: number;
 }
 
+export interface AudienceResolution {
+  /** Whom the address signs in as (several: the person picks). */
+  subjects: Subject[];
+  /** No account yet, but the address is on this company's domain: one is made after the address is proven. */
+  newAccountCompanyId?: number;
+}
+
+export const admitted = (r: AudienceResolution) => r.subjects.length > 0 || r.newAccountCompanyId !== undefined;
+
 export interface EmailTokenAudience {
   kind: SubjectKind;
   purpose: TokenPurpose;
@@ -21,24 +31,30 @@ export interface EmailTokenAudience {
   /** Where a signed-in person lands. */
   home: string;
   enabled(): Promise<boolean>;
-  /** The subjects this address signs in as; empty when it may not sign in. */
-  resolve(email: string, db?: Db): Promise<Subject[]>;
+  resolve(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. */
-  portalName(subjects: Subject[], db?: Db): Promise<string>;
+  portalName(resolution: AudienceResolution, db?: Db): Promise<string>;
 }
 
-export function portalAudience(deps: { directory: DirectoryService; settings: SettingsService }): EmailTokenAudience {
+export function portalAudience(deps: { resolver: ContactResolver; directory: DirectoryService; settings: SettingsService }): EmailTokenAudience {
   return {
     kind: 'contact',
     purpose: 'email_token',
     basePath: '/signin',
     home: '/',
     enabled: async () => (await deps.settings.get('mail_token')).enabled,
-    resolve: (email, db) => deps.directory.resolve(email, db),
-    async portalName(subjects, db) {
+    async resolve(email) {
+      const found = await deps.resolver.resolve(email);
+      if (found.kind === 'contacts') return { subjects: found.contacts };
+      return found.kind === 'domain' ? { subjects: [], newAccountCompanyId: found.companyId } : { subjects: [] };
+    },
+    async portalName(resolution, db) {
       const fallback = (await deps.settings.get('mail_token', db)).portalName;
-      if (subjects.length !== 1 || subjects[0]!.company_id === undefined) return fallback;
-      return (await deps.directory.companyPortalName(subjects[0]!.company_id, db)) ?? fallback;
+      const companyIds = new Set(resolution.subjects.map((s) => s.company_id));
+      if (resolution.newAccountCompanyId !== undefined) companyIds.add(resolution.newAccountCompanyId);
+      const [only] = companyIds;
+      if (companyIds.size !== 1 || only === undefined) return fallback;
+      return (await deps.directory.companyPortalName(only, db)) ?? fallback;
     },
   };
 }
@@ -50,7 +66,7 @@ export function consoleAudience(deps: { staff: StaffService; settings: SettingsS
     basePath: '/admin/signin',
     home: '/admin',
     enabled: async () => (await deps.settings.get('staff_signin')).emailTokenEnabled,
-    resolve: (email, db) => deps.staff.resolve(email, db),
-    portalName: async (_subjects, db) => `${(await deps.settings.get('mail_token', db)).portalName} console`,
+    resolve: async (email) => ({ subjects: await deps.staff.resolve(email) }),
+    portalName: async (_resolution, db) => `${(await deps.settings.get('mail_token', db)).portalName} console`,
   };
 }

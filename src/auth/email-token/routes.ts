@@ -61,9 +61,19 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     res.once('finish', () => background.run('email-token.request', () => emailTokens.request(context)));
   }
 
+  // The address is proven: sign in, or let the person pick one of several accounts, or create theirs.
   async function finishSignIn(req: Request, res: Response, result: SpendResult, method: SignInMethod, onFailure: () => Promise<void>) {
     if (!result.ok) return onFailure();
-    // Several contacts for one address: the first for now; choosing between them comes with the PSA work.
+    delete req.session.emailFlow;
+    const at = clock.now().getTime();
+    if (result.subjects.length > 1) {
+      req.session.choice = { email: result.email, at, contactIds: result.subjects.map((s) => s.id) };
+      return res.redirect(303, `${basePath}/choose`);
+    }
+    if (result.subjects.length === 0 && result.newAccountCompanyId !== undefined) {
+      req.session.newAccount = { email: result.email, at, companyId: result.newAccountCompanyId };
+      return res.redirect(303, `${basePath}/create-account`);
+    }
     await signIn.signIn(req, audience.kind, result.subjects[0] as never, method);
     res.redirect(303, takeReturnTo(req, audience.home));
   }

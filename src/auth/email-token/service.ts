@@ -6,7 +6,7 @@ import type { Db } from '../../db/index.js';
 import type { Outbox } from '../../mail/outbox.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { LoginTokenStore, TokenCheck, TokenFailure } from '../login-tokens.js';
-import type { EmailTokenAudience, Subject } from './audience.js';
+import { admitted, type EmailTokenAudience, type Subject } from './audience.js';
 
 export interface RequestContext {
   ip?: string | null;
@@ -19,7 +19,7 @@ export interface TokenRequest extends RequestContext {
 }
 
 export type SpendFailure = TokenFailure | 'no_subject' | 'disabled';
-export type SpendResult = { ok: true; email: string; subjects: Subject[] } | { ok: false; reason: SpendFailure; burned?: boolean };
+export type SpendResult = { ok: true; email: string; subjects: Subject[]; newAccountCompanyId?: number } | { ok: false; reason: SpendFailure; burned?: boolean };
 
 export interface EmailTokenService {
   readonly audience: EmailTokenAudience;
@@ -51,12 +51,12 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       await failure(result.reason, method, context, result.burned);
       return result;
     }
-    const subjects = await audience.resolve(result.token.email);
-    if (subjects.length === 0) {
+    const resolution = await audience.resolve(result.token.email);
+    if (!admitted(resolution)) {
       await failure('no_subject', method, context);
       return { ok: false, reason: 'no_subject' };
     }
-    return { ok: true, email: result.token.email, subjects };
+    return { ok: true, email: result.token.email, ...resolution };
   }
 
   // Each entry point checks audience.enabled(): turning the method off stops sign-ins by it at once,
@@ -67,9 +67,9 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
     async request({ email, browserBinding, ip, userAgent }) {
       if (!(await audience.enabled())) return 'ignored';
       const mailSettings = await settings.get('mail_token');
-      const sent = await db.transaction(async (trx) => {
-        const subjects = await audience.resolve(email, trx);
-        if (subjects.length === 0) return false;
+      // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
+      const resolution = await audience.resolve(email);
+      const sent = admitted(resolution) && await db.transaction(async (trx) => {
         const issued = await tokens.issue(trx, { purpose: audience.purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
         const link = new URL(`${audience.basePath}/verify`, deps.baseUrl);
         link.searchParams.set('token', issued.token);
@@ -77,7 +77,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
           to: email,
           from: { name: mailSettings.fromName, address: mailSettings.fromAddress },
           template: 'email-token',
-          data: { portalName: await audience.portalName(subjects, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email },
+          data: { portalName: await audience.portalName(resolution, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email },
           discardAfter: issued.expiresAt,
         });
         return true;

@@ -1,0 +1,93 @@
+// After an address is proven (portal only): pick one of several accounts, or create one when the
+// address is on a company's domain, and later switch between accounts without signing in again.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { ContactResolver } from '../../directory/resolver.js';
+import type { Contact, DirectoryService } from '../../directory/service.js';
+import { handleForm } from '../../http/forms.js';
+import { parseInput } from '../../http/validate.js';
+import type { Clock } from '../../lib/clock.js';
+import { takeReturnTo } from '../email-token/routes.js';
+import type { SignInService } from '../sign-in.js';
+
+// A proof is good for this long: enough to fill in a form, not enough to be reused later.
+export const PROOF_TTL_MS = 15 * 60_000;
+
+const plainName = (label: string) => z.string({ message: `Enter your ${label}` }).trim().min(1, `Enter your ${label}`).max(100, 'Use at most 100 characters').refine((v) => !/[\r\n<>]/.test(v), `Your ${label} cannot contain line breaks, < or >`);
+const accountSchema = z.object({
+  firstName: plainName('first name'),
+  lastName: plainName('last name'),
+  phone: z.string().trim().max(40, 'Use at most 40 characters').regex(/^[0-9+()./\s-]*$/, 'Use digits, spaces and + ( ) - only').optional().default(''),
+});
+const choiceSchema = z.object({ contactId: z.coerce.number().int().positive().max(2_147_483_647) });
+
+export function accountRoutes(deps: { resolver: ContactResolver; directory: DirectoryService; signIn: SignInService; clock: Clock }): Router {
+  const router = Router();
+  const { resolver, directory, signIn, clock } = deps;
+  const fresh = (proof: { at: number } | undefined) => proof !== undefined && clock.now().getTime() - proof.at <= PROOF_TTL_MS;
+
+  async function usableContacts(email: string, ids: number[]): Promise<Array<Contact & { company_name: string }>> {
+    const contacts = await Promise.all(ids.map((id) => directory.getContact(id)));
+    return contacts.filter((c): c is NonNullable<typeof c> => !!c && c.email === email && c.status !== 'disabled');
+  }
+
+  const expired = (res: Response) => res.status(400).render('errors/error', { title: 'Sign in again', status: 400, message: 'Your sign-in has expired. Enter your email address again.', signinPath: '/signin' });
+
+  router.get('/signin/choose', async (req, res) => {
+    const choice = req.session.choice;
+    if (!fresh(choice)) return expired(res);
+    res.render('auth/choose', { title: 'Choose an account', contacts: await usableContacts(choice!.email, choice!.contactIds) });
+  });
+
+  router.post('/signin/choose', async (req, res) => {
+    const choice = req.session.choice;
+    if (!fresh(choice)) return expired(res);
+    const { contactId } = parseInput(choiceSchema, req.body);
+    const contacts = await usableContacts(choice!.email, choice!.contactIds);
+    const chosen = contacts.find((c) => c.id === contactId);
+    if (!chosen) return res.status(400).render('auth/choose', { title: 'Choose an account', contacts, message: 'Choose one of these accounts.' });
+    delete req.session.choice;
+    await signIn.signIn(req, 'contact', chosen, 'email_link', { email: choice!.email, contactIds: contacts.map((c) => c.id) });
+    res.redirect(303, takeReturnTo(req, '/'));
+  });
+
+  router.post('/switch-account', async (req, res) => {
+    const current = await signIn.current(req, 'contact');
+    const accounts = req.session.accounts;
+    if (!current || !accounts) return res.redirect(303, '/signin');
+    const { contactId } = parseInput(choiceSchema, req.body);
+    const target = (await usableContacts(accounts.email, accounts.contactIds)).find((c) => c.id === contactId);
+    if (!target) return res.status(400).render('errors/error', { title: 'Switch account', status: 400, message: 'That account is not available.' });
+    await signIn.signIn(req, 'contact', target, 'account_switch', accounts);
+    res.redirect(303, '/');
+  });
+
+  async function renderCreate(req: Request, res: Response, locals: Record<string, unknown> = {}) {
+    const pending = req.session.newAccount!;
+    const company = await directory.companyName(pending.companyId);
+    res.render('auth/create-account', { title: 'Create your account', email: pending.email, company, values: { firstName: '', lastName: '', phone: '' }, errors: {}, ...locals });
+  }
+
+  router.get('/signin/create-account', async (req, res) => {
+    if (!fresh(req.session.newAccount)) return expired(res);
+    await renderCreate(req, res);
+  });
+
+  router.post('/signin/create-account', async (req, res) => {
+    const pending = req.session.newAccount;
+    if (!fresh(pending)) return expired(res);
+    await handleForm(
+      res,
+      async () => {
+        const input = parseInput(accountSchema, req.body);
+        const contact = await resolver.createAccount({ email: pending!.email, companyId: pending!.companyId, ...input });
+        delete req.session.newAccount;
+        await signIn.signIn(req, 'contact', contact, 'email_link');
+        res.redirect(303, takeReturnTo(req, '/'));
+      },
+      (errors, message) => renderCreate(req, res, { values: req.body, errors, message }),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,161 @@
+// Who may sign in with an address, and creating the account of someone on a company's domain once they
+// have proven the address. The order (DeskDirector's rule):
+//   1. a local contact with that address;
+//   2. else an active PSA contact with it: the local contact is created or refreshed, linked by
+//      psa_contact_id, under the portal company linked to the PSA company (imported if none is);
+//   3. else a company owning the address's domain: the token goes out, and only after it is spent is
+//      the contact created, in the PSA and locally;
+//   4. else nobody. The "invited contacts only" policy turns 2 and 3 off.
+// A PSA that fails is logged and recorded for the console; local contacts are never affected by it.
+import type { Db } from '../db/index.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Clock } from '../lib/clock.js';
+import { emailDomain } from '../lib/email.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { PsaAdapter, PsaContact } from '../psa/types.js';
+import type { SettingsService } from '../settings/service.js';
+import type { Contact, DirectoryService } from './service.js';
+
+export type Resolution = { kind: 'contacts'; contacts: Contact[] } | { kind: 'domain'; companyId: number } | { kind: 'none' };
+
+export interface NewAccount {
+  email: string;
+  companyId: number;
+  firstName: string;
+  lastName: string;
+  phone?: string | null;
+}
+
+export interface ContactResolver {
+  resolve(email: string): Promise<Resolution>;
+  /** Creates the contact in the PSA and locally; two concurrent calls for one address create one. */
+  createAccount(input: NewAccount): Promise<Contact>;
+}
+
+export class AccountUnavailableError extends AppError {
+  constructor() {
+    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.');
+  }
+}
+
+const CLAIM_STALE_MS = 60_000;
+const CLAIM_WAIT_MS = 10_000;
+
+export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory: DirectoryService; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
+  const { db, psa, directory, settings, clock } = deps;
+  const log = deps.logger.child({ component: 'resolver', psa: psa.provider });
+  const external = psa.provider !== 'builtin';
+
+  async function recordPsaFailure(operation: string, error: unknown) {
+    const message = (error as Error).message?.slice(0, 500) ?? String(error);
+    log.warn({ operation, err: message }, 'PSA call failed');
+    await db('psa_events').insert({ at: clock.now(), provider: psa.provider, operation, message }).catch(() => undefined);
+  }
+
+  // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
+  async function companyFor(psaCompanyId: string): Promise<number | undefined> {
+    const linked = await db('companies').where({ psa_company_id: psaCompanyId }).first('id');
+    if (linked) return linked.id;
+    const company = await psa.getCompany(psaCompanyId);
+    if (!company) return undefined;
+    const [row] = await db('companies').insert({ name: company.name, psa_company_id: company.id }).onConflict('psa_company_id').merge({ updated_at: db.fn.now() }).returning('id');
+    return row.id;
+  }
+
+  async function upsertLocal(companyId: number, contact: PsaContact, status: 'active' | 'invited' = 'active'): Promise<void> {
+    await db('contacts')
+      .insert({ company_id: companyId, email: contact.email.toLowerCase(), first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status })
+      .onConflict(['company_id', 'email'])
+      .merge({ first_name: contact.firstName, last_name: contact.lastName, psa_contact_id: contact.id, updated_at: db.fn.now() });
+  }
+
+  async function fromPsa(email: string): Promise<Contact[] | undefined> {
+    try {
+      const found = (await psa.findContactsByEmail(email)).filter((c) => c.active && c.email.toLowerCase() === email);
+      for (const contact of found) {
+        const companyId = await companyFor(contact.companyId);
+        if (companyId) await upsertLocal(companyId, contact);
+      }
+      return found.length ? directory.resolve(email) : [];
+    } catch (error) {
+      await recordPsaFailure('findContactsByEmail', error);
+      return undefined;
+    }
+  }
+
+  // Only one sign-in creates the account of an address: it holds a claim row while it talks to the
+  // PSA (no database transaction is held open across the network); the others wait for its result.
+  async function claim(email: string): Promise<boolean> {
+    const now = clock.now();
+    const inserted = await db('account_claims').insert({ email, claimed_at: now }).onConflict('email').ignore().returning('email');
+    if (inserted.length) return true;
+    const taken = await db('account_claims').where({ email }).where('claimed_at', '<', new Date(now.getTime() - CLAIM_STALE_MS)).update({ claimed_at: now }).returning('email');
+    return taken.length > 0;
+  }
+
+  async function waitForAccount(email: string, companyId: number): Promise<Contact> {
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    while (Date.now() < deadline) {
+      const contact = await db<Contact>('contacts').where({ email, company_id: companyId }).first();
+      if (contact) return contact;
+      if (!(await db('account_claims').where({ email }).first())) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const contact = await db<Contact>('contacts').where({ email, company_id: companyId }).first();
+    if (contact) return contact;
+    throw new AccountUnavailableError();
+  }
+
+  return {
+    async resolve(email) {
+      const local = await db<Contact>('contacts').where({ email }).orderBy('id');
+      if (local.length) {
+        // A technician's decision (disabled) stands: the PSA does not bring the person back.
+        const usable = local.filter((c) => c.status !== 'disabled');
+        return usable.length ? { kind: 'contacts', contacts: usable } : { kind: 'none' };
+      }
+      if ((await settings.get('signin_policy')).mode === 'invited_only') return { kind: 'none' };
+      if (external) {
+        const contacts = await fromPsa(email);
+        if (contacts?.length) return { kind: 'contacts', contacts };
+      }
+      const owner = await db('company_domains').where({ domain: emailDomain(email) }).first('company_id');
+      return owner ? { kind: 'domain', companyId: owner.company_id } : { kind: 'none' };
+    },
+
+    async createAccount(input) {
+      const email = input.email.toLowerCase();
+      const existing = await db<Contact>('contacts').where({ email, company_id: input.companyId }).first();
+      if (existing) return existing;
+      if (!(await claim(email))) return waitForAccount(email, input.companyId);
+      try {
+        const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
+        if (!company) throw new AppError(409, 'This company no longer exists in the portal.');
+        let psaContact: PsaContact | undefined;
+        if (external && company.psa_company_id) {
+          try {
+            // Someone may have entered the person in the PSA meanwhile: link rather than duplicate.
+            psaContact = (await psa.findContactsByEmail(email)).find((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
+            psaContact ??= await psa.createContact({ companyId: company.psa_company_id, email, firstName: input.firstName, lastName: input.lastName, phone: input.phone ?? null });
+          } catch (error) {
+            await recordPsaFailure('createContact', error);
+            throw new AccountUnavailableError();
+          }
+        } else if (external) {
+          log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
+        }
+        const [contact] = await db<Contact>('contacts')
+          .insert({ company_id: company.id, email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, psa_contact_id: psaContact?.id ?? null, status: 'active' })
+          .returning('*')
+          .catch(async (error) => {
+            if (isUniqueViolation(error)) return db<Contact>('contacts').where({ email, company_id: company.id });
+            throw error;
+          });
+        return contact!;
+      } finally {
+        await db('account_claims').where({ email }).delete();
+      }
+    },
+  };
+}

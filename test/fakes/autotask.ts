@@ -1,0 +1,317 @@
+// A stand-in for Autotask's REST API 1.0 on loopback: zone lookup, header auth, Contacts/Companies
+// queries with the JSON filter grammar and nextPageUrl paging, single-entity GETs, contact create under
+// a company, entity information, {"errors": [...]} bodies, and injected failures (status, Retry-After, delay).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeAutotaskContact {
+  id: number;
+  companyID: number;
+  firstName: string;
+  lastName: string;
+  emailAddress: string | null;
+  emailAddress2: string | null;
+  emailAddress3: string | null;
+  phone: string | null;
+  isActive: number;
+}
+
+export interface FakeAutotaskCompany {
+  id: number;
+  companyName: string;
+  isActive?: boolean;
+}
+
+export interface FakeAutotaskRequest {
+  method: string;
+  /** Path as sent, e.g. /atservicesrest/v1.0/Contacts/query */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  at: number;
+}
+
+export interface FailureSpec {
+  status?: number;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+  /** Wait this long before answering (with the failure, or normally when no status is given). */
+  delayMs?: number;
+  /** How many consecutive requests this applies to (default 1). */
+  times?: number;
+  body?: unknown;
+}
+
+export interface FakeAutotask {
+  /** Zone base as zoneInformation reports it (without the trailing slash). */
+  url: string;
+  /** The global lookup endpoint; served under a different prefix so a client cannot confuse it with the zone. */
+  zoneLookupUrl: string;
+  companies: FakeAutotaskCompany[];
+  contacts: FakeAutotaskContact[];
+  requests: FakeAutotaskRequest[];
+  /** Records per page (Autotask's own maximum is 500); MaxRecords in a query can lower it. */
+  pageSize: number;
+  failNext(spec: FailureSpec): void;
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// The fields each entity can be filtered on; anything else is refused the way Autotask refuses it.
+const FIELDS: Record<string, string[]> = {
+  contacts: ['id', 'companyID', 'firstName', 'lastName', 'emailAddress', 'emailAddress2', 'emailAddress3', 'phone', 'isActive'],
+  companies: ['id', 'companyName', 'isActive'],
+};
+
+type Row = Record<string, unknown>;
+type Condition = { op?: unknown; field?: unknown; value?: unknown; items?: unknown };
+
+const norm = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : typeof v === 'boolean' ? Number(v) : v);
+
+/** Turns one filter item into a predicate, validating as it goes (so a bad filter fails even with no rows). */
+function compile(entity: string, condition: Condition): (row: Row) => boolean {
+  if (!condition || typeof condition !== 'object') throw new ApiError(400, 'Each filter item must be an object.');
+  const op = typeof condition.op === 'string' ? condition.op.toLowerCase() : '';
+  if (op === 'and' || op === 'or') {
+    if (!Array.isArray(condition.items) || condition.items.length === 0) throw new ApiError(400, `The '${condition.op}' operator requires a non-empty items array.`);
+    const parts = condition.items.map((item) => compile(entity, item as Condition));
+    return op === 'and' ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
+  }
+  const fieldName = FIELDS[entity].find((f) => typeof condition.field === 'string' && f.toLowerCase() === condition.field.toLowerCase());
+  if (!fieldName) throw new ApiError(400, `Unable to find ${String(condition.field)} in the ${entity} entity.`);
+  const want = norm(condition.value);
+  const have = (row: Row) => norm(row[fieldName]);
+  const text = (row: Row) => (typeof row[fieldName] === 'string' ? (row[fieldName] as string).toLowerCase() : undefined);
+  const needle = typeof condition.value === 'string' ? condition.value.toLowerCase() : undefined;
+  const needsText = () => {
+    if (needle === undefined) throw new ApiError(400, `The '${condition.op}' operator requires a string value.`);
+    return needle;
+  };
+  // String comparisons are case-insensitive, as in Autotask's database collation.
+  switch (op) {
+    case 'eq':
+      return (row) => have(row) === want;
+    case 'noteq':
+      return (row) => have(row) !== want;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return (row) => {
+        const a = have(row) as number | string;
+        const b = want as number | string;
+        if (a === null || a === undefined) return false;
+        return op === 'gt' ? a > b : op === 'gte' ? a >= b : op === 'lt' ? a < b : a <= b;
+      };
+    case 'contains': {
+      const n = needsText();
+      return (row) => text(row)?.includes(n) ?? false;
+    }
+    case 'beginswith': {
+      const n = needsText();
+      return (row) => text(row)?.startsWith(n) ?? false;
+    }
+    case 'endswith': {
+      const n = needsText();
+      return (row) => text(row)?.endsWith(n) ?? false;
+    }
+    case 'exist':
+      return (row) => row[fieldName] !== null && row[fieldName] !== undefined && row[fieldName] !== '';
+    case 'notexist':
+      return (row) => row[fieldName] === null || row[fieldName] === undefined || row[fieldName] === '';
+    case 'in':
+    case 'notin': {
+      if (!Array.isArray(condition.value)) throw new ApiError(400, `The '${condition.op}' operator requires an array value.`);
+      const set = condition.value.map(norm);
+      return (row) => set.includes(have(row)) === (op === 'in');
+    }
+    default:
+      throw new ApiError(400, `Invalid filter operator '${String(condition.op)}'.`);
+  }
+}
+
+/** Reads a key of the search object case-insensitively (Autotask accepts MaxRecords and maxRecords). */
+const prop = (search: Row, name: string) => Object.entries(search).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+
+export async function startFakeAutotask(opts: { username: string; secret: string; integrationCode: string; pageSize?: number }): Promise<FakeAutotask> {
+  const companies: FakeAutotaskCompany[] = [];
+  const contacts: FakeAutotaskContact[] = [];
+  const requests: FakeAutotaskRequest[] = [];
+  const failures: FailureSpec[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let origin = '';
+
+  const fake: FakeAutotask = {
+    url: '',
+    zoneLookupUrl: '',
+    companies,
+    contacts,
+    requests,
+    pageSize: opts.pageSize ?? 500,
+    failNext(spec) {
+      for (let i = 0; i < (spec.times ?? 1); i++) failures.push(spec);
+    },
+    async close() {
+      timers.forEach(clearTimeout);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    // A delayed answer to a client that already gave up has nowhere to go.
+    if (res.destroyed || res.writableEnded) return;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  };
+
+  const authenticate = (headers: IncomingMessage['headers']) => {
+    // Node lower-cases header names; Autotask treats them case-insensitively too.
+    if (headers['apiintegrationcode'] !== opts.integrationCode || headers['username'] !== opts.username || headers['secret'] !== opts.secret) {
+      throw new ApiError(401, 'User is not authenticated. Check the ApiIntegrationCode, UserName and Secret headers.');
+    }
+  };
+
+  const rowsOf = (entity: string): Row[] => (entity === 'contacts' ? contacts : companies) as unknown as Row[];
+
+  /** One page of a query: rows after `lastId`, ordered by id, with an absolute link to the next page. */
+  function page(entityPath: string, search: Row, lastId: number) {
+    const entity = entityPath.toLowerCase();
+    const filter = prop(search, 'filter');
+    if (!Array.isArray(filter) || filter.length === 0) throw new ApiError(400, 'A query requires a filter with at least one item.');
+    const predicates = filter.map((c) => compile(entity, c as Condition));
+    const maxRecords = prop(search, 'MaxRecords');
+    if (maxRecords !== undefined && (typeof maxRecords !== 'number' || maxRecords < 1 || maxRecords > 500)) throw new ApiError(400, 'MaxRecords must be between 1 and 500.');
+    const size = Math.min((maxRecords as number | undefined) ?? 500, fake.pageSize);
+    const matching = rowsOf(entity)
+      .filter((row) => predicates.every((p) => p(row)))
+      .sort((a, b) => (a.id as number) - (b.id as number));
+    const remaining = matching.filter((row) => (row.id as number) > lastId);
+    const items = remaining.slice(0, size);
+    const more = remaining.length > size;
+    const link = (paging: object) =>
+      `${origin}/atservicesrest/V1.0/${entityPath}/query/next?paging=${encodeURIComponent(JSON.stringify(paging))}&search=${encodeURIComponent(JSON.stringify(search))}`;
+    return {
+      items,
+      pageDetails: {
+        count: items.length,
+        requestCount: size,
+        prevPageUrl: lastId > 0 ? link({ pageSize: size, lastId: 0 }) : null,
+        nextPageUrl: more ? link({ pageSize: size, lastId: items[items.length - 1].id }) : null,
+      },
+    };
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, headers: IncomingMessage['headers'], body: unknown): unknown {
+    const lower = path.toLowerCase().replace(/\/+$/, '');
+    // Zone lookup lives on the global host (here: its own prefix) and needs only the user name.
+    if (method === 'GET' && lower.endsWith('/v1.0/zoneinformation')) {
+      if (query.get('user')?.toLowerCase() !== opts.username.toLowerCase()) throw new ApiError(500, 'Zone information could not be determined for this user.');
+      return { zoneName: 'Fake Zone (loopback)', url: `${fake.url}/`, webUrl: `${origin}/`, ci: 1 };
+    }
+    const api = /^\/atservicesrest\/v1\.0\/(.+)$/i.exec(path.replace(/\/+$/, ''));
+    if (!api) throw new ApiError(404, `No resource at ${path}.`);
+    authenticate(headers);
+    const rest = api[1];
+    let m: RegExpExecArray | null;
+
+    if (method === 'GET' && /^companies\/entityinformation$/i.test(rest)) {
+      return { info: { name: 'Company', canCreate: true, canDelete: false, canQuery: true, canUpdate: true, hasUserDefinedFields: true, supportsWebhookCallouts: true } };
+    }
+    if (method === 'POST' && (m = /^(Contacts|Companies)\/query$/i.exec(rest))) {
+      if (!body || typeof body !== 'object') throw new ApiError(400, 'The request body must be a JSON search object.');
+      return page(m[1], body as Row, 0);
+    }
+    if (method === 'GET' && (m = /^(Contacts|Companies)\/query\/next$/i.exec(rest))) {
+      try {
+        const paging = JSON.parse(query.get('paging') ?? '') as { lastId: number };
+        return page(m[1], JSON.parse(query.get('search') ?? '') as Row, paging.lastId);
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        throw new ApiError(400, 'Invalid paging parameters.');
+      }
+    }
+    if (method === 'GET' && (m = /^(Contacts|Companies)\/(\d+)$/i.exec(rest))) {
+      // A missing id is not a 404 in Autotask: the item is simply null.
+      return { item: rowsOf(m[1].toLowerCase()).find((r) => r.id === Number(m![2])) ?? null };
+    }
+    if (method === 'POST' && (m = /^Companies\/(\d+)\/Contacts$/i.exec(rest))) {
+      const companyId = Number(m[1]);
+      const input = (body && typeof body === 'object' ? body : {}) as Partial<FakeAutotaskContact>;
+      // Autotask reports business-rule failures on create as 500 with an errors array.
+      if (!companies.some((c) => c.id === companyId)) throw new ApiError(500, `Company ${companyId} does not exist.`);
+      if (input.companyID !== undefined && Number(input.companyID) !== companyId) throw new ApiError(500, 'companyID does not match the parent company.');
+      for (const field of ['firstName', 'lastName', 'isActive'] as const) {
+        if (input[field] === undefined || input[field] === null || input[field] === '') throw new ApiError(500, `Missing Required Field: ${field}`);
+      }
+      const id = Math.max(30_000_000, ...contacts.map((c) => c.id)) + 1;
+      contacts.push({
+        id,
+        companyID: companyId,
+        firstName: String(input.firstName),
+        lastName: String(input.lastName),
+        emailAddress: input.emailAddress ?? null,
+        emailAddress2: input.emailAddress2 ?? null,
+        emailAddress3: input.emailAddress3 ?? null,
+        phone: input.phone ?? null,
+        isActive: Number(input.isActive),
+      });
+      return { itemId: id };
+    }
+    throw new ApiError(404, `No resource at ${method} ${path}.`);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const target = new URL(req.url ?? '/', origin);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      return send(res, 400, { errors: ['The request body is not valid JSON.'] });
+    }
+    requests.push({ method: req.method ?? '', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: req.headers, body, at: Date.now() });
+
+    const failure = failures.shift();
+    if (failure?.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, failure.delayMs);
+        timers.add(timer);
+      });
+    }
+    if (failure?.status) {
+      const headers: Record<string, string> = failure.retryAfter === undefined ? {} : { 'Retry-After': String(failure.retryAfter) };
+      return send(res, failure.status, failure.body ?? { errors: [`Injected failure (HTTP ${failure.status}).`] }, headers);
+    }
+    try {
+      send(res, 200, route(req.method ?? 'GET', target.pathname, target.searchParams, req.headers, body));
+    } catch (error) {
+      if (error instanceof ApiError) send(res, error.status, { errors: [error.message] });
+      else send(res, 500, { errors: [(error as Error).message] });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => send(res, 500, { errors: [String(error)] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.url = `${origin}/atservicesrest`;
+  fake.zoneLookupUrl = `${origin}/global/atservicesrest/v1.0/zoneInformation`;
+  return fake;
+}

@@ -1,0 +1,213 @@
+// The HaloPSA adapter against a loopback HaloPSA: real HTTP, no mocks. Each test gets its own fake
+// so request logs and token counts belong to that test alone.
+import { createHaloPsaAdapter } from '../../src/psa/halopsa/adapter.js';
+import { PsaError } from '../../src/psa/types.js';
+import { startFakeHaloPsa, type FakeHaloPsa } from '../fakes/halopsa.js';
+
+const CLIENT_ID = 'portico-app';
+const CLIENT_SECRET = 'correct-horse';
+
+let halo: FakeHaloPsa;
+
+function seed(fake: FakeHaloPsa) {
+  fake.clients.push({ id: 1, name: 'Contoso Ltd' }, { id: 2, name: 'Contoso Labs' }, { id: 3, name: 'Fabrikam' });
+  fake.sites.push({ id: 10, name: 'Contoso HQ', client_id: 1, main_site: true }, { id: 20, name: 'Contoso Labs Main', client_id: 2 }, { id: 30, name: 'Fabrikam Head Office', client_id: 3 });
+  fake.users.push(
+    { id: 100, name: 'Alice Smith', firstname: 'Alice', surname: 'Smith', emailaddress: 'Alice.Smith@Contoso.example', site_id: 10, client_id: 1, client_name: 'Contoso Ltd', inactive: false, phonenumber: '+44 20 1234 5678' },
+    // Loose search hits: the address is a substring of theirs, or appears in the name.
+    { id: 101, name: 'Malice Smith', firstname: 'Malice', surname: 'Smith', emailaddress: 'malice.smith@contoso.example.org', site_id: 10, client_id: 1, inactive: false },
+    { id: 102, name: 'alice.smith@contoso.example (old)', firstname: 'Old', surname: 'Alice', emailaddress: 'old-alice@contoso.example', site_id: 10, client_id: 1, inactive: false },
+    // Same address at another client, inactive, and with only a site (no client_id on the record).
+    { id: 103, name: 'Alice Smith', firstname: 'Alice', surname: 'Smith', emailaddress: 'alice.smith@contoso.example', site_id: 30, inactive: true },
+  );
+}
+
+const adapterFor = (fake: FakeHaloPsa, overrides: Partial<{ clientSecret: string; tenant: string }> = {}, options = {}) =>
+  createHaloPsaAdapter({ provider: 'halopsa', url: fake.url, clientId: CLIENT_ID, clientSecret: overrides.clientSecret ?? CLIENT_SECRET, tenant: overrides.tenant }, { backoffMs: 20, ...options });
+
+const hits = (fake: FakeHaloPsa, method: string, path: string) => fake.requests.filter((r) => r.method === method && r.path === path);
+
+beforeEach(async () => {
+  halo = await startFakeHaloPsa({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  seed(halo);
+});
+afterEach(async () => halo.close());
+
+describe('findContactsByEmail', () => {
+  it('keeps exact address matches only (case-insensitively), active and inactive', async () => {
+    const contacts = await adapterFor(halo).findContactsByEmail('ALICE.smith@contoso.EXAMPLE');
+    expect(contacts.map((c) => c.id).sort()).toEqual(['100', '103']);
+    expect(contacts.find((c) => c.id === '100')).toEqual({
+      id: '100',
+      companyId: '1',
+      firstName: 'Alice',
+      lastName: 'Smith',
+      email: 'Alice.Smith@Contoso.example',
+      phone: '+44 20 1234 5678',
+      active: true,
+    });
+    expect(contacts.find((c) => c.id === '103')?.active).toBe(false);
+    // The search really did return the loose hits that were dropped.
+    const search = hits(halo, 'GET', '/api/users')[0];
+    expect(search.query).toMatchObject({ search: 'alice.smith@contoso.example', includeinactive: 'true', pageinate: 'true' });
+  });
+
+  it("takes the company from the user's site when the user record has no client_id", async () => {
+    const contacts = await adapterFor(halo).findContactsByEmail('alice.smith@contoso.example');
+    expect(contacts.find((c) => c.id === '103')?.companyId).toBe('3');
+    expect(hits(halo, 'GET', '/api/site/30')).toHaveLength(1);
+    expect(hits(halo, 'GET', '/api/site/10')).toHaveLength(0);
+  });
+
+  it('returns nothing when no address matches exactly', async () => {
+    expect(await adapterFor(halo).findContactsByEmail('smith@contoso.example')).toEqual([]);
+    expect(hits(halo, 'GET', '/api/users')).toHaveLength(1);
+  });
+});
+
+describe('tokens', () => {
+  it('fetches one token for several calls and a new one after the old is revoked', async () => {
+    const psa = adapterFor(halo);
+    await psa.getCompany('1');
+    await psa.searchCompanies('contoso');
+    await psa.findContactsByEmail('alice.smith@contoso.example');
+    expect(halo.tokensIssued).toBe(1);
+    const token = hits(halo, 'POST', '/auth/token')[0];
+    expect(token.body).toEqual({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'all' });
+    expect(token.query).toEqual({});
+    expect(hits(halo, 'GET', '/api/client/1')[0].authorization).toMatch(/^Bearer \S+$/);
+
+    halo.expireTokens();
+    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs' });
+    expect(halo.tokensIssued).toBe(2);
+    const calls = hits(halo, 'GET', '/api/client/2');
+    expect(calls).toHaveLength(2); // the 401, then the retry with the new token
+    expect(calls[1].authorization).not.toBe(calls[0].authorization);
+  });
+
+  it('names the tenant on the token request for a hosted instance', async () => {
+    const hosted = await startFakeHaloPsa({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tenant: 'acme' });
+    try {
+      hosted.clients.push({ id: 7, name: 'Acme Corp' });
+      expect(await adapterFor(hosted, { tenant: 'acme' }).getCompany('7')).toEqual({ id: '7', name: 'Acme Corp' });
+      expect(hits(hosted, 'POST', '/auth/token')[0].query).toEqual({ tenant: 'acme' });
+      // Without the tenant the hosted instance refuses, with its own message.
+      await expect(adapterFor(hosted).getCompany('7')).rejects.toThrow(/Unknown or missing tenant/);
+    } finally {
+      await hosted.close();
+    }
+  });
+
+  it('fails with the vendor message on a wrong client secret, without retrying', async () => {
+    const error = await adapterFor(halo, { clientSecret: 'wrong' }).findContactsByEmail('alice.smith@contoso.example').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(401);
+    expect((error as PsaError).message).toContain('invalid_client');
+    expect(hits(halo, 'POST', '/auth/token')).toHaveLength(1);
+    expect(halo.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0);
+  });
+});
+
+describe('companies', () => {
+  it('gets a client by id, and undefined for a missing or non-numeric id', async () => {
+    const psa = adapterFor(halo);
+    expect(await psa.getCompany('3')).toEqual({ id: '3', name: 'Fabrikam' });
+    expect(await psa.getCompany('999')).toBeUndefined();
+    expect(hits(halo, 'GET', '/api/client/999')).toHaveLength(1); // a 404 is an answer, not retried
+    expect(await psa.getCompany('abc')).toBeUndefined();
+  });
+
+  it('searches clients by name, up to the limit', async () => {
+    const psa = adapterFor(halo);
+    expect(await psa.searchCompanies('contoso')).toEqual([
+      { id: '1', name: 'Contoso Ltd' },
+      { id: '2', name: 'Contoso Labs' },
+    ]);
+    expect(await psa.searchCompanies('CONTOSO', 1)).toEqual([{ id: '1', name: 'Contoso Ltd' }]);
+    expect(hits(halo, 'GET', '/api/client').map((r) => r.query)).toEqual([
+      { search: 'contoso', count: '25' },
+      { search: 'CONTOSO', count: '1' },
+    ]);
+  });
+});
+
+describe('createContact', () => {
+  it("posts an array with the client's site and returns the new user", async () => {
+    const psa = adapterFor(halo);
+    const contact = await psa.createContact({ companyId: '1', firstName: 'Bob', lastName: 'Jones', email: 'bob.jones@contoso.example', phone: '555-0101' });
+    const [post] = hits(halo, 'POST', '/api/users');
+    expect(post.body).toEqual([{ firstname: 'Bob', surname: 'Jones', name: 'Bob Jones', emailaddress: 'bob.jones@contoso.example', phonenumber: '555-0101', site_id: 10 }]);
+    expect(hits(halo, 'GET', '/api/site')[0].query).toEqual({ client_id: '1' });
+    expect(contact).toEqual({ id: '104', companyId: '1', firstName: 'Bob', lastName: 'Jones', email: 'bob.jones@contoso.example', phone: '555-0101', active: true });
+    expect((await psa.findContactsByEmail('BOB.JONES@contoso.example')).map((c) => c.id)).toEqual(['104']);
+  });
+
+  it('does not retry a create that failed with a 500', async () => {
+    halo.failNext({ status: 500, path: '/api/users', body: { ClassName: 'System.Data.SqlClient.SqlException', Message: 'Deadlock victim' } });
+    const error = await adapterFor(halo).createContact({ companyId: '2', firstName: 'Eve', lastName: 'Adams', email: 'eve@contoso.example' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(500);
+    expect((error as PsaError).message).toContain('Deadlock victim');
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(1);
+    expect(halo.users.some((u) => u.emailaddress === 'eve@contoso.example')).toBe(false);
+  });
+
+  it('refuses a client that has no site', async () => {
+    halo.clients.push({ id: 4, name: 'Siteless' });
+    await expect(adapterFor(halo).createContact({ companyId: '4', firstName: 'N', lastName: 'O', email: 'n@o.example' })).rejects.toThrow(/no site/);
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(0);
+  });
+});
+
+describe('failures', () => {
+  it('waits out a 429 with Retry-After and then succeeds', async () => {
+    const psa = adapterFor(halo);
+    await psa.getCompany('1'); // token in hand, so only the API call is timed
+    halo.failNext({ status: 429, retryAfter: 1, path: '/api/client/2' });
+    const started = Date.now();
+    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(hits(halo, 'GET', '/api/client/2')).toHaveLength(2);
+  });
+
+  it('retries a read that failed twice with a 500', async () => {
+    halo.failNext({ status: 500, times: 2, path: '/api/client' });
+    expect(await adapterFor(halo).searchCompanies('fabrikam')).toEqual([{ id: '3', name: 'Fabrikam' }]);
+    expect(hits(halo, 'GET', '/api/client')).toHaveLength(3);
+  });
+
+  it('gives up on a read that outlasts the timeout', async () => {
+    halo.failNext({ delayMs: 1000, times: 5, path: '/api/client/1' });
+    const error = await adapterFor(halo, {}, { timeoutMs: 300, retries: 1 }).getCompany('1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).message).toMatch(/within 300 ms/);
+    expect(hits(halo, 'GET', '/api/client/1')).toHaveLength(2);
+  });
+
+  it('reads plain-text error bodies too', async () => {
+    halo.failNext({ status: 400, path: '/api/client/1', body: 'Bad request: malformed id' });
+    await expect(adapterFor(halo).getCompany('1')).rejects.toThrow(/Bad request: malformed id/);
+  });
+});
+
+describe('checkConnection', () => {
+  it('reports the host when the credentials work', async () => {
+    const result = await adapterFor(halo).checkConnection();
+    expect(result).toEqual({ ok: true, detail: `HaloPSA at ${new URL(halo.url).host}` });
+    expect(hits(halo, 'GET', '/api/client')[0].query).toEqual({ count: '1' });
+  });
+
+  it('reports bad credentials with the vendor message', async () => {
+    const result = await adapterFor(halo, { clientSecret: 'wrong' }).checkConnection();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toContain('invalid_client');
+  });
+
+  it('reports a server error at once, without retrying', async () => {
+    halo.failNext({ status: 503, times: 3, path: '/api/client' });
+    const result = await adapterFor(halo).checkConnection();
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toContain('503');
+    expect(hits(halo, 'GET', '/api/client')).toHaveLength(1);
+  });
+});

@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { flash } from '../http/flash.js';
 import { parseInput } from '../http/validate.js';
 import { AppError, NotFoundError } from '../lib/errors.js';
-import type { PsaAdapter } from '../psa/types.js';
+import { PsaError, type PsaAdapter } from '../psa/types.js';
 import { actorOf, textParam } from './guard.js';
 
 const PROVIDER_NAMES = { builtin: 'Built-in directory', connectwise: 'ConnectWise Manage', autotask: 'Autotask', halopsa: 'HaloPSA' } as const;
@@ -47,15 +47,24 @@ export function psaRoutes(deps: { db: Db; psa: PsaAdapter; audit: AuditService }
   router.post('/link', async (req, res) => {
     if (!external) throw new AppError(409, 'The built-in directory has nothing to link.');
     const { psaCompanyId, companyId } = parseInput(linkSchema, req.body);
-    const company = await psa.getCompany(psaCompanyId);
+    let company;
+    try {
+      company = await psa.getCompany(psaCompanyId);
+    } catch (error) {
+      if (!(error instanceof PsaError)) throw error;
+      await db('psa_events').insert({ at: new Date(), provider: psa.provider, operation: 'getCompany', message: error.message.slice(0, 500) });
+      throw new AppError(502, `The PSA did not answer: ${error.message}. Nothing was linked; try again.`);
+    }
     if (!company) throw new NotFoundError('This company no longer exists in the PSA.');
     const taken = await db('companies').where({ psa_company_id: company.id }).first('name');
     if (taken) throw new AppError(409, `${company.name} is already linked to the portal company ${taken.name}.`);
     let portalId = companyId;
     try {
       if (portalId) {
-        const updated = await db('companies').where({ id: portalId }).update({ psa_company_id: company.id, updated_at: db.fn.now() });
-        if (!updated) throw new NotFoundError('This portal company does not exist.');
+        const target = await db('companies').where({ id: portalId }).first('name', 'psa_company_id');
+        if (!target) throw new NotFoundError('This portal company does not exist.');
+        if (target.psa_company_id) throw new AppError(409, `${target.name} is already linked to PSA company #${target.psa_company_id}; nothing was changed.`);
+        await db('companies').where({ id: portalId }).whereNull('psa_company_id').update({ psa_company_id: company.id, updated_at: db.fn.now() });
       } else {
         [{ id: portalId }] = await db('companies').insert({ name: company.name, psa_company_id: company.id }).returning('id');
       }

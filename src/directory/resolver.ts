@@ -29,6 +29,8 @@ export interface NewAccount {
 
 export interface ContactResolver {
   resolve(email: string): Promise<Resolution>;
+  /** The same answer from the portal's own data only (no PSA call): for confirm pages and after a token is spent. */
+  resolveLocal(email: string): Promise<Resolution>;
   /** Creates the contact in the PSA and locally; two concurrent calls for one address create one. */
   createAccount(input: NewAccount): Promise<Contact>;
 }
@@ -39,8 +41,9 @@ export class AccountUnavailableError extends AppError {
   }
 }
 
+// A claimer needs at most a few PSA calls of 5 s each (reads retried); waiters wait longer than that.
 const CLAIM_STALE_MS = 60_000;
-const CLAIM_WAIT_MS = 10_000;
+const CLAIM_WAIT_MS = 30_000;
 
 export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory: DirectoryService; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
   const { db, psa, directory, settings, clock } = deps;
@@ -63,35 +66,57 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
     return row.id;
   }
 
-  async function upsertLocal(companyId: number, contact: PsaContact, status: 'active' | 'invited' = 'active'): Promise<void> {
-    await db('contacts')
-      .insert({ company_id: companyId, email: contact.email.toLowerCase(), first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status })
+  async function upsertLocal(companyId: number, contact: PsaContact, trx: Db): Promise<void> {
+    await trx('contacts')
+      .insert({ company_id: companyId, email: contact.email.toLowerCase(), first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status: 'active' })
       .onConflict(['company_id', 'email'])
-      .merge({ first_name: contact.firstName, last_name: contact.lastName, psa_contact_id: contact.id, updated_at: db.fn.now() });
+      .merge({ first_name: contact.firstName, last_name: contact.lastName, psa_contact_id: contact.id, updated_at: trx.fn.now() });
   }
 
+  // All PSA answers are gathered first and the local contacts written in one transaction, so a PSA
+  // failure half-way leaves nothing behind (and the next sign-in does not see a partial set).
   async function fromPsa(email: string): Promise<Contact[] | undefined> {
     try {
       const found = (await psa.findContactsByEmail(email)).filter((c) => c.active && c.email.toLowerCase() === email);
+      const placed: Array<{ companyId: number; contact: PsaContact }> = [];
       for (const contact of found) {
         const companyId = await companyFor(contact.companyId);
-        if (companyId) await upsertLocal(companyId, contact);
+        if (companyId) placed.push({ companyId, contact });
+        else log.warn({ psaContactId: contact.id, psaCompanyId: contact.companyId }, 'PSA contact belongs to a company the PSA no longer has; skipped');
       }
-      return found.length ? directory.resolve(email) : [];
+      await db.transaction(async (trx) => {
+        for (const { companyId, contact } of placed) await upsertLocal(companyId, contact, trx);
+      });
+      return placed.length ? directory.resolve(email) : [];
     } catch (error) {
       await recordPsaFailure('findContactsByEmail', error);
       return undefined;
     }
   }
 
+  async function local(email: string): Promise<Resolution | undefined> {
+    const contacts = await db<Contact>('contacts').where({ email }).orderBy('id');
+    if (!contacts.length) return undefined;
+    // A technician's decision (disabled) stands: the PSA does not bring the person back.
+    const usable = contacts.filter((c) => c.status !== 'disabled');
+    return usable.length ? { kind: 'contacts', contacts: usable } : { kind: 'none' };
+  }
+
+  async function domainOwner(email: string): Promise<number | undefined> {
+    return (await db('company_domains').where({ domain: emailDomain(email) }).first('company_id'))?.company_id;
+  }
+
+  const invitedOnly = async () => (await settings.get('signin_policy')).mode === 'invited_only';
+
   // Only one sign-in creates the account of an address: it holds a claim row while it talks to the
   // PSA (no database transaction is held open across the network); the others wait for its result.
-  async function claim(email: string): Promise<boolean> {
+  // Returns the claim's timestamp, so only this claimer's claim is released afterwards.
+  async function claim(email: string): Promise<Date | undefined> {
     const now = clock.now();
     const inserted = await db('account_claims').insert({ email, claimed_at: now }).onConflict('email').ignore().returning('email');
-    if (inserted.length) return true;
+    if (inserted.length) return now;
     const taken = await db('account_claims').where({ email }).where('claimed_at', '<', new Date(now.getTime() - CLAIM_STALE_MS)).update({ claimed_at: now }).returning('email');
-    return taken.length > 0;
+    return taken.length ? now : undefined;
   }
 
   async function waitForAccount(email: string, companyId: number): Promise<Contact> {
@@ -109,36 +134,60 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
 
   return {
     async resolve(email) {
-      const local = await db<Contact>('contacts').where({ email }).orderBy('id');
-      if (local.length) {
-        // A technician's decision (disabled) stands: the PSA does not bring the person back.
-        const usable = local.filter((c) => c.status !== 'disabled');
-        return usable.length ? { kind: 'contacts', contacts: usable } : { kind: 'none' };
-      }
-      if ((await settings.get('signin_policy')).mode === 'invited_only') return { kind: 'none' };
+      const known = await local(email);
+      if (known) return known;
+      if (await invitedOnly()) return { kind: 'none' };
       if (external) {
         const contacts = await fromPsa(email);
-        if (contacts?.length) return { kind: 'contacts', contacts };
+        // The PSA did not answer: we cannot tell whether the person exists there, so nothing is sent
+        // rather than risking a second PSA contact through the domain route.
+        if (contacts === undefined) return { kind: 'none' };
+        if (contacts.length) return { kind: 'contacts', contacts };
       }
-      const owner = await db('company_domains').where({ domain: emailDomain(email) }).first('company_id');
-      return owner ? { kind: 'domain', companyId: owner.company_id } : { kind: 'none' };
+      const companyId = await domainOwner(email);
+      return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
+    },
+
+    async resolveLocal(email) {
+      const known = await local(email);
+      if (known) return known;
+      if (await invitedOnly()) return { kind: 'none' };
+      const companyId = await domainOwner(email);
+      return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
     },
 
     async createAccount(input) {
       const email = input.email.toLowerCase();
-      const existing = await db<Contact>('contacts').where({ email, company_id: input.companyId }).first();
+      // The proof may be up to 15 minutes old: check again that this address may still have an account here.
+      const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.');
+      const check = async () => {
+        const contact = await db<Contact>('contacts').where({ email, company_id: input.companyId }).first();
+        if (contact) {
+          if (contact.status === 'disabled') throw refuse();
+          return contact;
+        }
+        if ((await invitedOnly()) || (await domainOwner(email)) !== input.companyId) throw refuse();
+        return undefined;
+      };
+      const existing = await check();
       if (existing) return existing;
-      if (!(await claim(email))) return waitForAccount(email, input.companyId);
+      const claimedAt = await claim(email);
+      if (!claimedAt) return waitForAccount(email, input.companyId);
       try {
+        const created = await check(); // another sign-in may have finished just before our claim
+        if (created) return created;
         const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
         if (!company) throw new AppError(409, 'This company no longer exists in the portal.');
         let psaContact: PsaContact | undefined;
         if (external && company.psa_company_id) {
           try {
-            // Someone may have entered the person in the PSA meanwhile: link rather than duplicate.
-            psaContact = (await psa.findContactsByEmail(email)).find((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
-            psaContact ??= await psa.createContact({ companyId: company.psa_company_id, email, firstName: input.firstName, lastName: input.lastName, phone: input.phone ?? null });
+            // Someone may have entered the person in the PSA meanwhile: link rather than duplicate;
+            // a deactivated PSA contact stays deactivated.
+            const inCompany = (await psa.findContactsByEmail(email)).filter((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
+            if (inCompany.length && !inCompany.some((c) => c.active)) throw refuse();
+            psaContact = inCompany.find((c) => c.active) ?? (await psa.createContact({ companyId: company.psa_company_id, email, firstName: input.firstName, lastName: input.lastName, phone: input.phone ?? null }));
           } catch (error) {
+            if (error instanceof AppError) throw error;
             await recordPsaFailure('createContact', error);
             throw new AccountUnavailableError();
           }
@@ -154,7 +203,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
           });
         return contact!;
       } finally {
-        await db('account_claims').where({ email }).delete();
+        await db('account_claims').where({ email, claimed_at: claimedAt }).delete();
       }
     },
   };

@@ -76,8 +76,10 @@ export function createPsaHttp(options: PsaHttpOptions): PsaHttp {
     const vendorMessage = options.messageOf?.(parsed) ?? (typeof parsed === 'string' && parsed ? parsed.slice(0, 300) : undefined);
     const error = new PsaError(provider, `${response.status} ${response.statusText || ''}${vendorMessage ? `: ${vendorMessage}` : ''}`.trim(), response.status);
     if (response.status === 429) {
-      const retryAfter = Number(response.headers.get('retry-after'));
-      Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : backoffMs });
+      // Seconds, as the vendors send it; absent or unreadable: our own backoff decides.
+      const header = response.headers.get('retry-after');
+      const seconds = header !== null && /^\d+(\.\d+)?$/.test(header.trim()) ? Number(header) : undefined;
+      if (seconds !== undefined) Object.assign(error, { retryAfterMs: seconds * 1000 });
     }
     throw error;
   }
@@ -95,7 +97,7 @@ export function createPsaHttp(options: PsaHttpOptions): PsaHttp {
           const rateLimited = e.status === 429;
           const transient = e.status === undefined || e.status >= 500;
           if (attempt >= retries || !(rateLimited || (mayRetry && transient))) throw e;
-          const wait = rateLimited ? (e.retryAfterMs ?? backoffMs) : backoffMs * 2 ** attempt;
+          const wait = rateLimited && e.retryAfterMs !== undefined ? e.retryAfterMs : backoffMs * 2 ** attempt;
           if (wait > maxRetryAfterMs) throw e;
           await sleep(wait);
         }

@@ -367,6 +367,10 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     communicationTypes,
     requests,
     /** The next `times` requests (default 1), whatever they are, wait delayMs and/or answer status. */
+    /** Forgets failures not yet used, so one test's leftovers do not reach the next. */
+    clearFailures() {
+      failures.length = 0;
+    },
     failNext(spec: FakeFailure) {
       failures.push({ ...spec, left: spec.times ?? 1 });
     },

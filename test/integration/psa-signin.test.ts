@@ -34,6 +34,7 @@ beforeAll(async () => {
   await t.services.db('companies').where({ id: company.id }).update({ psa_company_id: '250' });
   linkedCompanyId = company.id;
 });
+afterEach(() => cw.clearFailures());
 afterAll(async () => {
   await t.close();
   await cw.close();
@@ -93,9 +94,13 @@ it('sends nothing for inactive PSA contacts on no known domain', async () => {
 it('lets someone on a company domain create their account only after spending the token, creating exactly one PSA contact', async () => {
   const email = `${unique('newbie')}@contoso.example`;
   const before = cw.contacts.length;
-  const answer = await requestToken(t.agent(), `${unique('other')}@contoso.example`);
+  const asker = `${unique('other')}@contoso.example`;
+  const answer = await requestToken(t.agent(), asker);
   expect(answer.text).toContain('Check your mail');
-  expect(cw.contacts.length).toBe(before); // asking creates nothing
+  await t.settle();
+  expect(await t.services.db('login_tokens').where({ email: asker })).toHaveLength(1); // a mail went out
+  expect(cw.contacts.length).toBe(before); // but asking creates nothing
+  expect(await t.services.db('contacts').where({ email: asker })).toHaveLength(0);
 
   const { agent, spent } = await proveAddress(email);
   expect(spent.headers.location).toBe('/signin/create-account');
@@ -121,10 +126,13 @@ it('creates one PSA contact when two browsers create the same new account at onc
   t.clock.advance(61_000);
   const second = await proveAddress(email);
   const forms = await Promise.all([first.agent.get('/signin/create-account'), second.agent.get('/signin/create-account')]);
+  // A slow PSA create makes the two creations overlap for certain.
+  cw.failNext({ method: 'POST', delayMs: 300, times: 1 }); // below the 400 ms timeout of this suite
   const results = await Promise.all(
     [first.agent, second.agent].map((agent, i) => agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(forms[i]!.text), firstName: 'Rae', lastName: `Race${i}` })),
   );
   expect(results.map((r) => r.status)).toEqual([303, 303]);
+  expect(cw.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(email))).toHaveLength(1);
   expect(cw.contacts.filter((c) => c.communicationItems.some((i) => i.value.toLowerCase() === email))).toHaveLength(1);
   expect(await t.services.db('contacts').where({ email })).toHaveLength(1);
 });
@@ -168,6 +176,16 @@ describe('when the PSA fails', () => {
     expect(await t.services.db('login_tokens').where({ email: unknown })).toHaveLength(0);
     const event = await t.services.db('psa_events').orderBy('id', 'desc').first();
     expect(event.message).toContain('database is on fire');
+    // The read was retried once before giving up.
+    expect(cw.requests.filter((r) => r.path === '/company/contacts' && r.query.childConditions?.includes(unknown))).toHaveLength(2);
+
+    // An address on a company's domain gets nothing either while the PSA cannot say whether the
+    // person exists there: the domain route could otherwise create a second PSA contact.
+    cw.failNext({ status: 500, times: 2 });
+    const onDomain = `${unique('domain-down')}@contoso.example`;
+    await requestToken(t.agent(), onDomain);
+    await t.settle();
+    expect(await t.services.db('login_tokens').where({ email: onDomain })).toHaveLength(0);
 
     const { agent, spent } = await proveAddress(local.email);
     expect(spent.headers.location).toBe('/');
@@ -177,13 +195,19 @@ describe('when the PSA fails', () => {
     expect((await admin.get('/admin/psa')).text).toContain('database is on fire');
   });
 
-  it('answers at once while the PSA hangs', async () => {
+  it('answers at once while the PSA hangs, and gives up on it after its timeout', async () => {
     cw.failNext({ delayMs: 3000, times: 2 }); // one read and its retry
     const started = Date.now();
-    const answer = await requestToken(t.agent(), `${unique('hang')}@elsewhere.example`);
+    const email = `${unique('hang')}@contoso.example`;
+    const answer = await requestToken(t.agent(), email);
     expect(answer.status).toBe(200);
+    expect(answer.text).toContain('Check your mail');
     expect(Date.now() - started).toBeLessThan(2000);
+    // The background lookup ends by timeout (2 × 400 ms here), not when the PSA finally answers.
     await t.settle();
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect((await t.services.db('psa_events').orderBy('id', 'desc').first()).message).toContain('no answer within 400 ms');
+    expect(await t.services.db('login_tokens').where({ email })).toHaveLength(0);
   });
 
   it('creates nothing half-way when the PSA refuses to create the contact, and works on a retry', async () => {
@@ -251,6 +275,15 @@ describe('the console PSA page', () => {
     expect(await t.services.db('companies').where({ id: portal.id }).first()).toMatchObject({ psa_company_id: '411' });
     const again = await postForm(agent, '/admin/psa?q=adatum', '/admin/psa/link', { psaCompanyId: '411' });
     expect(again.status).toBe(409);
+
+    const page = await agent.get('/admin/psa?q=adatum');
+    cw.failNext({ status: 500, times: 2, body: { code: 'InternalError', message: 'search broke' } });
+    const down = await agent.post('/admin/psa/link').type('form').send({ _csrf: csrfFrom(page.text), psaCompanyId: '412' });
+    expect(down.status).toBe(502);
+    expect(down.text).toContain('search broke');
+
+    const linkedAlready = await postForm(agent, '/admin/psa?q=adatum', '/admin/psa/link', { psaCompanyId: '250', companyId: String(portal.id) });
+    expect(linkedAlready.status).toBe(409);
 
     cw.failNext({ status: 401, times: 1, body: { code: 'Unauthorized', message: 'keys revoked' } });
     await postForm(agent, '/admin/psa', '/admin/psa/test', {});

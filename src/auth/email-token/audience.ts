@@ -2,7 +2,7 @@
 // an audience says how an address resolves, which token purpose it uses, where its pages live and
 // whether it is switched on.
 import type { Db } from '../../db/index.js';
-import type { ContactResolver } from '../../directory/resolver.js';
+import type { ContactResolver, Resolution } from '../../directory/resolver.js';
 import type { DirectoryService } from '../../directory/service.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { StaffService } from '../../staff/service.js';
@@ -31,9 +31,17 @@ export interface EmailTokenAudience {
   /** Where a signed-in person lands. */
   home: string;
   enabled(): Promise<boolean>;
+  /** Before a token is issued: may ask the PSA. */
   resolve(email: string): Promise<AudienceResolution>;
+  /** On confirm pages and after a token is spent: the portal's own data only, so a mail scanner or a slow PSA changes nothing and waits for nothing. */
+  resolveLocal(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. */
   portalName(resolution: AudienceResolution, db?: Db): Promise<string>;
+}
+
+function fromResolution(found: Resolution): AudienceResolution {
+  if (found.kind === 'contacts') return { subjects: found.contacts };
+  return found.kind === 'domain' ? { subjects: [], newAccountCompanyId: found.companyId } : { subjects: [] };
 }
 
 export function portalAudience(deps: { resolver: ContactResolver; directory: DirectoryService; settings: SettingsService }): EmailTokenAudience {
@@ -43,11 +51,8 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
     basePath: '/signin',
     home: '/',
     enabled: async () => (await deps.settings.get('mail_token')).enabled,
-    async resolve(email) {
-      const found = await deps.resolver.resolve(email);
-      if (found.kind === 'contacts') return { subjects: found.contacts };
-      return found.kind === 'domain' ? { subjects: [], newAccountCompanyId: found.companyId } : { subjects: [] };
-    },
+    resolve: async (email) => fromResolution(await deps.resolver.resolve(email)),
+    resolveLocal: async (email) => fromResolution(await deps.resolver.resolveLocal(email)),
     async portalName(resolution, db) {
       const fallback = (await deps.settings.get('mail_token', db)).portalName;
       const companyIds = new Set(resolution.subjects.map((s) => s.company_id));
@@ -67,6 +72,7 @@ export function consoleAudience(deps: { staff: StaffService; settings: SettingsS
     home: '/admin',
     enabled: async () => (await deps.settings.get('staff_signin')).emailTokenEnabled,
     resolve: async (email) => ({ subjects: await deps.staff.resolve(email) }),
+    resolveLocal: async (email) => ({ subjects: await deps.staff.resolve(email) }),
     portalName: async (_resolution, db) => `${(await deps.settings.get('mail_token', db)).portalName} console`,
   };
 }

@@ -53,12 +53,17 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     res.status(status).render('auth/check-mail', { title: 'Check your mail', basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
   }
 
-  // Issues the token once the response has gone out ('finish'), so nothing about the address (known,
-  // unknown, PSA lookup) can make the answer slower or faster.
+  // Issues the token once the response has gone out, so nothing about the address (known, unknown,
+  // PSA lookup) can make the answer slower or faster. The task is registered now (shutdown and tests
+  // wait for it) and starts when the response is finished or the client has gone.
   function requestInBackground(req: Request, res: Response) {
     const flow = req.session.emailFlow!;
     const context = { email: flow.email, browserBinding: flow.binding, ip: req.ip, userAgent: req.get('user-agent') };
-    res.once('finish', () => background.run('email-token.request', () => emailTokens.request(context)));
+    const sent = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    background.run('email-token.request', () => sent.then(() => emailTokens.request(context)));
   }
 
   // The address is proven: sign in, or let the person pick one of several accounts, or create theirs.

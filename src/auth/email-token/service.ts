@@ -51,7 +51,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       await failure(result.reason, method, context, result.burned);
       return result;
     }
-    const resolution = await audience.resolve(result.token.email);
+    const resolution = await audience.resolveLocal(result.token.email);
     if (!admitted(resolution)) {
       await failure('no_subject', method, context);
       return { ok: false, reason: 'no_subject' };
@@ -91,7 +91,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
       const result = await tokens.peek(token, purposes);
       if (!result.ok) return result;
-      return { ok: true, email: result.token.email, portalName: await audience.portalName(await audience.resolve(result.token.email)) };
+      return { ok: true, email: result.token.email, portalName: await audience.portalName(await audience.resolveLocal(result.token.email)) };
     },
 
     async spendLink(token, context) {

@@ -82,10 +82,19 @@ function toContact(row: AutotaskContact, email: string): PsaContact {
 
 const toCompany = (row: AutotaskCompany): PsaCompany => ({ id: String(row.id), name: row.companyName ?? '' });
 
+/** The zone must be served like the lookup (same scheme) by the same provider (same host, or a sibling under its parent domain: webservices.autotask.net → webservices5.autotask.net). */
+export function sameProvider(lookup: URL, zone: URL): boolean {
+  if (lookup.protocol !== zone.protocol) return false;
+  if (lookup.hostname === zone.hostname) return true;
+  const parent = lookup.hostname.split('.').slice(1).join('.');
+  return parent.includes('.') && zone.hostname.endsWith(`.${parent}`);
+}
+
 export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskAdapterOptions = {}): PsaAdapter {
   const { timeoutMs, retries, backoffMs } = options;
   const headers = () => ({ ApiIntegrationCode: config.integrationCode, UserName: config.username, Secret: config.secret });
-  const httpFor = (baseUrl: string) => createPsaHttp({ provider: 'autotask', baseUrl, headers, messageOf: autotaskMessage, timeoutMs, retries, backoffMs });
+  const httpFor = (baseUrl: string, withCredentials = true) =>
+    createPsaHttp({ provider: 'autotask', baseUrl, headers: withCredentials ? headers : () => ({}), messageOf: autotaskMessage, timeoutMs, retries, backoffMs });
 
   // The zone base ends in ".../atservicesrest/"; the API version is part of every path after it.
   const apiFor = (zoneBase: string, label: string): Zone => ({ http: httpFor(`${zoneBase.replace(/\/+$/, '')}/v1.0`), label });
@@ -94,9 +103,13 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
 
   async function lookUpZone(retry: boolean): Promise<Zone> {
     const lookupUrl = options.zoneLookupUrl ?? AUTOTASK_ZONE_LOOKUP_URL;
-    const { body } = await httpFor(lookupUrl).request<{ url?: unknown; zoneName?: unknown }>('GET', lookupUrl, { query: { user: config.username }, retry });
+    // The lookup needs only the user name: the secret is not sent to it.
+    const { body } = await httpFor(lookupUrl, false).request<{ url?: unknown; zoneName?: unknown }>('GET', lookupUrl, { query: { user: config.username }, retry });
     if (!body || typeof body.url !== 'string' || !/^https?:\/\//i.test(body.url)) {
       throw new PsaError('autotask', `zone lookup for ${config.username} returned no API address`);
+    }
+    if (!sameProvider(new URL(lookupUrl), new URL(body.url))) {
+      throw new PsaError('autotask', `zone lookup named ${new URL(body.url).origin}, which is not an Autotask host; the credentials are not sent there`);
     }
     return apiFor(body.url, typeof body.zoneName === 'string' && body.zoneName ? `${body.zoneName}, ${body.url}` : body.url);
   }

@@ -179,7 +179,9 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
         const matched = matchingEmail(user, wanted);
         return matched ? [{ user, matched }] : [];
       });
-      return Promise.all(matches.map(async ({ user, matched }) => toContact(user, await clientIdOf(user, siteClients), matched)));
+      // An inactive user whose site is gone must not fail the lookup of the active ones.
+      const companyOf = (user: HaloUser) => (user.inactive ? clientIdOf(user, siteClients).catch(() => '') : clientIdOf(user, siteClients));
+      return Promise.all(matches.map(async ({ user, matched }) => toContact(user, await companyOf(user), matched)));
     },
 
     async getCompany(id) {

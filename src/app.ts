@@ -6,6 +6,7 @@ import { consoleRoutes } from './admin/routes.js';
 import { accountRoutes } from './auth/account/routes.js';
 import { emailTokenRoutes } from './auth/email-token/routes.js';
 import { magicLinkRoutes } from './auth/magic-link/routes.js';
+import { microsoftRoutes } from './auth/microsoft/routes.js';
 import type { Services } from './compose.js';
 import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
 import { exposeCsrfToken, verifyCsrf } from './http/csrf.js';
@@ -73,7 +74,11 @@ export function createApp(services: Services): express.Express {
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
   app.use(consoleRoutes(services));
-  app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, ...limits }));
+  if (services.microsoft) {
+    app.use(microsoftRoutes({ kind: 'contact', ...services.microsoft, signIn: services.signIn, audit: services.audit, baseUrl: config.baseUrl, logger }));
+  }
+  const portalMicrosoft = services.microsoft ? '/auth/microsoft' : undefined;
+  app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, microsoftHref: portalMicrosoft, ...limits }));
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory }));

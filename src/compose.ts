@@ -7,6 +7,8 @@ import { createAuditService, type AuditService } from './audit/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
 import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
 import { createMagicLinkService, type MagicLinkService } from './auth/magic-link/service.js';
+import { createMicrosoftIdentity, type MicrosoftIdentity } from './auth/microsoft/identity.js';
+import { createMicrosoftOidc, type MicrosoftOidc } from './auth/microsoft/oidc.js';
 import { createLoginTokenStore, type LoginTokenStore } from './auth/login-tokens.js';
 import { createSignInService, type SignInService } from './auth/sign-in.js';
 import type { Config } from './config.js';
@@ -57,6 +59,8 @@ export interface Services {
   portalEmailTokens: EmailTokenService;
   staffEmailTokens: EmailTokenService;
   magicLinks: MagicLinkService;
+  /** Present when MICROSOFT_CLIENT_ID/SECRET are set. */
+  microsoft: { oidc: MicrosoftOidc; identity: MicrosoftIdentity } | undefined;
   signIn: SignInService;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
@@ -69,6 +73,8 @@ export interface BuildOptions {
   dbSchema?: string;
   mailWorker?: MailWorkerOptions;
   psa?: PsaOptions;
+  /** Per request to Microsoft (default 5 s). */
+  microsoftTimeoutMs?: number;
   /** Run migrations before returning (default true). */
   migrate?: boolean;
 }
@@ -113,6 +119,10 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, outbox, audit, baseUrl: config.baseUrl });
+  const microsoft = config.microsoft && {
+    oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }),
+    identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
+  };
   const companies = createCompanyService({ db, audit });
   const contacts = createContactService({ db, audit, directory, signIn, outbox, settings, baseUrl: config.baseUrl });
 
@@ -141,6 +151,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     portalEmailTokens,
     staffEmailTokens,
     magicLinks,
+    microsoft,
     signIn,
     async close() {
       await background.idle();

@@ -20,6 +20,14 @@ const PSA_VARIABLES = {
   halopsa: ['HALOPSA_URL', 'HALOPSA_CLIENT_ID', 'HALOPSA_CLIENT_SECRET'],
 } as const;
 
+export interface MicrosoftConfig {
+  clientId: string;
+  clientSecret: string;
+  authority: string;
+  /** Staff may sign in to the console with Microsoft only from this tenant. */
+  mspTenantId: string | undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -35,6 +43,8 @@ export interface Config {
   logLevel: string;
   rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule };
   psa: PsaConfig;
+  /** Unset: the Microsoft button is hidden. */
+  microsoft: MicrosoftConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +118,13 @@ const schema = z.object({
   CONNECTWISE_URL: urlWithProtocol(['http:', 'https:']),
   AUTOTASK_URL: urlWithProtocol(['http:', 'https:']),
   HALOPSA_URL: urlWithProtocol(['http:', 'https:']),
+  MICROSOFT_CLIENT_ID: z.string().optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().optional(),
+  MICROSOFT_AUTHORITY: urlWithProtocol(['https:', 'http:']),
+  MSP_TENANT_ID: z
+    .string()
+    .optional()
+    .refine((v) => nonEmpty(v) === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v!.trim()), 'must be a tenant ID (GUID)'),
 });
 
 /** Reads the environment; throws ConfigError naming each bad variable. */
@@ -123,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(['BASE_URL must be an origin without a path, e.g. https://portal.msp.example']);
   }
   const psa = psaConfig(e.PSA_PROVIDER, env, e);
+  const microsoft = microsoftConfig(e);
   const secret = nonEmpty(e.SESSION_SECRET);
   if (!e.SMTP_URL && e.NODE_ENV === 'production') {
     // Without SMTP mail is written to the log, sign-in links included: fine on a laptop, not in production.
@@ -150,6 +168,20 @@ export function loadConfig(env: Env = process.env): Config {
       codeFailuresPerAddress: e.SIGNIN_CODE_FAILURES_PER_ADDRESS,
     },
     psa,
+    microsoft,
+  };
+}
+
+function microsoftConfig(e: { MICROSOFT_CLIENT_ID?: string; MICROSOFT_CLIENT_SECRET?: string; MICROSOFT_AUTHORITY?: string; MSP_TENANT_ID?: string }): MicrosoftConfig | undefined {
+  const clientId = nonEmpty(e.MICROSOFT_CLIENT_ID);
+  const clientSecret = nonEmpty(e.MICROSOFT_CLIENT_SECRET);
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId || !clientSecret) throw new ConfigError([`${clientId ? 'MICROSOFT_CLIENT_SECRET' : 'MICROSOFT_CLIENT_ID'} is required when ${clientId ? 'MICROSOFT_CLIENT_ID' : 'MICROSOFT_CLIENT_SECRET'} is set`]);
+  return {
+    clientId,
+    clientSecret,
+    authority: (e.MICROSOFT_AUTHORITY ?? 'https://login.microsoftonline.com/organizations/v2.0').replace(/\/+$/, ''),
+    mspTenantId: nonEmpty(e.MSP_TENANT_ID)?.toLowerCase(),
   };
 }
 

@@ -5,6 +5,7 @@ import { requireAdmin, requireRecentSignIn, requireStaff } from './guard.js';
 import type { Services } from '../compose.js';
 import { emailTokenRoutes } from '../auth/email-token/routes.js';
 import { magicLinkRoutes } from '../auth/magic-link/routes.js';
+import { microsoftRoutes } from '../auth/microsoft/routes.js';
 import { ADMIN_COOKIE } from '../http/cookies.js';
 import { auditRoutes, outboxRoutes } from './records.js';
 import { companyRoutes } from './companies.js';
@@ -18,7 +19,10 @@ export function consoleRoutes(services: Services): Router {
   const { signIn, clock } = services;
   const limits = { limiter: services.rateLimiter, rateLimits: services.config.rateLimits };
 
-  router.use('/admin/signin', emailTokenRoutes({ emailTokens: services.staffEmailTokens, signIn, settings: services.settings, background: services.background, clock, ...limits }));
+  // Staff sign in with Microsoft only from the MSP's own tenant, so the button needs MSP_TENANT_ID too.
+  const staffMicrosoft = services.microsoft && services.config.microsoft?.mspTenantId ? services.microsoft : undefined;
+  if (staffMicrosoft) router.use(microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger }));
+  router.use('/admin/signin', emailTokenRoutes({ emailTokens: services.staffEmailTokens, signIn, settings: services.settings, background: services.background, clock, microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined, ...limits }));
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
   const staffOnly = requireStaff(signIn);

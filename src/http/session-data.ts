@@ -33,6 +33,8 @@ declare module 'express-session' {
     /** The contacts this browser may switch between without signing in again. */
     accounts?: { email: string; contactIds: number[] };
     csrfToken?: string;
+    /** A Microsoft sign-in under way: state, nonce and PKCE verifier for this attempt only. */
+    microsoft?: { state: string; nonce: string; codeVerifier: string; at: number };
     signedIn?: SignedInAs;
     emailFlow?: EmailFlow;
     returnTo?: string;

@@ -38,6 +38,7 @@ export interface TestAppOptions {
   dataDir?: string;
   /** PSA client options (short timeouts for failure tests). */
   psa?: PsaOptions;
+  microsoftTimeoutMs?: number;
 }
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
@@ -70,7 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const clock = new TestClock();
   const schema = config.databaseUrl ? `t_${id}` : undefined;
-  const services = await buildServices(config, { logger: createLogger(config.logLevel, sink), clock, dbSchema: schema, mailWorker: { pollMs: 50 }, psa: options.psa });
+  const services = await buildServices(config, { logger: createLogger(config.logLevel, sink), clock, dbSchema: schema, mailWorker: { pollMs: 50 }, psa: options.psa, microsoftTimeoutMs: options.microsoftTimeoutMs });
   services.mailWorker.start();
   const app = createApp(services);
 

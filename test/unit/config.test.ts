@@ -69,6 +69,18 @@ describe('loadConfig', () => {
     expect(loadConfig(base).psa).toEqual({ provider: 'builtin' });
   });
 
+  it('reads the Microsoft app, with the organizations authority by default', () => {
+    expect(loadConfig(base).microsoft).toBeUndefined();
+    expect(loadConfig({ ...base, MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 'secret', MSP_TENANT_ID: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' }).microsoft).toEqual({
+      clientId: 'id',
+      clientSecret: 'secret',
+      authority: 'https://login.microsoftonline.com/organizations/v2.0',
+      mspTenantId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    });
+    expect(problems({ MICROSOFT_CLIENT_ID: 'id' })).toEqual(['MICROSOFT_CLIENT_SECRET is required when MICROSOFT_CLIENT_ID is set']);
+    expect(problems({ MSP_TENANT_ID: 'contoso' })[0]).toMatch(/^MSP_TENANT_ID must be a tenant ID/);
+  });
+
   it('reports every bad variable at once', () => {
     expect(problems({ PORT: 'x', REDIS_URL: 'nope' }).map((p) => p.split(' ')[0]).sort()).toEqual(['PORT', 'REDIS_URL']);
   });

@@ -10,6 +10,7 @@ import { randomToken } from '../../lib/crypto.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { SettingsService } from '../../settings/service.js';
 import { safeReturnTo, type SignInMethod, type SignInService } from '../sign-in.js';
+import { MICROSOFT_MESSAGES } from '../microsoft/routes.js';
 import { codeSchema, linkSchema, requestSchema } from './schema.js';
 import type { EmailTokenService, SpendResult } from './service.js';
 
@@ -21,6 +22,8 @@ export interface EmailTokenRouteDeps {
   background: Background;
   clock: Clock;
   rateLimits: Config['rateLimits'];
+  /** Where "Sign in with Microsoft" starts; absent: no button. */
+  microsoftHref?: string;
 }
 
 export const FAILURE_MESSAGES: Record<string, string> = {
@@ -42,7 +45,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const heading = audience.kind === 'staff' ? 'Technician sign-in' : 'Sign in';
 
   async function renderSignIn(_req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
-    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), email: '', errors: {}, message: undefined, ...locals });
+    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), microsoftHref: deps.microsoftHref, email: '', errors: {}, message: undefined, ...locals });
   }
 
   async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
@@ -87,7 +90,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (returnTo) req.session.returnTo = returnTo;
     const notice = req.query.signedOut ? 'You have signed out.' : undefined;
-    const message = req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined;
+    const microsoftFailure = typeof req.query.microsoft === 'string' ? MICROSOFT_MESSAGES[req.query.microsoft] : undefined;
+    const message = microsoftFailure ?? (req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined);
     await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });
 

@@ -1,0 +1,82 @@
+// "Sign in with Microsoft" for the portal (/auth/microsoft) and the console (/admin/auth/microsoft).
+// Every failure lands on the sign-in page with the email form open, the address filled in where
+// Microsoft told us one, and a plain message: the email token is the fallback.
+import { Router, type Request, type Response } from 'express';
+import type { AuditService } from '../../audit/service.js';
+import type { Logger } from '../../lib/logger.js';
+import { takeReturnTo } from '../email-token/routes.js';
+import type { SignInService } from '../sign-in.js';
+import type { MicrosoftIdentity } from './identity.js';
+import { MicrosoftSignInError, type MicrosoftOidc } from './oidc.js';
+
+// A sign-in left unfinished for longer than this is not taken back.
+const ATTEMPT_TTL_MS = 10 * 60_000;
+
+export interface MicrosoftRouteDeps {
+  kind: 'contact' | 'staff';
+  oidc: MicrosoftOidc;
+  identity: MicrosoftIdentity;
+  signIn: SignInService;
+  audit: AuditService;
+  baseUrl: URL;
+  logger: Logger;
+}
+
+export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
+  const router = Router();
+  const { kind, oidc, identity, signIn, audit, logger } = deps;
+  const prefix = kind === 'staff' ? '/admin' : '';
+  const redirectUri = new URL(`${prefix}/auth/microsoft/callback`, deps.baseUrl).toString();
+  const signinPath = `${prefix}/signin`;
+  const home = kind === 'staff' ? '/admin' : '/';
+
+  function fallback(req: Request, res: Response, error: unknown) {
+    const failure = error instanceof MicrosoftSignInError ? error : new MicrosoftSignInError('provider_error', (error as Error).message ?? String(error));
+    logger.warn({ audience: kind, reason: failure.reason, detail: failure.message }, 'Microsoft sign-in failed');
+    void audit
+      .record({ action: 'signin.failure', ip: req.ip, userAgent: req.get('user-agent'), detail: { audience: kind, method: 'microsoft', reason: failure.reason } })
+      .catch((err) => logger.error({ err }, 'audit write failed'));
+    const target = new URLSearchParams({ microsoft: failure.reason });
+    if (failure.loginHint) target.set('email', failure.loginHint);
+    res.redirect(303, `${signinPath}?${target}`);
+  }
+
+  router.get(`${prefix}/auth/microsoft`, async (req, res) => {
+    try {
+      const loginHint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= 254 ? req.query.login_hint : undefined;
+      const start = await oidc.start({ redirectUri, loginHint });
+      req.session.microsoft = { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, at: Date.now() };
+      res.redirect(303, start.url);
+    } catch (error) {
+      fallback(req, res, error);
+    }
+  });
+
+  router.get(`${prefix}/auth/microsoft/callback`, async (req, res) => {
+    // One use per attempt: taken out of the session before anything else, so a replayed answer finds nothing.
+    const attempt = req.session.microsoft;
+    delete req.session.microsoft;
+    const expected = attempt && Date.now() - attempt.at <= ATTEMPT_TTL_MS ? attempt : undefined;
+    try {
+      const claims = await oidc.finish({ redirectUri, query: req.query as Record<string, unknown>, expected });
+      const subject = kind === 'staff' ? await identity.staffFor(claims) : await identity.contactFor(claims);
+      await signIn.signIn(req, kind, subject as never, 'microsoft');
+      res.redirect(303, takeReturnTo(req, home));
+    } catch (error) {
+      fallback(req, res, error);
+    }
+  });
+
+  return router;
+}
+
+export const MICROSOFT_MESSAGES: Record<string, string> = {
+  unavailable: 'Microsoft sign-in is not available right now. Sign in with your email address instead.',
+  cancelled: 'Microsoft sign-in was cancelled. You can sign in with your email address instead.',
+  provider_error: 'Microsoft sign-in did not work. Sign in with your email address instead.',
+  bad_state: 'That Microsoft sign-in had expired or was already used. Try again, or sign in with your email address.',
+  invalid_token: 'Microsoft sign-in did not work. Sign in with your email address instead.',
+  unknown_tenant: 'Your organisation is not set up for Microsoft sign-in here. Sign in with your email address instead.',
+  unverified_email: 'Microsoft did not confirm your email address. Sign in with your email address instead.',
+  no_account: 'We could not find your account for this Microsoft sign-in. Sign in with your email address instead.',
+};

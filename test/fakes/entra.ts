@@ -1,0 +1,189 @@
+// Microsoft Entra ID played by a real OpenID Provider (oidc-provider) on loopback. As with Entra's
+// multi-tenant "organizations" authority, discovery publishes the issuer template
+// "<origin>/{tenantid}/v2.0"; each tenant is its own provider whose tokens carry iss "<origin>/<tid>/v2.0"
+// and the claims tid, oid, preferred_username, email and xms_edov; all tenants share one signing key
+// set, published at the common keys endpoint.
+import express from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider from 'oidc-provider';
+
+export interface EntraUser {
+  tenant: string;
+  oid: string;
+  email?: string;
+  preferredUsername?: string;
+  xmsEdov?: boolean;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  /** Put a different tid in the token than the tenant whose issuer signs it. */
+  tidClaim?: string;
+}
+
+export interface FakeEntra {
+  origin: string;
+  /** MICROSOFT_AUTHORITY for the app. */
+  authority: string;
+  /** Who signs in at the next authorization request, or "cancel" to press Cancel. */
+  next(user: EntraUser | 'cancel'): void;
+  /** Follows the browser's redirects through the provider; returns the URL Microsoft sends it back to. */
+  authorize(authorizeUrl: string): Promise<URL>;
+  close(): Promise<void>;
+}
+
+export async function startFakeEntra(options: { clientId: string; clientSecret: string; redirectUris: string[]; tenants: string[]; unpublishedKeyTenants?: string[] }): Promise<FakeEntra> {
+  const app = express();
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: 'entra-test-key', alg: 'RS256', use: 'sig' };
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = signingKey;
+  // A tenant that signs with a key of its own, published nowhere: its tokens must be refused.
+  const rogueKey = { ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)), kid: 'entra-test-key', alg: 'RS256', use: 'sig' };
+
+  let upcoming: EntraUser | 'cancel' | undefined;
+  let current: EntraUser | undefined;
+  const users = new Map<string, EntraUser>();
+
+  const providers = new Map<string, Provider>();
+  for (const tenant of options.tenants) {
+    const provider = new Provider(`${origin}/${tenant}/v2.0`, {
+      clients: [
+        {
+          client_id: options.clientId,
+          client_secret: options.clientSecret,
+          redirect_uris: options.redirectUris,
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
+      jwks: { keys: [options.unpublishedKeyTenants?.includes(tenant) ? rogueKey : signingKey] },
+      claims: {
+        openid: ['sub', 'tid', 'oid', 'preferred_username', 'xms_edov'],
+        profile: ['name', 'given_name', 'family_name'],
+        email: ['email'],
+      },
+      conformIdTokenClaims: false,
+      features: { devInteractions: { enabled: false } },
+      interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/${tenant}/interaction/${interaction.uid}` },
+      cookies: { keys: ['entra-test-cookie-key'] },
+      pkce: { required: () => true },
+      findAccount: async (_ctx: unknown, sub: string) => {
+        const user = users.get(sub);
+        if (!user) return undefined;
+        return {
+          accountId: sub,
+          claims: async () => ({
+            sub,
+            tid: user.tidClaim ?? user.tenant,
+            oid: user.oid,
+            preferred_username: user.preferredUsername ?? user.email,
+            email: user.email,
+            xms_edov: user.xmsEdov,
+            name: user.name,
+            given_name: user.givenName,
+            family_name: user.familyName,
+          }),
+        };
+      },
+    });
+    providers.set(tenant, provider);
+
+    // The "sign-in page": signs in whoever the test chose, or cancels.
+    app.get(`/${tenant}/interaction/:uid`, async (req, res, next) => {
+      try {
+        const details = await provider.interactionDetails(req, res);
+        if (details.prompt.name === 'login') {
+          const choice = upcoming;
+          upcoming = undefined;
+          if (!choice || choice === 'cancel') {
+            await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent' }, { mergeWithLastSubmission: false });
+            return;
+          }
+          const sub = `${choice.tenant}:${choice.oid}`;
+          users.set(sub, choice);
+          current = choice;
+          await provider.interactionFinished(req, res, { login: { accountId: sub } }, { mergeWithLastSubmission: false });
+          return;
+        }
+        const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: options.clientId });
+        grant.addOIDCScope('openid profile email');
+        await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.use(`/${tenant}/v2.0`, provider.callback());
+  }
+
+  // The multi-tenant endpoints: one discovery document, authorize and token routed to the tenant of
+  // the person signing in, and the common keys.
+  app.get('/organizations/v2.0/.well-known/openid-configuration', (_req, res) => {
+    res.json({
+      issuer: `${origin}/{tenantid}/v2.0`,
+      authorization_endpoint: `${origin}/organizations/oauth2/v2.0/authorize`,
+      token_endpoint: `${origin}/organizations/oauth2/v2.0/token`,
+      jwks_uri: `${origin}/organizations/discovery/v2.0/keys`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      scopes_supported: ['openid', 'profile', 'email'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+    });
+  });
+  app.get('/organizations/discovery/v2.0/keys', (_req, res) => {
+    res.json({ keys: [publicKey] });
+  });
+  app.get('/organizations/oauth2/v2.0/authorize', (req, res) => {
+    const tenant = upcoming && upcoming !== 'cancel' ? upcoming.tenant : options.tenants[0]!;
+    const query = new URLSearchParams(req.query as Record<string, string>);
+    // Entra's prompt=select_account shows its account picker; here the test has picked already, and
+    // oidc-provider does not know that prompt value.
+    if (query.get('prompt') === 'select_account') query.delete('prompt');
+    res.redirect(302, `/${tenant}/v2.0/auth?${query}`);
+  });
+  app.post('/organizations/oauth2/v2.0/token', (req, res) => {
+    const tenant = current?.tenant ?? options.tenants[0]!;
+    req.url = '/token';
+    (req as { originalUrl: string }).originalUrl = `/${tenant}/v2.0/token`;
+    providers.get(tenant)!.callback()(req, res);
+  });
+
+  // A browser with its own cookies for the provider's pages.
+  async function authorize(authorizeUrl: string): Promise<URL> {
+    const jar = new Map<string, string>();
+    let url = new URL(authorizeUrl);
+    for (let hop = 0; hop < 20; hop++) {
+      if (url.origin !== origin) return url;
+      const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      for (const cookie of response.headers.getSetCookie()) {
+        const [pair] = cookie.split(';');
+        const [name, ...value] = pair!.split('=');
+        jar.set(name!.trim(), value.join('='));
+      }
+      const location = response.headers.get('location');
+      if (!location) throw new Error(`the provider stopped at ${url} with ${response.status}: ${(await response.text()).slice(0, 300)}`);
+      url = new URL(location, url);
+    }
+    throw new Error('too many redirects at the provider');
+  }
+
+  return {
+    origin,
+    authority: `${origin}/organizations/v2.0`,
+    next(user) {
+      upcoming = user;
+    },
+    authorize,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

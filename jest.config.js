@@ -4,7 +4,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Browser tests need Chromium: they run with npm run test:browser.
+  testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/integration/**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -3,12 +3,16 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002 from './002_psa.js';
+import * as m003 from './003_onboarding.js';
+import * as m004 from './004_api_keys.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
 const migrations: Array<[string, Migration]> = [
   ['001_foundation', m001],
   ['002_psa', m002],
+  ['003_onboarding', m003],
+  ['004_api_keys', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -3,10 +3,12 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import multer from 'multer';
 import { consoleRoutes } from './admin/routes.js';
+import { apiRoutes } from './api/routes.js';
 import { accountRoutes } from './auth/account/routes.js';
 import { emailTokenRoutes } from './auth/email-token/routes.js';
 import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import { microsoftRoutes } from './auth/microsoft/routes.js';
+import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
 import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
 import { exposeCsrfToken, verifyCsrf } from './http/csrf.js';
@@ -58,6 +60,9 @@ export function createApp(services: Services): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // The User API: bearer keys and JSON, so it comes before the form parser, sessions and CSRF, which
+  // are for browsers (it parses its own JSON and never creates a session or sets a cookie).
+  app.use('/api/v1', apiRoutes({ apiKeys: services.apiKeys, contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, limiter: services.rateLimiter, rateLimit: config.rateLimits.apiPerKey, baseUrl: config.baseUrl, logger }));
   // Bodies are parsed before the CSRF check, so every form (file uploads included) is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
@@ -81,7 +86,8 @@ export function createApp(services: Services): express.Express {
   app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, microsoftHref: portalMicrosoft, ...limits }));
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
-  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory }));
+  app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
+  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, db: services.db, clock: services.clock }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -3,12 +3,15 @@
 import type { Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
+import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
 import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
 import { createMagicLinkService, type MagicLinkService } from './auth/magic-link/service.js';
 import { createMicrosoftIdentity, type MicrosoftIdentity } from './auth/microsoft/identity.js';
 import { createMicrosoftOidc, type MicrosoftOidc } from './auth/microsoft/oidc.js';
+import { createJwtLoginService, type JwtLoginService } from './auth/jwt/service.js';
+import { createOnboardingService, type OnboardingService } from './portal/onboarding.js';
 import { createLoginTokenStore, type LoginTokenStore } from './auth/login-tokens.js';
 import { createSignInService, type SignInService } from './auth/sign-in.js';
 import type { Config } from './config.js';
@@ -18,7 +21,7 @@ import { createContactService, type ContactService } from './directory/contacts.
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
-import { DbSessionStore } from './http/session-store.js';
+import { DbSessionStore, storeTtlSeconds } from './http/session-store.js';
 import { createBackground, type Background } from './lib/background.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
@@ -49,6 +52,8 @@ export interface Services {
   resolver: ContactResolver;
   companies: CompanyService;
   contacts: ContactService;
+  /** User API keys (/api/v1; managed at /admin/api-keys). */
+  apiKeys: ApiKeyService;
   staff: StaffService;
   outbox: Outbox;
   outboxAdmin: OutboxAdmin;
@@ -62,6 +67,8 @@ export interface Services {
   /** Present when MICROSOFT_CLIENT_ID/SECRET are set. */
   microsoft: { oidc: MicrosoftOidc; identity: MicrosoftIdentity } | undefined;
   signIn: SignInService;
+  onboarding: OnboardingService;
+  jwtLogin: JwtLoginService;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
 }
@@ -99,7 +106,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const newSessionStore = (): Store => (redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: 24 * 3600 }) : new DbSessionStore(db, logger));
+  const newSessionStore = (): Store => (redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: storeTtlSeconds }) : new DbSessionStore(db, logger));
   const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);
@@ -117,14 +124,17 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const emailTokenDeps = { db, tokens: loginTokens, settings, outbox, audit, baseUrl: config.baseUrl };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
-  const signIn = createSignInService({ db, clock, audit });
+  const signIn = createSignInService({ db, clock, audit, settings });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, outbox, audit, baseUrl: config.baseUrl });
   const microsoft = config.microsoft && {
     oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
+  const onboarding = createOnboardingService({ db, settings, psa, audit, clock, logger });
+  const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
   const companies = createCompanyService({ db, audit });
   const contacts = createContactService({ db, audit, directory, signIn, outbox, settings, baseUrl: config.baseUrl });
+  const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
 
   return {
     config,
@@ -142,6 +152,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     resolver,
     companies,
     contacts,
+    apiKeys,
     staff,
     outbox,
     outboxAdmin,
@@ -153,6 +164,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     magicLinks,
     microsoft,
     signIn,
+    onboarding,
+    jwtLogin,
     async close() {
       await background.idle();
       await mailWorker.stop();

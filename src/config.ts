@@ -41,7 +41,7 @@ export interface Config {
   sessionSecret: string;
   trustProxy: string | boolean | number;
   logLevel: string;
-  rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule };
+  rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule; apiPerKey: RateLimitRule };
   psa: PsaConfig;
   /** Unset: the Microsoft button is hidden. */
   microsoft: MicrosoftConfig | undefined;
@@ -114,6 +114,7 @@ const schema = z.object({
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
   SIGNIN_CODE_FAILURES_PER_ADDRESS: rateLimit('10/1h'),
+  API_RATE_LIMIT: rateLimit('600/15m'),
   PSA_PROVIDER: z.enum(['builtin', 'connectwise', 'autotask', 'halopsa'], { message: 'must be builtin, connectwise, autotask or halopsa' }).default('builtin'),
   CONNECTWISE_URL: urlWithProtocol(['http:', 'https:']),
   AUTOTASK_URL: urlWithProtocol(['http:', 'https:']),
@@ -158,7 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: nonEmpty(e.REDIS_KEY_PREFIX) ?? 'portico:',
     smtpUrl: e.SMTP_URL,
-    mailFrom: nonEmpty(e.MAIL_FROM) ?? `portal@${baseUrl.hostname.includes('.') ? baseUrl.hostname : 'portico.localhost'}`,
+    // A host name with a proper top-level domain makes a usable sender; localhost or an IP address does not.
+    mailFrom: nonEmpty(e.MAIL_FROM) ?? `portal@${/\.[a-z]{2,}$/i.test(baseUrl.hostname) ? baseUrl.hostname : 'portico.localhost'}`,
     sessionSecret: secret ?? generatedSecret(dataDir),
     trustProxy: parseTrustProxy(nonEmpty(e.TRUST_PROXY)),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
       signinPerIp: e.SIGNIN_RATE_LIMIT_PER_IP,
       signinPerAddress: e.SIGNIN_RATE_LIMIT_PER_ADDRESS,
       codeFailuresPerAddress: e.SIGNIN_CODE_FAILURES_PER_ADDRESS,
+      apiPerKey: e.API_RATE_LIMIT,
     },
     psa,
     microsoft,

@@ -48,7 +48,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 25_000);
     forced.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting; idle keep-alive connections close now, busy ones after their response.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    logger.info('http server closed; finishing background work and mail in flight');
     await services.close();
     logger.info('stopped');
     process.exit(0);

@@ -13,6 +13,7 @@ import { contactRoutes } from './contacts.js';
 import { psaRoutes } from './psa.js';
 import { settingsRoutes } from './settings.js';
 import { staffRoutes } from './staff.js';
+import { apiKeyRoutes } from './api-keys.js';
 
 export function consoleRoutes(services: Services): Router {
   const router = Router();
@@ -45,8 +46,9 @@ export function consoleRoutes(services: Services): Router {
     res.render('admin/dashboard', { title: 'Console', counts: { companies: Number(companies!.n), contacts: Number(contacts!.n), waiting: Number(waiting!.n) }, recent: recent.items });
   });
 
-  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, audit: services.audit, outbox: services.outbox, db: services.db }));
+  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, audit: services.audit, outbox: services.outbox, db: services.db, jwtLogin: services.jwtLogin }));
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
+  router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
   router.use('/admin/contacts', staffOnly, contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }));
   router.use('/admin/psa', staffOnly, psaRoutes({ db: services.db, psa: services.psa, audit: services.audit }));

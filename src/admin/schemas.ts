@@ -24,3 +24,5 @@ export const staffSchema = z.object({ email: emailSchema, name: name('name'), ro
 export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: checkbox });
 
 export const importSchema = z.object({ draftId: z.string().max(64).default(''), sendInvitations: checkbox });
+
+export const apiKeySchema = z.object({ name: name('key name') });

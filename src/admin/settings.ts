@@ -3,10 +3,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditService } from '../audit/service.js';
 import { flash } from '../http/flash.js';
+import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { Outbox } from '../mail/outbox.js';
-import { magicLinkSettingsSchema, mailTokenSettingsSchema, signInPolicySchema, staffSignInSettingsSchema } from '../settings/schemas.js';
+import { magicLinkSettingsSchema, mailTokenSettingsSchema, sessionPolicySchema, signInPolicySchema, staffSignInSettingsSchema, termsSettingsSchema } from '../settings/schemas.js';
+import type { JwtLoginService } from '../auth/jwt/service.js';
 import type { SettingsService } from '../settings/service.js';
 import { actorOf, staffOf } from './guard.js';
 import { checkbox } from './schemas.js';
@@ -19,7 +21,7 @@ const accessForm = z.object({
   signInPolicy: signInPolicySchema.shape.mode.default('domain'),
 });
 
-export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; outbox: Outbox; db: import('../db/index.js').Db }): Router {
+export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; outbox: Outbox; db: import('../db/index.js').Db; jwtLogin: JwtLoginService }): Router {
   const router = Router();
   const { settings, audit, outbox, db } = deps;
 
@@ -73,6 +75,55 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
       },
       (errors, message) => res.render('admin/access', { title: 'Sign-in settings', values: { ...req.body, staffEmailToken: Boolean(req.body.staffEmailToken), magicLinksEnabled: Boolean(req.body.magicLinksEnabled) }, errors, message }),
     );
+  });
+
+  // Terms shown at first sign-in, and how long clients stay signed in.
+  const portalForm = z.object({ termsText: termsSettingsSchema.shape.text.default(''), termsVersion: termsSettingsSchema.shape.version.default('') }).merge(sessionPolicySchema);
+  const portalValues = async () => {
+    const [terms, policy] = await Promise.all([settings.get('terms'), settings.get('session_policy')]);
+    return { termsText: terms.text, termsVersion: terms.version, ...policy };
+  };
+
+  router.get('/portal', async (_req, res) => {
+    res.render('admin/portal-settings', { title: 'Portal settings', values: await portalValues(), errors: {} });
+  });
+
+  router.post('/portal', async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        const value = parseInput(portalForm, req.body);
+        if (value.termsText.trim() && !value.termsVersion) throw new ValidationError('Give the terms a version', { termsVersion: 'Give the terms a version (e.g. 2026-11); a new version asks everyone again' });
+        await db.transaction(async (trx) => {
+          await settings.set('terms', { text: value.termsText, version: value.termsVersion }, staffOf(res).id, trx);
+          await settings.set('session_policy', { mode: value.mode, rememberDays: value.rememberDays, idleMinutes: value.idleMinutes, absoluteHours: value.absoluteHours }, staffOf(res).id, trx);
+          await audit.record({ action: 'settings.portal_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: { termsVersion: value.termsVersion, session: value.mode } }, trx);
+        });
+        flash(req, 'success', 'Portal settings saved.');
+        res.redirect(303, '/admin/settings/portal');
+      },
+      (errors, message) => res.render('admin/portal-settings', { title: 'Portal settings', values: req.body, errors, message }),
+    );
+  });
+
+  // Login URLs for the MSP's own programs: a signing secret shown once, and an on/off switch.
+  router.get('/login-url', async (_req, res) => {
+    res.render('admin/login-url', { title: 'Login URLs for programs', status: await deps.jwtLogin.status(), secret: undefined });
+  });
+
+  router.post('/login-url', async (req, res) => {
+    const enabled = checkbox.parse(req.body.enabled);
+    await deps.jwtLogin.setEnabled(enabled, staffOf(res).id);
+    await audit.record({ action: 'settings.login_url_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: { enabled } });
+    flash(req, 'success', `Login URLs are ${enabled ? 'enabled' : 'disabled'}.`);
+    res.redirect(303, '/admin/settings/login-url');
+  });
+
+  router.post('/login-url/secret', async (req, res) => {
+    const secret = await deps.jwtLogin.rotateSecret(staffOf(res).id);
+    await audit.record({ action: 'settings.login_url_secret_rotated', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip });
+    res.set('Cache-Control', 'no-store');
+    res.render('admin/login-url', { title: 'Login URLs for programs', status: await deps.jwtLogin.status(), secret });
   });
 
   return router;

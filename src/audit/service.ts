@@ -85,3 +85,17 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
     },
   };
 }
+
+/** An integration acting through a User API key (src/api). */
+export interface ApiKeyActor {
+  id: number;
+  name: string;
+}
+
+/**
+ * Who did it, for services that act for staff and for the User API: a staff member, or, for an API
+ * key, a system actor whose detail names the key (an API key is no person, but must be traceable).
+ */
+export function attributed(staffId: number | null, apiKey: ApiKeyActor | undefined, detail: Record<string, unknown> = {}): Pick<AuditEvent, 'actor' | 'detail'> {
+  return apiKey ? { actor: { type: 'system' }, detail: { ...detail, apiKey: apiKey.name, apiKeyId: apiKey.id } } : { actor: { type: 'staff', id: staffId }, detail };
+}

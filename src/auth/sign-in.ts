@@ -9,14 +9,15 @@ import type { Db } from '../db/index.js';
 import type { Contact } from '../directory/service.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
+import type { SettingsService } from '../settings/service.js';
 import type { Staff } from '../staff/service.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
 export type SubjectKind = 'contact' | 'staff';
 
-// Server-side limits, enforced whatever the cookie says.
-export const SESSION_IDLE_MS = 12 * 3_600_000;
-export const SESSION_ABSOLUTE_MS = 7 * 24 * 3_600_000;
+// Staff sessions: fixed server-side limits. Client sessions follow the console's session policy.
+export const STAFF_IDLE_MS = 12 * 3_600_000;
+export const STAFF_ABSOLUTE_MS = 7 * 24 * 3_600_000;
 // last_seen_at is written at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 60_000;
 
@@ -37,8 +38,14 @@ export interface SignInService {
   revokeAll(kind: SubjectKind, id: number, db?: Db): Promise<number>;
 }
 
-export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditService }): SignInService {
-  const { db, clock, audit } = deps;
+export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditService; settings: SettingsService }): SignInService {
+  const { db, clock, audit, settings } = deps;
+
+  async function limits(kind: SubjectKind) {
+    if (kind === 'staff') return { idleMs: STAFF_IDLE_MS, absoluteMs: STAFF_ABSOLUTE_MS, rememberMs: undefined };
+    const policy = await settings.get('session_policy');
+    return { idleMs: policy.idleMinutes * 60_000, absoluteMs: policy.absoluteHours * 3_600_000, rememberMs: policy.mode === 'remember' ? policy.rememberDays * 86_400_000 : undefined };
+  }
 
   const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 
@@ -68,6 +75,9 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       if (returnTo) req.session.returnTo = returnTo;
       const signedIn: SignedInAs = { kind, authSessionId, id: subject.id, method, at: now.getTime() };
       req.session.signedIn = signedIn;
+      // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.
+      const { rememberMs } = await limits(kind);
+      if (rememberMs) req.session.cookie.maxAge = rememberMs;
       if (accounts && accounts.contactIds.length > 1) req.session.accounts = accounts;
       await promisify((done) => req.session.save(done));
     },
@@ -81,12 +91,13 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         .join(table, `${table}.id`, `auth_sessions.${column}`)
         .where('auth_sessions.id', signedIn.authSessionId)
         .first(`${table}.*`, 'auth_sessions.revoked_at as session_revoked_at', 'auth_sessions.last_seen_at as session_last_seen_at', 'auth_sessions.created_at as session_created_at');
+      const { idleMs, absoluteMs } = await limits(kind);
       const ended =
         !row ||
         row.session_revoked_at ||
         isDisabled(row) ||
-        now.getTime() - new Date(row.session_last_seen_at).getTime() > SESSION_IDLE_MS ||
-        now.getTime() - new Date(row.session_created_at).getTime() > SESSION_ABSOLUTE_MS;
+        now.getTime() - new Date(row.session_last_seen_at).getTime() > idleMs ||
+        now.getTime() - new Date(row.session_created_at).getTime() > absoluteMs;
       if (ended) {
         delete req.session.signedIn;
         return undefined;

@@ -2,7 +2,7 @@
 // CSV import (preview with row-level errors, then an idempotent upsert).
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import type { AuditService } from '../audit/service.js';
+import { attributed, type ApiKeyActor, type AuditService } from '../audit/service.js';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Db } from '../db/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
@@ -21,7 +21,8 @@ export interface ContactInput {
   phone?: string | null;
 }
 
-type Actor = { staffId: number | null; ip?: string | null };
+// apiKey: the change came through the User API and is recorded as that key's (see audit/service.ts attributed).
+type Actor = { staffId: number | null; ip?: string | null; apiKey?: ApiKeyActor };
 
 export interface ImportRow {
   line: number;
@@ -66,7 +67,7 @@ export interface ContactService {
 export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; outbox: Outbox; settings: SettingsService; baseUrl: URL }): ContactService {
   const { db, audit, directory, signIn, outbox, settings } = deps;
   const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
-    audit.record({ action, actor: { type: 'staff', id: actor.staffId }, subject: { type: 'contact', id: contactId }, ip: actor.ip, detail }, database);
+    audit.record({ action, ...attributed(actor.staffId, actor.apiKey, detail), subject: { type: 'contact', id: contactId }, ip: actor.ip }, database);
 
   async function mustExist(id: number, database: Db = db): Promise<ContactWithCompany> {
     const contact = await directory.getContact(id, database);

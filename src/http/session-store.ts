@@ -1,9 +1,18 @@
 // express-session store in the database, for installs without Redis: sessions survive a restart.
 import session from 'express-session';
+import './session-data.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
 
-const DEFAULT_TTL_MS = 24 * 3_600_000;
+// How long the store keeps a session. A cookie with an expiry ("remember me") sets it; a signed-in
+// browser session is kept as long as the longest idle timeout allowed (30 days); an anonymous one
+// (a CSRF token, a sign-in under way) a day. Whether a sign-in is still valid is decided by
+// auth_sessions, not here.
+export function storeTtlSeconds(sess: session.SessionData): number {
+  const expires = sess.cookie?.expires;
+  if (expires) return Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000));
+  return sess.signedIn ? 30 * 86_400 : 86_400;
+}
 
 export class DbSessionStore extends session.Store {
   private sweeper: NodeJS.Timeout;
@@ -22,8 +31,7 @@ export class DbSessionStore extends session.Store {
   }
 
   private expiry(sess: session.SessionData): Date {
-    const expires = sess.cookie?.expires;
-    return expires ? new Date(expires) : new Date(Date.now() + DEFAULT_TTL_MS);
+    return new Date(Date.now() + storeTtlSeconds(sess) * 1000);
   }
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {

@@ -27,9 +27,10 @@ export interface RenderedMail {
 export async function renderMail<K extends TemplateName>(template: K, data: MailTemplates[K]): Promise<RenderedMail> {
   const file = (kind: string) => path.join(viewsDir, 'emails', `${template}.${kind}.ejs`);
   const [html, text] = await Promise.all([
-    ejs.renderFile(file('html'), data, { async: true }),
+    // cache: compiled once per process, not read and compiled for every mail.
+    ejs.renderFile(file('html'), data, { async: true, cache: true }),
     // Plain text must not be HTML-escaped; the text views use <%- only for values that are ours.
-    ejs.renderFile(file('text'), data, { async: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(file('text'), data, { async: true, cache: true, escape: (s: unknown) => String(s) }),
   ]);
   return { subject: subjects[template](data), html, text };
 }

@@ -28,8 +28,11 @@ export function createMailTransport(smtpUrl: string | undefined, logger: Logger)
       close() {},
     };
   }
+  // A small pool of SMTP connections, reused across mails instead of one connection per mail.
   const transporter = nodemailer.createTransport({
     url: smtpUrl,
+    pool: true,
+    maxConnections: 10,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,

@@ -27,7 +27,7 @@ export function backoffMs(attempts: number): number {
 }
 
 export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: MailTransport; clock: Clock; logger: Logger }, options: MailWorkerOptions = {}): MailWorker {
-  const { pollMs = 2_000, batchSize = 20, maxAttempts = 12, staleClaimMs = 5 * 60_000 } = options;
+  const { pollMs = 2_000, batchSize = 50, maxAttempts = 12, staleClaimMs = 5 * 60_000 } = options;
   const log = deps.logger.child({ component: 'mail-worker' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -49,16 +49,17 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
     return result.rows as Array<{ id: string; to_address: string; subject: string; sealed_body: string | null; attempts: number; discard_after: Date | null }>;
   }
 
-  async function deliver(row: Awaited<ReturnType<typeof claim>>[number]) {
+  /** Sends one mail; returns true when it went out (the caller marks sent mail in one update). */
+  async function deliver(row: Awaited<ReturnType<typeof claim>>[number]): Promise<boolean> {
     const now = deps.clock.now();
     if (!row.sealed_body || (row.discard_after && row.discard_after < now)) {
       await deps.db('outbox').where({ id: row.id }).update({ status: 'discarded', sealed_body: null, last_error: 'expired before it could be sent' });
-      return;
+      return false;
     }
     try {
       const body = deps.outbox.open(row.sealed_body);
       await deps.transport.send({ ...body, to: row.to_address, subject: row.subject });
-      await deps.db('outbox').where({ id: row.id }).update({ status: 'sent', sent_at: deps.clock.now(), sealed_body: null, last_error: null });
+      return true;
     } catch (error) {
       const message = (error as Error).message?.slice(0, 500) ?? String(error);
       const giveUp = row.attempts >= maxAttempts;
@@ -66,6 +67,7 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
         .where({ id: row.id })
         .update({ status: giveUp ? 'failed' : 'pending', last_error: message, next_attempt_at: new Date(now.getTime() + backoffMs(row.attempts)) });
       log.warn({ outboxId: row.id, attempts: row.attempts, err: message }, giveUp ? 'mail failed; giving up' : 'mail failed; will retry');
+      return false;
     }
   }
 
@@ -73,9 +75,12 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
     let handled = 0;
     for (;;) {
       const rows = await claim();
-      await Promise.all(rows.map(deliver));
+      const results = await Promise.all(rows.map(deliver));
+      const sent = rows.filter((_, i) => results[i]).map((r) => r.id);
+      if (sent.length) await deps.db('outbox').whereIn('id', sent).update({ status: 'sent', sent_at: deps.clock.now(), sealed_body: null, last_error: null });
       handled += rows.length;
-      if (rows.length < batchSize) return handled;
+      // On stop, finish the batch in flight, not the whole queue: the rest waits in the outbox.
+      if (rows.length < batchSize || stopped) return handled;
     }
   }
 
@@ -85,7 +90,7 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
     if (running) {
       queued ??= running.then(() => {
         queued = undefined;
-        return runOnce();
+        return stopped ? 0 : runOnce();
       });
       return queued;
     }

@@ -1,12 +1,39 @@
-// Client pages behind sign-in.
+// Client pages behind sign-in: home, first-sign-in onboarding (terms, profile) and active sessions.
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { SignInService } from '../auth/sign-in.js';
-import type { DirectoryService } from '../directory/service.js';
+import type { Db } from '../db/index.js';
+import type { Contact, DirectoryService } from '../directory/service.js';
 import { PORTAL_COOKIE } from '../http/cookies.js';
+import { handleForm } from '../http/forms.js';
+import { parseInput } from '../http/validate.js';
+import type { Clock } from '../lib/clock.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { OnboardingService } from './onboarding.js';
+import { describeDevice } from './device.js';
 
-export function portalRoutes(deps: { signIn: SignInService; directory: DirectoryService }): Router {
+const plainName = (label: string) =>
+  z
+    .string({ message: `Enter your ${label}` })
+    .trim()
+    .min(1, `Enter your ${label}`)
+    .max(100, 'Use at most 100 characters')
+    .refine((v) => !/[\r\n<>]/.test(v), `Your ${label} cannot contain line breaks, < or >`);
+const profileSchema = z.object({ firstName: plainName('first name'), lastName: plainName('last name') });
+const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: 'Tick the box to accept the terms' }) });
+
+export interface PortalDeps {
+  signIn: SignInService;
+  directory: DirectoryService;
+  onboarding: OnboardingService;
+  db: Db;
+  clock: Clock;
+}
+
+export function portalRoutes(deps: PortalDeps): Router {
   const router = Router();
-  const { signIn, directory } = deps;
+  const { signIn, directory, onboarding, db, clock } = deps;
+  const contactOf = (res: Response) => res.locals.contact as Contact & { psa_contact_id: string | null; terms_version: string | null };
 
   // Loads the signed-in contact for every portal page; an ended or revoked session counts as none.
   async function requireContact(req: Request, res: Response, next: NextFunction) {
@@ -19,11 +46,76 @@ export function portalRoutes(deps: { signIn: SignInService; directory: Directory
     next();
   }
 
-  router.get('/', requireContact, async (req, res) => {
-    const contact = await directory.getContact(res.locals.contact.id);
+  // Terms first, then the profile: no other page until both are done.
+  async function requireOnboarded(req: Request, res: Response, next: NextFunction) {
+    const step = await onboarding.nextStep(contactOf(res));
+    if (step) return res.redirect(303, `/welcome/${step}`);
+    next();
+  }
+
+  router.get('/welcome/terms', requireContact, async (_req, res) => {
+    const step = await onboarding.nextStep(contactOf(res));
+    if (step !== 'terms') return res.redirect(303, step ? `/welcome/${step}` : '/');
+    res.render('portal/terms', { title: 'Terms of use', terms: await onboarding.terms(), errors: {} });
+  });
+
+  router.post('/welcome/terms', requireContact, async (req, res) => {
+    const terms = await onboarding.terms();
+    await handleForm(
+      res,
+      async () => {
+        const { version } = parseInput(termsSchema, req.body);
+        // Accepting an older text than the current one does not count.
+        if (version !== terms.version) return void res.redirect(303, '/welcome/terms');
+        await onboarding.acceptTerms(contactOf(res), version, req.ip);
+        res.redirect(303, '/');
+      },
+      (errors) => res.render('portal/terms', { title: 'Terms of use', terms, errors }),
+    );
+  });
+
+  router.get('/welcome/profile', requireContact, async (_req, res) => {
+    const contact = contactOf(res);
+    if ((await onboarding.nextStep(contact)) === 'terms') return res.redirect(303, '/welcome/terms');
+    res.render('portal/profile', { title: 'Your profile', values: { firstName: contact.first_name, lastName: contact.last_name }, errors: {} });
+  });
+
+  router.post('/welcome/profile', requireContact, async (req, res) => {
+    await handleForm(
+      res,
+      async () => {
+        await onboarding.completeProfile(contactOf(res), parseInput(profileSchema, req.body));
+        res.redirect(303, '/');
+      },
+      (errors, message) => res.render('portal/profile', { title: 'Your profile', values: req.body, errors, message }),
+    );
+  });
+
+  router.get('/', requireContact, requireOnboarded, async (req, res) => {
+    const contact = await directory.getContact(contactOf(res).id);
     // Other accounts of the same address this browser proved: offered for switching.
     const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && c.status !== 'disabled') : [];
     res.render('portal/home', { title: 'Home', contact, others });
+  });
+
+  // The contact's signed-in sessions (device, IP, last seen); the others can be ended from here.
+  router.get('/sessions', requireContact, requireOnboarded, async (req, res) => {
+    const rows = await db('auth_sessions').where({ contact_id: contactOf(res).id }).whereNull('revoked_at').orderBy('last_seen_at', 'desc').select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
+    const current = req.session.signedIn?.authSessionId;
+    res.render('portal/sessions', { title: 'Your sessions', sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent), current: r.id === current })) });
+  });
+
+  router.post('/sessions/:id/end', requireContact, async (req, res) => {
+    const id = String(req.params.id);
+    if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('There is no such session to end.');
+    const ended = await db('auth_sessions').where({ id, contact_id: contactOf(res).id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+    if (!ended) throw new NotFoundError('There is no such session to end.');
+    res.redirect(303, '/sessions');
+  });
+
+  router.post('/sessions/end-others', requireContact, async (req, res) => {
+    await db('auth_sessions').where({ contact_id: contactOf(res).id }).whereNot({ id: req.session.signedIn!.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+    res.redirect(303, '/sessions');
   });
 
   router.post('/signout', async (req, res) => {

@@ -35,6 +35,10 @@ export function createBuiltinAdapter(db: Db): PsaAdapter {
         .returning('*');
       return toContact(row);
     },
+    async updateContactNames(id, names) {
+      // The portal's own row is the record: nothing else to write.
+      if (/^\d+$/.test(id)) await db('contacts').where({ id: Number(id) }).update({ first_name: names.firstName, last_name: names.lastName });
+    },
     async checkConnection() {
       const [{ n }] = await db('companies').count({ n: '*' });
       return { ok: true, detail: `Built-in directory: ${n} companies.` };

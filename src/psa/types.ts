@@ -35,6 +35,8 @@ export interface PsaAdapter {
   /** Companies whose name contains the query; at most `limit` (default 25). */
   searchCompanies(query: string, limit?: number): Promise<PsaCompany[]>;
   createContact(input: NewPsaContact): Promise<PsaContact>;
+  /** Writes a contact's names back (the person completed their profile in the portal). */
+  updateContactNames(id: string, names: { firstName: string; lastName: string }): Promise<void>;
   checkConnection(): Promise<ConnectionCheck>;
 }
 

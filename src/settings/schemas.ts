@@ -23,6 +23,24 @@ export const magicLinkSettingsSchema = z.object({
 // prove the address); "invited_only": only contacts already in the portal (or the PSA) receive tokens.
 export const signInPolicySchema = z.object({ mode: z.enum(['domain', 'invited_only']) });
 
+// The portal's terms: empty text means there are none to accept. A new version asks everyone again.
+export const termsSettingsSchema = z.object({
+  text: z.string().max(50_000, 'Use at most 50,000 characters'),
+  version: z.string().trim().max(40, 'Use at most 40 characters').refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >'),
+});
+
+// How long a client stays signed in; enforced on the server whatever the cookie says.
+export const sessionPolicySchema = z.object({
+  mode: z.enum(['browser', 'remember'], { message: 'Choose how long people stay signed in' }),
+  rememberDays: z.coerce.number({ message: 'Enter a number of days' }).int('Enter whole days').min(1, 'At least 1 day').max(90, 'At most 90 days'),
+  idleMinutes: z.coerce.number({ message: 'Enter a number of minutes' }).int('Enter whole minutes').min(5, 'At least 5 minutes').max(43_200, 'At most 30 days'),
+  absoluteHours: z.coerce.number({ message: 'Enter a number of hours' }).int('Enter whole hours').min(1, 'At least 1 hour').max(2_160, 'At most 90 days'),
+});
+export type SessionPolicy = z.infer<typeof sessionPolicySchema>;
+
+// Login URLs signed by the MSP's own programs (HS256). The secret is kept encrypted.
+export const jwtLoginSettingsSchema = z.object({ enabled: z.boolean(), sealedSecret: z.string().nullable() });
+
 export const settingDefinitions = {
   mail_token: {
     schema: mailTokenSettingsSchema,
@@ -39,6 +57,9 @@ export const settingDefinitions = {
   staff_signin: { schema: staffSignInSettingsSchema, defaults: () => ({ emailTokenEnabled: true }) },
   magic_link: { schema: magicLinkSettingsSchema, defaults: () => ({ enabled: true, minutes: 15 }) },
   signin_policy: { schema: signInPolicySchema, defaults: () => ({ mode: 'domain' as 'domain' | 'invited_only' }) },
+  terms: { schema: termsSettingsSchema, defaults: () => ({ text: '', version: '' }) },
+  session_policy: { schema: sessionPolicySchema, defaults: (): SessionPolicy => ({ mode: 'browser', rememberDays: 30, idleMinutes: 720, absoluteHours: 168 }) },
+  jwt_login: { schema: jwtLoginSettingsSchema, defaults: () => ({ enabled: false, sealedSecret: null as string | null }) },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

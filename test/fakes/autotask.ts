@@ -1,6 +1,6 @@
 // A stand-in for Autotask's REST API 1.0 on loopback: zone lookup, header auth, Contacts/Companies
-// queries with the JSON filter grammar and nextPageUrl paging, single-entity GETs, contact create under
-// a company, entity information, {"errors": [...]} bodies, and injected failures (status, Retry-After, delay).
+// queries with the JSON filter grammar and nextPageUrl paging, single-entity GETs, contact create and
+// update (PATCH) under a company, entity information, {"errors": [...]} bodies, and injected failures (status, Retry-After, delay).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -41,6 +41,8 @@ export interface FailureSpec {
   /** How many consecutive requests this applies to (default 1). */
   times?: number;
   body?: unknown;
+  /** Only requests with this method (e.g. "PATCH"); any request when left out. */
+  method?: string;
 }
 
 export interface FakeAutotask {
@@ -268,6 +270,28 @@ export async function startFakeAutotask(opts: { username: string; secret: string
       });
       return { itemId: id };
     }
+    if (method === 'PATCH' && (m = /^Companies\/(\d+)\/Contacts$/i.exec(rest))) {
+      const companyId = Number(m[1]);
+      const input = (body && typeof body === 'object' && !Array.isArray(body) ? body : undefined) as Row | undefined;
+      if (!input) throw new ApiError(400, 'The request body must be a JSON object.');
+      if (typeof input.id !== 'number' || !Number.isInteger(input.id)) throw new ApiError(500, 'Missing Required Field: id');
+      if (!companies.some((c) => c.id === companyId)) throw new ApiError(500, `Company ${companyId} does not exist.`);
+      const target = contacts.find((c) => c.id === input.id && c.companyID === companyId);
+      // Autotask reports an id it cannot find under the parent as a 500 with an errors array.
+      if (!target) throw new ApiError(500, `Unable to find Contact with id ${input.id} under Company ${companyId}.`);
+      // Only the fields sent change; every field is checked before any is written.
+      const changes: Array<[string, unknown]> = [];
+      for (const [key, value] of Object.entries(input)) {
+        if (key === 'id') continue;
+        const field = FIELDS.contacts.find((f) => f.toLowerCase() === key.toLowerCase());
+        if (!field || field === 'id') throw new ApiError(500, `Unable to find ${key} in the contacts entity.`);
+        if (field === 'companyID' && Number(value) !== companyId) throw new ApiError(500, 'companyID does not match the parent company.');
+        if (['firstName', 'lastName', 'isActive'].includes(field) && (value === undefined || value === null || value === '')) throw new ApiError(500, `Missing Required Field: ${field}`);
+        changes.push([field, value]);
+      }
+      for (const [field, value] of changes) (target as unknown as Row)[field] = value;
+      return { itemId: target.id };
+    }
     throw new ApiError(404, `No resource at ${method} ${path}.`);
   }
 
@@ -284,7 +308,9 @@ export async function startFakeAutotask(opts: { username: string; secret: string
     }
     requests.push({ method: req.method ?? '', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: req.headers, body, at: Date.now() });
 
-    const failure = failures.shift();
+    // The first queued failure aimed at this request (by method, when the spec names one) applies.
+    const index = failures.findIndex((f) => !f.method || f.method.toUpperCase() === req.method);
+    const failure = index >= 0 ? failures.splice(index, 1)[0] : undefined;
     if (failure?.delayMs) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

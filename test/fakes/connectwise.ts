@@ -206,6 +206,14 @@ function pick(record: object, fields: string | null): unknown {
   return Object.fromEntries(Object.entries(record).filter(([key]) => wanted.has(key)));
 }
 
+/** The contact fields a patch may replace, each with its check (a problem, or undefined when fine).
+ * Everything else (id, company, communicationItems, unknown names, nested paths) is refused. */
+const PATCHABLE_CONTACT_FIELDS = {
+  firstName: (v: unknown) => (typeof v === 'string' && v.trim() ? undefined : 'may not be empty'),
+  lastName: (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string'),
+  inactiveFlag: (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+} satisfies Record<string, (value: unknown) => string | undefined>;
+
 export async function startFakeConnectWise(opts: { companyId: string; publicKey: string; privateKey: string; clientId: string }) {
   const companies: FakeCwCompany[] = [];
   const contacts: FakeCwContact[] = [];
@@ -305,6 +313,34 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     return contact;
   }
 
+  /** PATCH /company/contacts/{id}: a JSON Patch array, checked in full before any of it is applied. */
+  function patchContact(id: number, input: unknown): FakeCwContact {
+    const contact = contacts.find((c) => c.id === id);
+    if (!contact) throw new CwError(404, { code: 'NotFound', message: `Contact with id ${id} not found` });
+    if (!Array.isArray(input) || input.length === 0) throw badRequest('The request body must be a non-empty array of patch operations.');
+    const errors: Array<{ code: string; message: string; resource: string; field: string }> = [];
+    const changes: Array<[field: keyof typeof PATCHABLE_CONTACT_FIELDS, value: unknown]> = [];
+    for (const raw of input) {
+      const operation = (raw && typeof raw === 'object' ? raw : {}) as { op?: unknown; path?: unknown; value?: unknown };
+      const path = typeof operation.path === 'string' ? operation.path.replace(/^\//, '') : '';
+      const field = Object.keys(PATCHABLE_CONTACT_FIELDS).find((f) => f.toLowerCase() === path.toLowerCase()) as keyof typeof PATCHABLE_CONTACT_FIELDS | undefined;
+      if (typeof operation.op !== 'string' || operation.op.toLowerCase() !== 'replace') {
+        errors.push({ code: 'InvalidField', message: `Operation "${String(operation.op)}" is not supported here; only replace is.`, resource: 'contact', field: path || 'op' });
+      } else if (!field) {
+        errors.push({ code: 'InvalidField', message: `"${String(operation.path)}" is not a field of contact that can be patched.`, resource: 'contact', field: String(operation.path) });
+      } else if (!('value' in operation)) {
+        errors.push({ code: 'NullOrEmpty', message: `A replace of ${field} needs a value.`, resource: 'contact', field });
+      } else {
+        const problem = PATCHABLE_CONTACT_FIELDS[field](operation.value);
+        if (problem) errors.push({ code: 'InvalidField', message: `${field} ${problem}`, resource: 'contact', field });
+        else changes.push([field, operation.value]);
+      }
+    }
+    if (errors.length) throw new CwError(400, { code: 'InvalidObject', message: 'contact object is invalid', errors });
+    for (const [field, value] of changes) (contact as unknown as Record<string, unknown>)[field] = value;
+    return contact;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
@@ -344,6 +380,7 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
       return send(res, 200, page.body, page.headers);
     }
     if (method === 'POST' && path === '/company/contacts') return send(res, 201, createContact(body));
+    if (method === 'PATCH' && (m = /^\/company\/contacts\/(\d+)$/.exec(path))) return send(res, 200, patchContact(Number(m[1]), body));
     if (method === 'GET' && path === '/company/communicationTypes') {
       const page = paged(req, url, filtered(url, communicationTypes, []));
       return send(res, 200, page.body, page.headers);

@@ -1,6 +1,7 @@
 // A HaloPSA stand-in on loopback, following Halo's documented API: client-credentials tokens from
 // /auth/token (?tenant= for hosted instances), Bearer-protected /api/users, /api/client and /api/site
-// with Halo's list wrappers ({record_count, users|clients|sites}) and array bodies on POST.
+// with Halo's list wrappers ({record_count, users|clients|sites}) and array bodies on POST (an item
+// with an id updates that user, an unknown id is refused; an item without one creates a user).
 // Tests seed the arrays, read the request log, and inject failures with failNext().
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,10 +158,33 @@ export async function startFakeHaloPsa(opts: { clientId: string; clientSecret: s
     }
     if (key === 'users' && method === 'POST') {
       if (!Array.isArray(body)) return send(res, 400, { ClassName: 'HaloValidationException', Message: 'Expected an array of users' });
-      const created: FakeHaloUser[] = [];
-      for (const item of body as Array<Partial<FakeHaloUser>>) {
-        const site = sites.find((s) => s.id === item.site_id);
-        if (!site) return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
+      const items = body as Array<Partial<Omit<FakeHaloUser, 'id'>> & { id?: unknown }>;
+      // Each item with an id updates that user; one without creates a user. Everything is checked
+      // before anything is written, so a bad item leaves the store as it was.
+      for (const item of items) {
+        if (item.id !== undefined && item.id !== null) {
+          if (!users.some((u) => String(u.id) === String(item.id))) return send(res, 404, { ClassName: 'HaloNotFoundException', Message: `User ${String(item.id)} not found` });
+          if (item.site_id !== undefined && !sites.some((s) => s.id === item.site_id)) return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
+        } else if (!sites.some((s) => s.id === item.site_id)) {
+          return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
+        }
+      }
+      const saved: FakeHaloUser[] = [];
+      for (const item of items) {
+        if (item.id !== undefined && item.id !== null) {
+          // Only the fields sent change.
+          const user = users.find((u) => String(u.id) === String(item.id))!;
+          for (const field of ['name', 'firstname', 'surname', 'emailaddress', 'email2', 'phonenumber', 'inactive'] as const) {
+            if (item[field] !== undefined) Object.assign(user, { [field]: item[field] });
+          }
+          if (item.site_id !== undefined) {
+            const site = sites.find((s) => s.id === item.site_id)!;
+            Object.assign(user, { site_id: site.id, client_id: site.client_id, client_name: clientName(site.client_id) });
+          }
+          saved.push(user);
+          continue;
+        }
+        const site = sites.find((s) => s.id === item.site_id)!;
         const user: FakeHaloUser = {
           id: Math.max(0, ...users.map((u) => u.id)) + 1,
           name: item.name ?? `${item.firstname ?? ''} ${item.surname ?? ''}`.trim(),
@@ -174,10 +198,10 @@ export async function startFakeHaloPsa(opts: { clientId: string; clientSecret: s
           inactive: false,
         };
         users.push(user);
-        created.push(user);
+        saved.push(user);
       }
       // Halo answers a one-record POST with that record.
-      return send(res, 201, created.length === 1 ? created[0] : created);
+      return send(res, 201, saved.length === 1 ? saved[0] : saved);
     }
     if (key === 'client' && method === 'GET' && id) {
       const client = clients.find((c) => String(c.id) === id);

@@ -47,6 +47,7 @@ const pages: Array<[string, () => string, typeof STAFF]> = [
   ['mail token settings', () => '/admin/settings/mail-token', ADMIN],
   ['sign-in settings', () => '/admin/settings/access', ADMIN],
   ['staff', () => '/admin/staff', ADMIN],
+  ['api keys', () => '/admin/api-keys', ADMIN],
 ];
 
 describe.each(Object.keys(STAFF) as Array<keyof typeof STAFF>)('as %s', (who) => {
@@ -87,6 +88,8 @@ describe.each(Object.keys(STAFF) as Array<keyof typeof STAFF>)('as %s', (who) =>
     ['sign-in settings', () => '/admin/settings/access', { technician: 403, admin: 400 }],
     ['add staff', () => '/admin/staff', { technician: 403, admin: 400 }],
     ['change staff', () => '/admin/staff/999999', { technician: 403, admin: 400 }],
+    ['create API key', () => '/admin/api-keys', { technician: 403, admin: 400 }],
+    ['revoke API key', () => '/admin/api-keys/999999/revoke', { technician: 403, admin: 404 }],
   ];
   it.each(posts)('POST %s', async (_name, url, expected) => {
     const page = await agents[who].get('/admin/signin');

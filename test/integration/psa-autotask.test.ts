@@ -191,6 +191,98 @@ describe('createContact', () => {
   });
 });
 
+describe('updateContactNames', () => {
+  it('reads the contact for its company, then PATCHes Companies/{companyID}/Contacts with only the names', async () => {
+    fake.contacts.push(contact({ id: 7, companyID: 11, firstName: 'Old', lastName: 'Name', emailAddress: 'pat@labs.example', phone: '555-0101' }), contact({ id: 8, companyID: 11 }));
+
+    await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith-Jones' });
+
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /atservicesrest/v1.0/Contacts/7', 'PATCH /atservicesrest/v1.0/Companies/11/Contacts']);
+    expect(fake.requests[1].body).toEqual({ id: 7, firstName: 'Pat', lastName: 'Smith-Jones' });
+    expect(fake.requests[1].headers['secret']).toBe(creds.secret);
+    // Only the names changed; the other fields and the other contact are as they were.
+    expect(fake.contacts.find((c) => c.id === 7)).toEqual(contact({ id: 7, companyID: 11, firstName: 'Pat', lastName: 'Smith-Jones', emailAddress: 'pat@labs.example', phone: '555-0101' }));
+    expect(fake.contacts.find((c) => c.id === 8)).toEqual(contact({ id: 8, companyID: 11 }));
+  });
+
+  it('an unknown id (Autotask answers item: null) → PsaError, and nothing is written', async () => {
+    const error = await adapter().updateContactNames('999', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(404);
+    expect((error as PsaError).message).toContain('contact 999 not found');
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('a non-numeric id → PsaError without a request', async () => {
+    await expect(adapter().updateContactNames('7; DROP', { firstName: 'A', lastName: 'B' })).rejects.toThrow(PsaError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('reports Autotask’s errors array for a refused update (an empty last name)', async () => {
+    fake.contacts.push(contact({ id: 7 }));
+    const error = await adapter().updateContactNames('7', { firstName: 'Pat', lastName: '' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(500);
+    expect((error as PsaError).message).toContain('Missing Required Field: lastName');
+    expect(fake.contacts[0]).toMatchObject({ firstName: 'First', lastName: 'Last7' });
+  });
+
+  it('does not retry a PATCH that got a 500', async () => {
+    fake.contacts.push(contact({ id: 7 }));
+    fake.failNext({ method: 'PATCH', status: 500, times: 3, body: { errors: ['Something went wrong on our side'] } });
+    const error = await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(500);
+    expect((error as PsaError).message).toContain('Something went wrong on our side');
+    // One read for the parent company, one write, no second attempt.
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH']);
+    expect(fake.contacts[0]).toMatchObject({ firstName: 'First', lastName: 'Last7' });
+  });
+
+  it('does not retry a PATCH that timed out', async () => {
+    fake.contacts.push(contact({ id: 7 }));
+    fake.failNext({ method: 'PATCH', delayMs: 1000, times: 3 });
+    const error = await adapter({}, { timeoutMs: 300 }).updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).message).toMatch(/within 300 ms/);
+    expect(calls('PATCH', /\/Contacts$/)).toHaveLength(1);
+  });
+
+  it('retries the contact read on a 500, and waits out a 429 on the PATCH', async () => {
+    fake.contacts.push(contact({ id: 7, companyID: 12 }));
+    fake.failNext({ method: 'GET', status: 500 });
+    fake.failNext({ method: 'PATCH', status: 429, retryAfter: 1 });
+    const started = Date.now();
+    await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(calls('GET', /\/Contacts\/7$/)).toHaveLength(2);
+    expect(calls('PATCH', /\/Companies\/12\/Contacts$/)).toHaveLength(2);
+    expect(fake.contacts[0]).toMatchObject({ firstName: 'Pat', lastName: 'Smith' });
+  });
+
+  it('the fake refuses a PATCH for a contact that is not under the parent, or with an unknown field', async () => {
+    fake.contacts.push(contact({ id: 7, companyID: 10 }));
+    const patch = (path: string, body: unknown) =>
+      fetch(`${fake.url}/v1.0/${path}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json', ApiIntegrationCode: creds.integrationCode, UserName: creds.username, Secret: creds.secret },
+        body: JSON.stringify(body),
+      });
+    const wrongParent = await patch('Companies/11/Contacts', { id: 7, firstName: 'X' });
+    expect(wrongParent.status).toBe(500);
+    expect(((await wrongParent.json()) as { errors: string[] }).errors[0]).toMatch(/Unable to find Contact with id 7/);
+    const unknownId = await patch('Companies/10/Contacts', { id: 70, firstName: 'X' });
+    expect(unknownId.status).toBe(500);
+    const unknownField = await patch('Companies/10/Contacts', { id: 7, firstName: 'X', nickname: 'Y' });
+    expect(unknownField.status).toBe(500);
+    expect(((await unknownField.json()) as { errors: string[] }).errors[0]).toMatch(/nickname/);
+    expect(fake.contacts[0].firstName).toBe('First');
+    const ok = await patch('Companies/10/Contacts', { id: 7, firstName: 'X' });
+    expect(await ok.json()).toEqual({ itemId: 7 });
+    expect(fake.contacts[0]).toMatchObject({ firstName: 'X', lastName: 'Last7' });
+  });
+});
+
 describe('transient failures', () => {
   it('waits out a 429 with Retry-After and then succeeds', async () => {
     fake.failNext({ status: 429, retryAfter: 1 });

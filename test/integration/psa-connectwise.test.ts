@@ -177,6 +177,109 @@ describe('createContact', () => {
   });
 });
 
+describe('updateContactNames', () => {
+  it('PATCHes /company/contacts/{id} with a JSON Patch array and the fake applies it', async () => {
+    const jane = seedContact('jane@contoso.example');
+    const other = seedContact('other@contoso.example');
+
+    await adapter().updateContactNames(String(jane.id), { firstName: 'Janet', lastName: "O'Neil" });
+
+    const patches = calls('PATCH', `/company/contacts/${jane.id}`);
+    expect(patches).toHaveLength(1);
+    expect(patches[0].body).toEqual([
+      { op: 'replace', path: 'firstName', value: 'Janet' },
+      { op: 'replace', path: 'lastName', value: "O'Neil" },
+    ]);
+    expect(fake.contacts.find((c) => c.id === jane.id)).toMatchObject({ firstName: 'Janet', lastName: "O'Neil", inactiveFlag: false, company: { id: 250 } });
+    expect(fake.contacts.find((c) => c.id === other.id)).toMatchObject({ firstName: 'Jane', lastName: 'Doe' });
+    expect(fake.requests).toHaveLength(1);
+    // What the adapter reads back is the new name.
+    expect((await adapter().findContactsByEmail('jane@contoso.example'))[0]).toMatchObject({ firstName: 'Janet', lastName: "O'Neil" });
+  });
+
+  it('an unknown id → PsaError 404 with the vendor message', async () => {
+    seedContact('jane@contoso.example');
+    const error = await adapter().updateContactNames('424242', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(404);
+    expect((error as PsaError).message).toContain('Contact with id 424242 not found');
+    expect(calls('PATCH', '/company/contacts/424242')).toHaveLength(1);
+  });
+
+  it('a non-numeric id → PsaError without a request', async () => {
+    await expect(adapter().updateContactNames('../system/info', { firstName: 'A', lastName: 'B' })).rejects.toThrow(PsaError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('reports CW validation errors (an empty first name) and changes nothing', async () => {
+    const jane = seedContact('jane@contoso.example');
+    const error = await adapter().updateContactNames(String(jane.id), { firstName: '', lastName: 'Smith' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(400);
+    expect((error as PsaError).message).toContain('firstName may not be empty');
+    expect(fake.contacts[0]).toMatchObject({ firstName: 'Jane', lastName: 'Doe' });
+  });
+
+  it('does not retry a PATCH answered 500, and reports the vendor message', async () => {
+    const jane = seedContact('jane@contoso.example');
+    fake.failNext({ method: 'PATCH', status: 500, times: 3, body: { code: 'UnexpectedServerError', message: 'Database is down' } });
+
+    const error = await adapter().updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(500);
+    expect((error as PsaError).message).toContain('Database is down');
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.contacts[0].firstName).toBe('Jane');
+  });
+
+  it('does not retry a PATCH that timed out', async () => {
+    const jane = seedContact('jane@contoso.example');
+    fake.failNext({ method: 'PATCH', delayMs: 1000, times: 3 });
+    const error = await adapter({}, { timeoutMs: 300, backoffMs: 10 }).updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).message).toContain('no answer within 300 ms');
+    expect(calls('PATCH', `/company/contacts/${jane.id}`)).toHaveLength(1);
+  });
+
+  it('waits out a 429 with Retry-After and then updates', async () => {
+    const jane = seedContact('jane@contoso.example');
+    fake.failNext({ method: 'PATCH', status: 429, retryAfter: 1 });
+    const started = Date.now();
+    await adapter().updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(calls('PATCH', `/company/contacts/${jane.id}`)).toHaveLength(2);
+    expect(fake.contacts[0].firstName).toBe('Janet');
+  });
+
+  it('the fake refuses operations other than replace on known top-level fields, applying none of the patch', async () => {
+    const jane = seedContact('jane@contoso.example');
+    const patch = async (operations: unknown) => {
+      const auth = Buffer.from(`${creds.companyId}+${creds.publicKey}:${creds.privateKey}`).toString('base64');
+      const response = await fetch(`${fake.url}/company/contacts/${jane.id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Basic ${auth}`, clientId: creds.clientId, 'Content-Type': 'application/json' },
+        body: JSON.stringify(operations),
+      });
+      return { status: response.status, body: (await response.json()) as { code: string; errors?: Array<{ field: string }> } };
+    };
+    for (const bad of [
+      [{ op: 'replace', path: 'firstName', value: 'Ok' }, { op: 'add', path: 'lastName', value: 'X' }],
+      [{ op: 'replace', path: 'firstName', value: 'Ok' }, { op: 'replace', path: 'nickName', value: 'X' }],
+      [{ op: 'replace', path: 'company/id', value: 251 }],
+      [{ op: 'replace', path: 'id', value: 99 }],
+      { op: 'replace', path: 'firstName', value: 'NotAnArray' },
+    ]) {
+      const answer = await patch(bad);
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('InvalidObject');
+    }
+    expect(fake.contacts[0]).toMatchObject({ id: jane.id, firstName: 'Jane', lastName: 'Doe', company: { id: 250 } });
+    expect((await patch([{ op: 'replace', path: '/lastName', value: 'Roe' }])).status).toBe(200);
+    expect(fake.contacts[0].lastName).toBe('Roe');
+  });
+});
+
 describe('failures', () => {
   it('wrong keys or clientId → 401 → PsaError with the vendor message, not retried', async () => {
     const wrongKey = await adapter({ privateKey: 'wrong' }).findContactsByEmail('jane@contoso.example').catch((e: unknown) => e);

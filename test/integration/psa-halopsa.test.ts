@@ -159,6 +159,99 @@ describe('createContact', () => {
   });
 });
 
+describe('updateContactNames', () => {
+  it('reads the user, then POSTs an array with id, firstname, surname and name; only that user changes', async () => {
+    const psa = adapterFor(halo);
+    await psa.updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith-Jones' });
+
+    expect(hits(halo, 'GET', '/api/users/100')).toHaveLength(1);
+    const posts = hits(halo, 'POST', '/api/users');
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body).toEqual([{ id: 100, firstname: 'Alicia', surname: 'Smith-Jones', name: 'Alicia Smith-Jones' }]);
+    expect(posts[0].authorization).toMatch(/^Bearer \S+$/);
+    expect(halo.users.find((u) => u.id === 100)).toEqual({
+      id: 100,
+      name: 'Alicia Smith-Jones',
+      firstname: 'Alicia',
+      surname: 'Smith-Jones',
+      emailaddress: 'Alice.Smith@Contoso.example',
+      site_id: 10,
+      client_id: 1,
+      client_name: 'Contoso Ltd',
+      inactive: false,
+      phonenumber: '+44 20 1234 5678',
+    });
+    // An update, not a create.
+    expect(halo.users).toHaveLength(4);
+    expect(halo.users.find((u) => u.id === 101)).toMatchObject({ firstname: 'Malice', surname: 'Smith', name: 'Malice Smith' });
+  });
+
+  it('an unknown id → PsaError, and nothing is posted', async () => {
+    const error = await adapterFor(halo).updateContactNames('999', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(404);
+    expect((error as PsaError).message).toContain('user 999 not found');
+    expect(hits(halo, 'GET', '/api/users/999')).toHaveLength(1); // a 404 is an answer, not retried
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(0);
+    expect(halo.users).toHaveLength(4);
+  });
+
+  it('a non-numeric id → PsaError without a request', async () => {
+    await expect(adapterFor(halo).updateContactNames('100/../1', { firstName: 'A', lastName: 'B' })).rejects.toThrow(PsaError);
+    expect(halo.requests).toHaveLength(0);
+  });
+
+  it('does not retry an update that failed with a 500, and reports the vendor message', async () => {
+    halo.failNext({ status: 500, times: 3, path: '/api/users', body: { ClassName: 'System.Data.SqlClient.SqlException', Message: 'Deadlock victim' } });
+    const error = await adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).status).toBe(500);
+    expect((error as PsaError).message).toContain('Deadlock victim');
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(1);
+    expect(halo.users.find((u) => u.id === 100)?.firstname).toBe('Alice');
+  });
+
+  it('does not retry an update that timed out', async () => {
+    halo.failNext({ delayMs: 1000, times: 3, path: '/api/users' });
+    const error = await adapterFor(halo, {}, { timeoutMs: 300 }).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).message).toMatch(/within 300 ms/);
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(1);
+  });
+
+  it('waits out a 429 with Retry-After on the update, then succeeds', async () => {
+    halo.failNext({ status: 429, retryAfter: 1, path: '/api/users' });
+    const started = Date.now();
+    await adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(2);
+    expect(halo.users.find((u) => u.id === 100)?.firstname).toBe('Alicia');
+  });
+
+  it('reports an answer naming another user (Halo created one instead of updating)', async () => {
+    halo.failNext({ status: 201, path: '/api/users', body: { id: 555, firstname: 'Alicia', surname: 'Smith' } });
+    await expect(adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' })).rejects.toThrow(/saved user 555 instead of updating user 100/);
+  });
+
+  it('the fake refuses a POST naming an unknown user id and writes nothing', async () => {
+    const auth = await fetch(`${halo.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'all' }),
+    });
+    const { access_token } = (await auth.json()) as { access_token: string };
+    const response = await fetch(`${halo.url}/api/users`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify([{ id: 100, firstname: 'Changed' }, { id: 999, firstname: 'Ghost', surname: 'User' }]),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ Message: 'User 999 not found' });
+    expect(halo.users).toHaveLength(4);
+    expect(halo.users.find((u) => u.id === 100)?.firstname).toBe('Alice');
+  });
+});
+
 describe('failures', () => {
   it('waits out a 429 with Retry-After and then succeeds', async () => {
     const psa = adapterFor(halo);

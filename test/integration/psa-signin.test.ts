@@ -72,6 +72,22 @@ it('signs in a contact known only to the PSA, and links the local contact to it'
   expect(cw.requests.some((r) => r.path === '/company/contacts' && r.query.childConditions === `communicationItems/value="${email}" AND communicationItems/communicationType="Email"`)).toBe(true);
 });
 
+it('asks a PSA contact without a name to complete the profile, and writes the names back to the PSA', async () => {
+  const email = `${unique('nameless')}@contoso.example`;
+  psaContact(9050, email);
+  const row = cw.contacts.find((c) => c.id === 9050)!;
+  row.firstName = '';
+  row.lastName = '';
+  const { agent, spent } = await proveAddress(email);
+  expect(spent.headers.location).toBe('/');
+  expect((await agent.get('/')).headers.location).toBe('/welcome/profile');
+  const form = await agent.get('/welcome/profile');
+  const saved = await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Nora', lastName: 'Named' });
+  expect(saved.headers.location).toBe('/');
+  expect(cw.contacts.find((c) => c.id === 9050)).toMatchObject({ firstName: 'Nora', lastName: 'Named' });
+  expect(cw.requests.some((r) => r.method === 'PATCH' && r.path === '/company/contacts/9050')).toBe(true);
+});
+
 it('imports the portal company when a PSA contact belongs to a PSA company not linked yet', async () => {
   const email = `${unique('lit')}@litware.example`;
   psaContact(9002, email, 300);

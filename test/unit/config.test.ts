@@ -36,6 +36,8 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...base, SIGNIN_RATE_LIMIT_PER_IP: '20/15m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/1h' });
     expect(config.rateLimits.signinPerIp).toMatchObject({ limit: 20, windowMs: 900_000 });
     expect(config.rateLimits.signinPerAddress).toMatchObject({ limit: 5, windowMs: 3_600_000 });
+    expect(loadConfig(base).rateLimits.apiPerKey).toEqual({ limit: 600, windowMs: 15 * 60_000, text: '600/15m' });
+    expect(loadConfig({ ...base, API_RATE_LIMIT: '100/1m' }).rateLimits.apiPerKey).toMatchObject({ limit: 100, windowMs: 60_000 });
   });
 
   it.each([
@@ -50,6 +52,7 @@ describe('loadConfig', () => {
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ SIGNIN_RATE_LIMIT_PER_IP: 'lots' }, 'SIGNIN_RATE_LIMIT_PER_IP'],
     [{ SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/15 minutes' }, 'SIGNIN_RATE_LIMIT_PER_ADDRESS'],
+    [{ API_RATE_LIMIT: '0/1m' }, 'API_RATE_LIMIT'],
     [{ NODE_ENV: 'production' }, 'SMTP_URL'],
     [{ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example:25' }, 'SESSION_SECRET'],
   ])('names the variable that is wrong: %o', (env, variable) => {

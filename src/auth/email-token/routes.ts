@@ -10,6 +10,7 @@ import { randomToken } from '../../lib/crypto.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { SettingsService } from '../../settings/service.js';
 import { safeReturnTo, type SignInMethod, type SignInService } from '../sign-in.js';
+import { JWT_MESSAGES } from '../jwt/routes.js';
 import { MICROSOFT_MESSAGES } from '../microsoft/routes.js';
 import { codeSchema, linkSchema, requestSchema } from './schema.js';
 import type { EmailTokenService, SpendResult } from './service.js';
@@ -91,7 +92,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     if (returnTo) req.session.returnTo = returnTo;
     const notice = req.query.signedOut ? 'You have signed out.' : undefined;
     const microsoftFailure = typeof req.query.microsoft === 'string' ? MICROSOFT_MESSAGES[req.query.microsoft] : undefined;
-    const message = microsoftFailure ?? (req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined);
+    const jwtFailure = typeof req.query.jwt === 'string' ? JWT_MESSAGES[req.query.jwt] : undefined;
+    const message = microsoftFailure ?? jwtFailure ?? (req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined);
     await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });
 

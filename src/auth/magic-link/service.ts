@@ -1,7 +1,7 @@
 // One-time sign-in links made for a person rather than asked for by them: magic links a technician
 // generates for a contact (copy or send by mail), and the first admin's link from `admin:create`.
 // Same token store as the email token: hashed, single use, confirm page before spending.
-import type { AuditService } from '../../audit/service.js';
+import { attributed, type ApiKeyActor, type AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
 import type { DirectoryService } from '../../directory/service.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
@@ -21,8 +21,8 @@ export interface GeneratedLink {
 export type LinkKind = 'contact' | 'staff';
 
 export interface MagicLinkService {
-  /** A one-time link for a contact; refused for disabled contacts or when magic links are off. */
-  generateForContact(contactId: number, createdBy: number | null, ip?: string | null): Promise<GeneratedLink & { email: string }>;
+  /** A one-time link for a contact; refused for disabled contacts or when magic links are off. apiKey: made through the User API. */
+  generateForContact(contactId: number, createdBy: number | null, ip?: string | null, apiKey?: ApiKeyActor): Promise<GeneratedLink & { email: string }>;
   sendToContact(contactId: number, createdBy: number | null, ip?: string | null): Promise<{ email: string }>;
   /** A one-time console link for a staff member (the first admin, from the CLI). */
   generateForStaff(staffId: number, db?: Db): Promise<GeneratedLink>;
@@ -42,14 +42,14 @@ export function createMagicLinkService(deps: { db: Db; tokens: LoginTokenStore; 
     return url.toString();
   };
 
-  async function issueForContact(trx: Db, contactId: number, createdBy: number | null, ip?: string | null) {
+  async function issueForContact(trx: Db, contactId: number, createdBy: number | null, ip?: string | null, apiKey?: ApiKeyActor) {
     const contact = await directory.getContact(contactId, trx);
     if (!contact) throw new NotFoundError('This contact does not exist.');
     if (contact.status === 'disabled') throw new AppError(409, 'This contact is disabled: enable them before making a sign-in link.');
     const { enabled, minutes } = await settings.get('magic_link', trx);
     if (!enabled) throw new AppError(409, 'Magic links are turned off in the settings.');
     const issued = await tokens.issue(trx, { purpose: 'magic_link', email: contact.email, contactId, minutes, createdBy, createdIp: ip });
-    await audit.record({ action: 'magic_link.generated', actor: { type: 'staff', id: createdBy }, subject: { type: 'contact', id: contactId }, ip, detail: { minutes } }, trx);
+    await audit.record({ action: 'magic_link.generated', ...attributed(createdBy, apiKey, { minutes }), subject: { type: 'contact', id: contactId }, ip }, trx);
     return { contact, link: linkFor('contact', issued.token), expiresAt: issued.expiresAt, minutes };
   }
 
@@ -65,8 +65,8 @@ export function createMagicLinkService(deps: { db: Db; tokens: LoginTokenStore; 
   }
 
   return {
-    async generateForContact(contactId, createdBy, ip) {
-      const { contact, link, expiresAt } = await db.transaction((trx) => issueForContact(trx, contactId, createdBy, ip));
+    async generateForContact(contactId, createdBy, ip, apiKey) {
+      const { contact, link, expiresAt } = await db.transaction((trx) => issueForContact(trx, contactId, createdBy, ip, apiKey));
       return { link, expiresAt, email: contact.email };
     },
 

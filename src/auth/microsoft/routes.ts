@@ -30,10 +30,10 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
   const signinPath = `${prefix}/signin`;
   const home = kind === 'staff' ? '/admin' : '/';
 
-  function fallback(req: Request, res: Response, error: unknown) {
+  async function fallback(req: Request, res: Response, error: unknown) {
     const failure = error instanceof MicrosoftSignInError ? error : new MicrosoftSignInError('provider_error', (error as Error).message ?? String(error));
     logger.warn({ audience: kind, reason: failure.reason, detail: failure.message }, 'Microsoft sign-in failed');
-    void audit
+    await audit
       .record({ action: 'signin.failure', ip: req.ip, userAgent: req.get('user-agent'), detail: { audience: kind, method: 'microsoft', reason: failure.reason } })
       .catch((err) => logger.error({ err }, 'audit write failed'));
     const target = new URLSearchParams({ microsoft: failure.reason });
@@ -48,7 +48,7 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
       req.session.microsoft = { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, at: Date.now() };
       res.redirect(303, start.url);
     } catch (error) {
-      fallback(req, res, error);
+      await fallback(req, res, error);
     }
   });
 
@@ -63,7 +63,7 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
       await signIn.signIn(req, kind, subject as never, 'microsoft');
       res.redirect(303, takeReturnTo(req, home));
     } catch (error) {
-      fallback(req, res, error);
+      await fallback(req, res, error);
     }
   });
 

@@ -192,6 +192,23 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
       return { id: String(body.itemId), companyId: input.companyId, firstName: input.firstName, lastName: input.lastName, email: email.toLowerCase(), phone: input.phone ?? null, active: true };
     },
 
+    async updateContactNames(id, names) {
+      if (!/^\d+$/.test(id)) throw new PsaError('autotask', `contact id must be an Autotask number, not "${id}"`);
+      const { http } = await api();
+      // Contacts are a child of Companies: Autotask offers no PATCH /Contacts, only
+      // PATCH /Companies/{parentId}/Contacts, so the contact's company is read first (a read: retried).
+      const { body: found } = await http.request<{ item?: AutotaskContact | null }>('GET', `/Contacts/${id}`);
+      // A missing id is not a 404 in Autotask: the item is simply null.
+      const contact = found?.item;
+      if (!contact) throw new PsaError('autotask', `contact ${id} not found`, 404);
+      if (typeof contact.companyID !== 'number') throw new PsaError('autotask', `contact ${id} has no company`);
+      // PATCH changes only the fields sent; the write is not retried on a timeout or 5xx.
+      await http.request<{ itemId?: number }>('PATCH', `/Companies/${contact.companyID}/Contacts`, {
+        body: { id: Number(id), firstName: names.firstName, lastName: names.lastName },
+        retry: false,
+      });
+    },
+
     async checkConnection() {
       try {
         const { http, label } = await api(false);

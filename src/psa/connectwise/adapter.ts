@@ -174,6 +174,19 @@ export function createConnectWiseAdapter(config: ConnectWiseConfig, options: { t
       return toContact(body, email);
     },
 
+    async updateContactNames(id, names) {
+      if (!/^\d+$/.test(id)) throw new PsaError('connectwise', `contact id must be numeric, got "${id}"`);
+      // CW updates with a JSON Patch array; an unknown id is a 404 with CW's own message. A write that
+      // failed or timed out is not retried (it may have happened); only a 429 is waited out.
+      await http.request<CwContact>('PATCH', `/company/contacts/${id}`, {
+        body: [
+          { op: 'replace', path: 'firstName', value: names.firstName },
+          { op: 'replace', path: 'lastName', value: names.lastName },
+        ],
+        retry: false,
+      });
+    },
+
     async checkConnection() {
       try {
         const { body } = await http.request<{ version?: string }>('GET', '/system/info', { retry: false });

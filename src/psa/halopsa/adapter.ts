@@ -222,6 +222,22 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
       return toContact(record, record.client_id ? String(record.client_id) : input.companyId, record.emailaddress ?? input.email);
     },
 
+    async updateContactNames(id, names) {
+      if (!isId(id)) throw new PsaError(PROVIDER, `not a HaloPSA user id: ${id}`);
+      // Halo's POST /users is an upsert keyed on id, and what it does with an id it does not know is not
+      // documented; so the user is read first and a missing one is reported without writing anything.
+      const existing = await getOrUndefined<HaloUser>(`/users/${id}`);
+      if (!existing?.id) throw new PsaError(PROVIDER, `user ${id} not found`, 404);
+      const user = { id: Number(id), firstname: names.firstName, surname: names.lastName, name: `${names.firstName} ${names.lastName}`.trim() };
+      // Not retried on a timeout or 5xx (http.ts): the update may have happened.
+      const saved = await call<HaloUser | HaloUser[] | undefined>('POST', '/users', { body: [user] });
+      const record = Array.isArray(saved) ? saved[0] : saved;
+      // An answer naming another record means Halo created a user rather than updating this one.
+      if (record && typeof record === 'object' && record.id !== undefined && String(record.id) !== id) {
+        throw new PsaError(PROVIDER, `HaloPSA saved user ${record.id} instead of updating user ${id}`);
+      }
+    },
+
     async checkConnection() {
       try {
         await call('GET', '/client', { query: { count: 1 } }, check);

@@ -1,0 +1,51 @@
+// First sign-in (Staffbase's onboarding): accept the portal's terms (text and version set in the
+// console; a new version asks again), then complete the profile when first or last name is missing.
+// Names changed here are written back to the PSA contact.
+import type { AuditService } from '../audit/service.js';
+import type { Db } from '../db/index.js';
+import type { Contact } from '../directory/service.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { PsaAdapter } from '../psa/types.js';
+import type { SettingsService } from '../settings/service.js';
+
+export type OnboardingStep = 'terms' | 'profile' | undefined;
+
+export interface OnboardingService {
+  /** What the contact must do before any other page, if anything. */
+  nextStep(contact: Contact & { terms_version?: string | null }): Promise<OnboardingStep>;
+  terms(): Promise<{ text: string; version: string }>;
+  acceptTerms(contact: Contact, version: string, ip?: string | null): Promise<void>;
+  completeProfile(contact: Contact & { psa_contact_id: string | null }, names: { firstName: string; lastName: string }): Promise<void>;
+}
+
+export function createOnboardingService(deps: { db: Db; settings: SettingsService; psa: PsaAdapter; audit: AuditService; clock: Clock; logger: Logger }): OnboardingService {
+  const { db, settings, psa, audit, clock } = deps;
+  return {
+    async nextStep(contact) {
+      const terms = await settings.get('terms');
+      if (terms.text.trim() && contact.terms_version !== terms.version) return 'terms';
+      if (!contact.first_name.trim() || !contact.last_name.trim()) return 'profile';
+      return undefined;
+    },
+    terms: () => settings.get('terms'),
+    async acceptTerms(contact, version, ip) {
+      await db.transaction(async (trx) => {
+        await trx('contacts').where({ id: contact.id }).update({ terms_accepted_at: clock.now(), terms_version: version, updated_at: clock.now() });
+        await audit.record({ action: 'terms.accepted', actor: { type: 'contact', id: contact.id }, subject: { type: 'contact', id: contact.id }, ip, detail: { version } }, trx);
+      });
+    },
+    async completeProfile(contact, names) {
+      await db('contacts').where({ id: contact.id }).update({ first_name: names.firstName, last_name: names.lastName, updated_at: clock.now() });
+      if (!contact.psa_contact_id || psa.provider === 'builtin') return;
+      try {
+        await psa.updateContactNames(contact.psa_contact_id, names);
+      } catch (error) {
+        // The portal keeps the names; the failure is shown on the console's PSA page.
+        const message = (error as Error).message.slice(0, 500);
+        deps.logger.warn({ contactId: contact.id, err: message }, 'could not write names back to the PSA');
+        await db('psa_events').insert({ at: clock.now(), provider: psa.provider, operation: 'updateContactNames', message });
+      }
+    },
+  };
+}

@@ -12,6 +12,7 @@ import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
 import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
 import { exposeCsrfToken, verifyCsrf } from './http/csrf.js';
+import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { requestLog } from './http/request-log.js';
@@ -57,8 +58,13 @@ export function createApp(services: Services): express.Express {
     }),
   );
   app.use('/public', express.static(publicDir, { maxAge: '1h', index: false }));
+  // /healthz: the process is up. /readyz: it can serve, i.e. the database (and Redis, when used) answer.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const [database, redis] = await Promise.all([answers(() => services.db.raw('select 1')), services.redis ? answers(() => services.redis!.ping()) : Promise.resolve(true)]);
+    res.status(database && redis ? 200 : 503).json({ status: database && redis ? 'ready' : 'unavailable', database: database ? 'ok' : 'down', redis: services.redis ? (redis ? 'ok' : 'down') : 'not used' });
   });
   // The User API: bearer keys and JSON, so it comes before the form parser, sessions and CSRF, which
   // are for browsers (it parses its own JSON and never creates a session or sets a cookie).

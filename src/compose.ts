@@ -89,7 +89,8 @@ export interface BuildOptions {
 export async function buildServices(config: Config, options: BuildOptions): Promise<Services> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema });
+  const dbLog = logger.child({ component: 'db' });
+  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema, logger: { warn: (msg) => dbLog.warn(msg), error: (msg) => dbLog.error(msg) } });
   let redis: Redis | undefined;
   try {
     if (options.dbSchema) await db.raw('create schema if not exists ??', [options.dbSchema]);

@@ -10,6 +10,8 @@ import { lockDataDir } from './lock.js';
 export type Db = Knex;
 
 export interface DbOptions {
+  /** knex's own warnings (e.g. a lost connection) go to the application's log, not to the console. */
+  logger?: { warn(msg: string): void; error(msg: string): void };
   databaseUrl: string | undefined;
   dataDir: string;
   /** PostgreSQL schema to work in (tests give each file its own). */
@@ -24,6 +26,7 @@ export function createDb(options: DbOptions): Db {
       searchPath: options.schema ? [options.schema] : undefined,
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 10_000,
+      log: knexLog(options.logger),
     });
   }
   const dir = path.join(options.dataDir, 'pglite');
@@ -33,6 +36,7 @@ export function createDb(options: DbOptions): Db {
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     connection: { filename: dir } as Knex.StaticConnectionConfig,
     searchPath: options.schema ? [options.schema] : undefined,
+    log: knexLog(options.logger),
   });
   releases.set(db, release);
   return db;
@@ -48,6 +52,12 @@ export async function closeDb(db: Db): Promise<void> {
     releases.get(db)?.();
     releases.delete(db);
   }
+}
+
+function knexLog(logger: DbOptions['logger']): Knex.Config['log'] {
+  if (!logger) return undefined;
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return { warn: (m) => logger.warn(text(m)), error: (m) => logger.error(text(m)), deprecate: (m) => logger.warn(text(m)), debug: () => undefined };
 }
 
 export async function migrate(db: Db): Promise<string[]> {

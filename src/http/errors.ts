@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { AppError, RateLimitedError } from '../lib/errors.js';
+import { isDependencyDown } from './dependencies.js';
 import type { Logger } from '../lib/logger.js';
 
 export function notFound(_req: Request, res: Response): void {
@@ -10,8 +11,13 @@ export function notFound(_req: Request, res: Response): void {
 }
 
 export function errorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    if (res.headersSent) return next(error);
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // Too late for an error page (e.g. the session store failed while the page was going out): log it
+    // here rather than let Express print a stack trace.
+    if (res.headersSent) {
+      logger.warn({ reqId: res.locals.requestId, path: req.path, err: (error as Error)?.message }, 'error after the response was sent');
+      return;
+    }
     let status = 500;
     let message = 'Something went wrong on our side. Try again in a moment.';
     if (error instanceof AppError) {
@@ -21,6 +27,11 @@ export function errorHandler(logger: Logger) {
     } else if (error instanceof multer.MulterError) {
       status = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
       message = error.code === 'LIMIT_FILE_SIZE' ? 'The file is larger than 1 MB. Split it and import the parts.' : 'The upload could not be read. Choose one CSV file and try again.';
+    } else if (isDependencyDown(error)) {
+      status = 503;
+      message = 'The portal is briefly unavailable. Try again in a minute.';
+      res.set('Retry-After', '30');
+      logger.warn({ reqId: res.locals.requestId, method: req.method, path: req.path, err: (error as Error).message }, 'a dependency (database or Redis) is unavailable');
     } else if (isBodyParserError(error)) {
       status = error.status;
       message = error.status === 413 ? 'What you sent is too large.' : 'The form could not be read. Go back and try again.';

@@ -61,6 +61,10 @@ it('sends the security headers on every page', async () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+    const ready = await supertest(t.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', database: 'ok' });
+    expect((await supertest(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const missing = await supertest(t.app).get('/no/such/page');
     expect(missing.status).toBe(404);
     expect(missing.text).not.toMatch(/\n\s+at /);

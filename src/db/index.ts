@@ -60,9 +60,21 @@ function knexLog(logger: DbOptions['logger']): Knex.Config['log'] {
   return { warn: (m) => logger.warn(text(m)), error: (m) => logger.error(text(m)), deprecate: (m) => logger.warn(text(m)), debug: () => undefined };
 }
 
+// Several instances starting at once: one migrates, the others wait for its lock instead of failing.
+const LOCK_WAIT_MS = 60_000;
+
 export async function migrate(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+      return applied;
+    } catch (error) {
+      // knex names this error class MigrationLocked (the class itself is not exported).
+      if ((error as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** True when the database answers; used by readiness checks. */

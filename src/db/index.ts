@@ -60,20 +60,21 @@ function knexLog(logger: DbOptions['logger']): Knex.Config['log'] {
   return { warn: (m) => logger.warn(text(m)), error: (m) => logger.error(text(m)), deprecate: (m) => logger.warn(text(m)), debug: () => undefined };
 }
 
-// Several instances starting at once: one migrates, the others wait for its lock instead of failing.
-const LOCK_WAIT_MS = 60_000;
+// Several instances starting at once against one database: a PostgreSQL advisory lock, held on one
+// connection for the whole run, lets exactly one migrate while the others wait. (knex's own lock table
+// is not enough on a fresh database: instances racing to create it can leave it unusable.)
+const MIGRATION_LOCK_KEY = 7_270_736_901;
 
 export async function migrate(db: Db): Promise<string[]> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-      return applied;
-    } catch (error) {
-      // knex names this error class MigrationLocked (the class itself is not exported).
-      if ((error as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+  const run = async () => ((await db.migrate.latest({ migrationSource })) as [number, string[]])[1];
+  if (db.client.config.client !== 'pg') return run(); // embedded: one process by design
+  const connection = await db.client.acquireConnection();
+  try {
+    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await run();
+  } finally {
+    await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await db.client.releaseConnection(connection);
   }
 }
 

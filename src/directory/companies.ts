@@ -63,6 +63,35 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
   const record = (action: string, companyId: number, actor: Actor, detail: Record<string, unknown> = {}) =>
     audit.record({ action, actor: { type: 'staff', id: actor.staffId }, subject: { type: 'company', id: companyId }, ip: actor.ip, detail });
 
+  // Domains and Entra tenants both belong to exactly one company; they differ only in names.
+  const owned = {
+    domain: { table: 'company_domains', column: 'domain', field: 'domain', event: 'domain', detail: 'domain', noun: (v: string) => v, thisCompany: (v: string) => `${v} is already a domain of this company.`, missing: 'This domain is not on this company.' },
+    tenant: { table: 'company_tenants', column: 'tenant_id', field: 'tenantId', event: 'tenant', detail: 'tenantId', noun: () => 'This tenant', thisCompany: () => 'This tenant is already linked to this company.', missing: 'This tenant is not on this company.' },
+  } as const;
+  type Owned = (typeof owned)[keyof typeof owned];
+
+  async function addOwned(kind: Owned, companyId: number, value: string, actor: Actor) {
+    await mustExist(companyId);
+    const refuse = (message: string) => new ValidationError(message, { [kind.field]: message });
+    const owner = await db(kind.table).join('companies', 'companies.id', `${kind.table}.company_id`).where({ [kind.column]: value }).first('companies.id', 'companies.name');
+    if (owner) throw refuse(owner.id === companyId ? kind.thisCompany(value) : `${kind.noun(value)} already belongs to ${owner.name}.`);
+    await db(kind.table)
+      .insert({ company_id: companyId, [kind.column]: value })
+      .catch((error) => {
+        // Added by someone else a moment ago: the same refusal as above.
+        if (isUniqueViolation(error)) throw refuse(`${kind.noun(value)} already belongs to a company.`);
+        throw error;
+      });
+    await record(`company.${kind.event}_added`, companyId, actor, { [kind.detail]: value });
+  }
+
+  async function removeOwned(kind: Owned, companyId: number, rowId: number, actor: Actor) {
+    const row = await db(kind.table).where({ id: rowId, company_id: companyId }).first();
+    if (!row) throw new NotFoundError(kind.missing);
+    await db(kind.table).where({ id: rowId }).delete();
+    await record(`company.${kind.event}_removed`, companyId, actor, { [kind.detail]: row[kind.column] });
+  }
+
   async function mustExist(id: number): Promise<Company> {
     const company = await db<Company>('companies').where({ id }).first();
     if (!company) throw new NotFoundError('This company does not exist.');
@@ -138,57 +167,22 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
     },
 
     async addDomain(companyId, input, actor) {
-      await mustExist(companyId);
       const checked = normalizeDomain(input);
       if (!checked.ok) throw new ValidationError(checked.message, { domain: checked.message });
-      const owner = await db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').where({ domain: checked.domain }).first('companies.id', 'companies.name');
-      if (owner) {
-        const message = owner.id === companyId ? `${checked.domain} is already a domain of this company.` : `${checked.domain} already belongs to ${owner.name}.`;
-        throw new ValidationError(message, { domain: message });
-      }
-      await db('company_domains')
-        .insert({ company_id: companyId, domain: checked.domain })
-        .catch((error) => {
-          // Added by someone else a moment ago: the same refusal as above.
-          if (isUniqueViolation(error)) throw new ValidationError(`${checked.domain} already belongs to a company.`, { domain: `${checked.domain} already belongs to a company.` });
-          throw error;
-        });
-      await record('company.domain_added', companyId, actor, { domain: checked.domain });
+      await addOwned(owned.domain, companyId, checked.domain, actor);
       return checked.domain;
     },
 
-    async removeDomain(companyId, domainId, actor) {
-      const row = await db('company_domains').where({ id: domainId, company_id: companyId }).first();
-      if (!row) throw new NotFoundError('This domain is not on this company.');
-      await db('company_domains').where({ id: domainId }).delete();
-      await record('company.domain_removed', companyId, actor, { domain: row.domain });
-    },
+    removeDomain: (companyId, domainId, actor) => removeOwned(owned.domain, companyId, domainId, actor),
 
     async addTenant(companyId, input, actor) {
-      await mustExist(companyId);
       const checked = normalizeTenantId(input);
       if (!checked.ok) throw new ValidationError(checked.message, { tenantId: checked.message });
-      const owner = await db('company_tenants').join('companies', 'companies.id', 'company_tenants.company_id').where({ tenant_id: checked.tenantId }).first('companies.id', 'companies.name');
-      if (owner) {
-        const message = owner.id === companyId ? 'This tenant is already linked to this company.' : `This tenant already belongs to ${owner.name}.`;
-        throw new ValidationError(message, { tenantId: message });
-      }
-      await db('company_tenants')
-        .insert({ company_id: companyId, tenant_id: checked.tenantId })
-        .catch((error) => {
-          if (isUniqueViolation(error)) throw new ValidationError('This tenant already belongs to a company.', { tenantId: 'This tenant already belongs to a company.' });
-          throw error;
-        });
-      await record('company.tenant_added', companyId, actor, { tenantId: checked.tenantId });
+      await addOwned(owned.tenant, companyId, checked.tenantId, actor);
       return checked.tenantId;
     },
 
-    async removeTenant(companyId, tenantRowId, actor) {
-      const row = await db('company_tenants').where({ id: tenantRowId, company_id: companyId }).first();
-      if (!row) throw new NotFoundError('This tenant is not on this company.');
-      await db('company_tenants').where({ id: tenantRowId }).delete();
-      await record('company.tenant_removed', companyId, actor, { tenantId: row.tenant_id });
-    },
+    removeTenant: (companyId, tenantRowId, actor) => removeOwned(owned.tenant, companyId, tenantRowId, actor),
 
     all: () => db('companies').orderBy('name').select('id', 'name'),
   };

@@ -5,6 +5,7 @@ import * as m001 from './001_foundation.js';
 import * as m002 from './002_psa.js';
 import * as m003 from './003_onboarding.js';
 import * as m004 from './004_api_keys.js';
+import * as m005 from './005_locale.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Array<[string, Migration]> = [
   ['002_psa', m002],
   ['003_onboarding', m003],
   ['004_api_keys', m004],
+  ['005_locale', m005],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

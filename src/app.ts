@@ -16,6 +16,8 @@ import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
 import { requestLog } from './http/request-log.js';
+import { i18n } from './i18n/index.js';
+import { languageRoutes } from './i18n/routes.js';
 import { sessionMiddleware } from './http/sessions.js';
 import { publicDir, viewsDir } from './lib/paths.js';
 import { portalRoutes } from './portal/routes.js';
@@ -69,6 +71,11 @@ export function createApp(services: Services): express.Express {
   // The User API: bearer keys and JSON, so it comes before the form parser, sessions and CSRF, which
   // are for browsers (it parses its own JSON and never creates a session or sets a cookie).
   app.use('/api/v1', apiRoutes({ apiKeys: services.apiKeys, contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, limiter: services.rateLimiter, rateLimit: config.rateLimits.apiPerKey, baseUrl: config.baseUrl, logger }));
+  // The language of every page: the portico.lang cookie, else Accept-Language. The console stays in
+  // English apart from its sign-in pages, which share the portal's views; the footer's switch posts
+  // with the portal's session, so it is offered on portal pages only.
+  const isConsoleSignIn = (req: Request) => /^\/admin\/signin(\/|$)/i.test(req.path);
+  app.use(i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) }));
   // Bodies are parsed before the CSRF check, so every form (file uploads included) is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
@@ -93,6 +100,7 @@ export function createApp(services: Services): express.Express {
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
+  app.use(languageRoutes({ secure: config.baseUrl.protocol === 'https:' }));
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, db: services.db, clock: services.clock }));
 
   app.use(notFound);

@@ -6,6 +6,7 @@ import { DataDirLockedError } from './db/lock.js';
 import { createLogger } from './lib/logger.js';
 import { seedDemo } from '../seeds/demo.js';
 import { emailSchema } from './lib/email.js';
+import { issueText } from './i18n/index.js';
 
 const USAGE = `usage: portico <command>
   migrate   apply database migrations
@@ -19,7 +20,7 @@ class UsageError extends Error {}
 async function adminCreate(services: Services, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
   const email = emailSchema.safeParse(values.email ?? '');
-  if (!email.success) throw new UsageError(`--email: ${email.error.issues[0]!.message}`);
+  if (!email.success) throw new UsageError(`--email: ${issueText(email.error.issues[0]!)}`);
   const name = (values.name ?? '').trim();
   let member = (await services.db('staff').where({ email: email.data }).first()) as { id: number; role: string; disabled: boolean } | undefined;
   if (member?.disabled) throw new UsageError(`${email.data} is a disabled staff member; enable them in the console first.`);

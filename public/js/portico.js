@@ -11,7 +11,7 @@ document.addEventListener('DOMContentLoaded', () => {
       if (left <= 0) {
         clearInterval(timer);
         button.disabled = false;
-        button.textContent = 'Resend';
+        button.textContent = button.getAttribute('data-countdown-done') || 'Resend';
       }
     }, 1000);
   }

@@ -2,6 +2,7 @@
 // in the console's forms), and unknown fields are refused rather than silently ignored: a typo such as
 // "lastname" should not look like a successful update. Text rules match the console's (src/admin/schemas.ts).
 import { z } from 'zod';
+import { issueText } from '../i18n/index.js';
 import { emailSchema } from '../lib/email.js';
 import { ValidationError } from '../lib/errors.js';
 
@@ -71,7 +72,7 @@ export function parseApiInput<S extends z.ZodTypeAny>(schema: S, input: unknown,
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[key] ??= 'Unknown field';
-    else fields[issue.path.join('.') || what] ??= issue.message;
+    else fields[issue.path.join('.') || what] ??= issueText(issue);
   }
   throw new ValidationError(`Check ${Object.keys(fields).join(', ')}: ${Object.values(fields)[0]}.`, fields);
 }

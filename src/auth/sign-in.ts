@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import type { Contact } from '../directory/service.js';
+import { requestLocale } from '../i18n/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
 import type { SettingsService } from '../settings/service.js';
@@ -67,6 +68,8 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         });
         const changes: Record<string, unknown> = { last_sign_in_at: now, updated_at: now };
         if (kind === 'contact' && (subject as Contact).status === 'invited') changes.status = 'active';
+        // The contact's language for mails sent to them later (magic links, invitations).
+        if (kind === 'contact') changes.locale = requestLocale(req);
         await trx(table).where({ id: subject.id }).update(changes);
         await audit.record({ action: 'signin.success', actor: { type: kind, id: subject.id }, subject: { type: kind, id: subject.id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
       });

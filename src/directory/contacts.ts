@@ -6,6 +6,7 @@ import { attributed, type ApiKeyActor, type AuditService } from '../audit/servic
 import type { SignInService } from '../auth/sign-in.js';
 import type { Db } from '../db/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
+import { issueText, localeOr } from '../i18n/index.js';
 import { emailDomain, emailSchema } from '../lib/email.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { Outbox } from '../mail/outbox.js';
@@ -90,7 +91,8 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       to: contact.email,
       from: { name: mail.fromName, address: mail.fromAddress },
       template: 'invitation',
-      data: { portalName, portalUrl: portalUrl.toString(), email: contact.email, firstName: contact.first_name || contact.email },
+      // In the language the contact last signed in with (none yet: English).
+      data: { portalName, portalUrl: portalUrl.toString(), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
     });
   }
 
@@ -119,7 +121,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       const errors: string[] = [];
       const parsedEmail = emailSchema.safeParse(cell(idx.email));
       const email = parsedEmail.success ? parsedEmail.data : cell(idx.email);
-      if (!parsedEmail.success) errors.push(`Bad address: ${parsedEmail.error.issues[0]!.message}`);
+      if (!parsedEmail.success) errors.push(`Bad address: ${issueText(parsedEmail.error.issues[0]!)}`);
       const companyName = cell(idx.company);
       const company = companyName ? byName.get(companyName.toLowerCase()) : parsedEmail.success ? byDomain.get(emailDomain(email)) : undefined;
       if (!company) errors.push(companyName ? `Unknown company "${companyName}"` : 'No company given, and the address is on no company domain');

@@ -37,7 +37,7 @@ export interface ContactResolver {
 
 export class AccountUnavailableError extends AppError {
   constructor() {
-    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.');
+    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.', { messageKey: 'account.unavailable' });
   }
 }
 
@@ -159,7 +159,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
     async createAccount(input) {
       const email = input.email.toLowerCase();
       // The proof may be up to 15 minutes old: check again that this address may still have an account here.
-      const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.');
+      const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.', { messageKey: 'account.refused' });
       const check = async () => {
         const contact = await db<Contact>('contacts').where({ email, company_id: input.companyId }).first();
         if (contact) {
@@ -177,7 +177,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
         const created = await check(); // another sign-in may have finished just before our claim
         if (created) return created;
         const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
-        if (!company) throw new AppError(409, 'This company no longer exists in the portal.');
+        if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
         let psaContact: PsaContact | undefined;
         if (external && company.psa_company_id) {
           try {

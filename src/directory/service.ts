@@ -12,6 +12,8 @@ export interface Contact {
   psa_contact_id: string | null;
   status: 'invited' | 'active' | 'disabled';
   last_sign_in_at: Date | null;
+  /** The language of the contact's last sign-in (client mails use it); null before the first. */
+  locale?: string | null;
   created_at?: Date;
   updated_at?: Date;
 }

@@ -16,6 +16,8 @@ export interface EmailFlow {
   /** Random per browser session; only its keyed hash is stored on the token. */
   binding: string;
   requestedAt: number;
+  /** The language of the page that asked: the mail is written in it. */
+  locale?: string;
 }
 
 /** An address proven by a spent token, waiting for the person's next step. */

@@ -1,11 +1,26 @@
 // Typed errors: the one error handler maps each class to a status and a page; nothing matches on text.
+// publicMessage is English (JSON answers, the API, logs); an error a client can see may also name a
+// catalogue key (messageKey, params) that the error page shows in the client's language.
+import type { MessageKey } from '../i18n/catalog/en.js';
+
+export interface ErrorMessage {
+  messageKey: MessageKey;
+  params?: Record<string, string | number>;
+}
+
 export class AppError extends Error {
+  readonly messageKey?: MessageKey;
+  readonly params?: Record<string, string | number>;
+
   constructor(
     readonly status: number,
     readonly publicMessage: string,
+    message?: ErrorMessage,
   ) {
     super(publicMessage);
     this.name = new.target.name;
+    this.messageKey = message?.messageKey;
+    this.params = message?.params;
   }
 }
 
@@ -20,26 +35,26 @@ export class ValidationError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(message = 'This page does not exist.') {
-    super(404, message);
+  constructor(message?: string, messageKey?: MessageKey) {
+    super(404, message ?? 'This page does not exist.', message === undefined ? { messageKey: 'error.notFound' } : messageKey ? { messageKey } : undefined);
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'You do not have access to this page.') {
-    super(403, message);
+  constructor(message?: string) {
+    super(403, message ?? 'You do not have access to this page.', message === undefined ? { messageKey: 'error.forbidden' } : undefined);
   }
 }
 
 export class CsrfError extends AppError {
   constructor() {
-    super(403, 'This form has expired or was not sent from this site. Go back, reload the page and try again.');
+    super(403, 'This form has expired or was not sent from this site. Go back, reload the page and try again.', { messageKey: 'error.csrf' });
   }
 }
 
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, `Too many attempts. Try again in ${formatWait(retryAfterSeconds)}.`);
+    super(429, `Too many attempts. Try again in ${formatWait(retryAfterSeconds)}.`, waitMessage(retryAfterSeconds));
   }
 }
 
@@ -47,4 +62,11 @@ export function formatWait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
   const minutes = Math.ceil(seconds / 60);
   return `${minutes} minutes`;
+}
+
+// The same cases as formatWait, as catalogue keys.
+function waitMessage(seconds: number): ErrorMessage {
+  if (seconds === 1) return { messageKey: 'error.rateLimited.second' };
+  if (seconds < 90) return { messageKey: 'error.rateLimited.seconds', params: { seconds } };
+  return { messageKey: 'error.rateLimited.minutes', params: { minutes: Math.ceil(seconds / 60) } };
 }

@@ -1,20 +1,22 @@
 // Each mail is an HTML and a plain-text EJS view under views/emails/, rendered with the same data.
 import path from 'node:path';
 import ejs from 'ejs';
+import { DEFAULT_LOCALE, htmlTranslator, translate, translator, type Locale } from '../i18n/index.js';
 import { viewsDir } from '../lib/paths.js';
 
+// Client mails carry the recipient's language (absent: English); the test mail goes to staff, in English.
 export interface MailTemplates {
-  'email-token': { portalName: string; link: string; code: string; minutes: number; email: string };
-  'magic-link': { portalName: string; link: string; minutes: number; email: string };
-  invitation: { portalName: string; portalUrl: string; email: string; firstName: string };
+  'email-token': { portalName: string; link: string; code: string; minutes: number; email: string; locale?: Locale };
+  'magic-link': { portalName: string; link: string; minutes: number; email: string; locale?: Locale };
+  invitation: { portalName: string; portalUrl: string; email: string; firstName: string; locale?: Locale };
   'test-mail': { portalName: string; fromName: string; fromAddress: string };
 }
 export type TemplateName = keyof MailTemplates;
 
-const subjects: { [K in TemplateName]: (data: MailTemplates[K]) => string } = {
-  'email-token': (d) => `Your sign-in link for ${d.portalName}`,
-  'magic-link': (d) => `Your sign-in link for ${d.portalName}`,
-  invitation: (d) => `You are invited to ${d.portalName}`,
+const subjects: { [K in TemplateName]: (data: MailTemplates[K], locale: Locale) => string } = {
+  'email-token': (d, locale) => translate(locale, 'mail.emailToken.subject', { portal: d.portalName }),
+  'magic-link': (d, locale) => translate(locale, 'mail.magicLink.subject', { portal: d.portalName }),
+  invitation: (d, locale) => translate(locale, 'mail.invitation.subject', { portal: d.portalName }),
   'test-mail': (d) => `Test mail from ${d.portalName}`,
 };
 
@@ -26,11 +28,13 @@ export interface RenderedMail {
 
 export async function renderMail<K extends TemplateName>(template: K, data: MailTemplates[K]): Promise<RenderedMail> {
   const file = (kind: string) => path.join(viewsDir, 'emails', `${template}.${kind}.ejs`);
+  const locale = ('locale' in data && data.locale) || DEFAULT_LOCALE;
+  const locals = { ...data, locale, t: translator(locale), th: htmlTranslator(locale) };
   const [html, text] = await Promise.all([
     // cache: compiled once per process, not read and compiled for every mail.
-    ejs.renderFile(file('html'), data, { async: true, cache: true }),
+    ejs.renderFile(file('html'), locals, { async: true, cache: true }),
     // Plain text must not be HTML-escaped; the text views use <%- only for values that are ours.
-    ejs.renderFile(file('text'), data, { async: true, cache: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(file('text'), locals, { async: true, cache: true, escape: (s: unknown) => String(s) }),
   ]);
-  return { subject: subjects[template](data), html, text };
+  return { subject: subjects[template](data, locale), html, text };
 }

@@ -1,4 +1,6 @@
 // "Firefox on Windows" from a User-Agent header: enough for a person to recognise their own devices.
+import { english, type Translate } from '../i18n/index.js';
+
 const BROWSERS: Array<[RegExp, string]> = [
   [/Edg\//, 'Edge'],
   [/OPR\//, 'Opera'],
@@ -14,10 +16,10 @@ const SYSTEMS: Array<[RegExp, string]> = [
   [/Linux/, 'Linux'],
 ];
 
-export function describeDevice(userAgent: string | null | undefined): string {
-  if (!userAgent) return 'Unknown device';
+export function describeDevice(userAgent: string | null | undefined, t: Translate = english): string {
+  if (!userAgent) return t('device.unknown');
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t('device.browserOn', { browser, system });
   return browser ?? system ?? userAgent.slice(0, 60);
 }

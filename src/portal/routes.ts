@@ -7,20 +7,22 @@ import type { Contact, DirectoryService } from '../directory/service.js';
 import { PORTAL_COOKIE } from '../http/cookies.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
+import { msg } from '../i18n/index.js';
 import type { Clock } from '../lib/clock.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { OnboardingService } from './onboarding.js';
 import { describeDevice } from './device.js';
 
-const plainName = (label: string) =>
+// Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
+const plainName = (field: 'firstName' | 'lastName') =>
   z
-    .string({ message: `Enter your ${label}` })
+    .string({ message: msg(`validation.${field}.required`) })
     .trim()
-    .min(1, `Enter your ${label}`)
-    .max(100, 'Use at most 100 characters')
-    .refine((v) => !/[\r\n<>]/.test(v), `Your ${label} cannot contain line breaks, < or >`);
-const profileSchema = z.object({ firstName: plainName('first name'), lastName: plainName('last name') });
-const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: 'Tick the box to accept the terms' }) });
+    .min(1, msg(`validation.${field}.required`))
+    .max(100, msg('validation.tooLong'))
+    .refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
+const profileSchema = z.object({ firstName: plainName('firstName'), lastName: plainName('lastName') });
+const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: msg('validation.terms.accept') }) });
 
 export interface PortalDeps {
   signIn: SignInService;
@@ -56,7 +58,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/welcome/terms', requireContact, async (_req, res) => {
     const step = await onboarding.nextStep(contactOf(res));
     if (step !== 'terms') return res.redirect(303, step ? `/welcome/${step}` : '/');
-    res.render('portal/terms', { title: 'Terms of use', terms: await onboarding.terms(), errors: {} });
+    res.render('portal/terms', { title: res.locals.t('terms.title'), terms: await onboarding.terms(), errors: {} });
   });
 
   router.post('/welcome/terms', requireContact, async (req, res) => {
@@ -64,30 +66,30 @@ export function portalRoutes(deps: PortalDeps): Router {
     await handleForm(
       res,
       async () => {
-        const { version } = parseInput(termsSchema, req.body);
+        const { version } = parseInput(termsSchema, req.body, res.locals.t);
         // Accepting an older text than the current one does not count.
         if (version !== terms.version) return void res.redirect(303, '/welcome/terms');
         await onboarding.acceptTerms(contactOf(res), version, req.ip);
         res.redirect(303, '/');
       },
-      (errors) => res.render('portal/terms', { title: 'Terms of use', terms, errors }),
+      (errors) => res.render('portal/terms', { title: res.locals.t('terms.title'), terms, errors }),
     );
   });
 
   router.get('/welcome/profile', requireContact, async (_req, res) => {
     const contact = contactOf(res);
     if ((await onboarding.nextStep(contact)) === 'terms') return res.redirect(303, '/welcome/terms');
-    res.render('portal/profile', { title: 'Your profile', values: { firstName: contact.first_name, lastName: contact.last_name }, errors: {} });
+    res.render('portal/profile', { title: res.locals.t('profile.title'), values: { firstName: contact.first_name, lastName: contact.last_name }, errors: {} });
   });
 
   router.post('/welcome/profile', requireContact, async (req, res) => {
     await handleForm(
       res,
       async () => {
-        await onboarding.completeProfile(contactOf(res), parseInput(profileSchema, req.body));
+        await onboarding.completeProfile(contactOf(res), parseInput(profileSchema, req.body, res.locals.t));
         res.redirect(303, '/');
       },
-      (errors, message) => res.render('portal/profile', { title: 'Your profile', values: req.body, errors, message }),
+      (errors, message) => res.render('portal/profile', { title: res.locals.t('profile.title'), values: req.body, errors, message }),
     );
   });
 
@@ -95,21 +97,21 @@ export function portalRoutes(deps: PortalDeps): Router {
     const contact = await directory.getContact(contactOf(res).id);
     // Other accounts of the same address this browser proved: offered for switching.
     const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && c.status !== 'disabled') : [];
-    res.render('portal/home', { title: 'Home', contact, others });
+    res.render('portal/home', { title: res.locals.t('home.title'), contact, others });
   });
 
   // The contact's signed-in sessions (device, IP, last seen); the others can be ended from here.
   router.get('/sessions', requireContact, requireOnboarded, async (req, res) => {
     const rows = await db('auth_sessions').where({ contact_id: contactOf(res).id }).whereNull('revoked_at').orderBy('last_seen_at', 'desc').select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
     const current = req.session.signedIn?.authSessionId;
-    res.render('portal/sessions', { title: 'Your sessions', sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent), current: r.id === current })) });
+    res.render('portal/sessions', { title: res.locals.t('sessions.title'), sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent, res.locals.t), current: r.id === current })) });
   });
 
   router.post('/sessions/:id/end', requireContact, async (req, res) => {
     const id = String(req.params.id);
-    if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('There is no such session to end.');
+    if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
     const ended = await db('auth_sessions').where({ id, contact_id: contactOf(res).id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
-    if (!ended) throw new NotFoundError('There is no such session to end.');
+    if (!ended) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
     res.redirect(303, '/sessions');
   });
 

@@ -178,3 +178,23 @@ it('generates a magic link, copies it, and uses it in a second browser', async (
   await second.waitForSelector('text=Welcome, Diego Siciliani');
   await screenshot(second, '14-magic-link-used');
 });
+
+it('shows the portal in German to a German browser, and switches the language in the footer', async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'de-DE' });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${app.url}/signin`);
+  await page.waitForSelector('text=Anmeldelink per E-Mail senden');
+  expect(await page.getAttribute('html', 'lang')).toBe('de');
+  await screenshot(page, '15-signin-german');
+  await page.click('form[action="/language"] button[value=en]');
+  await page.waitForSelector('text=Email me a sign-in link');
+  expect(new URL(page.url()).pathname).toBe('/signin');
+  expect(await page.getAttribute('html', 'lang')).toBe('en');
+  // Remembered: a reload is still English, whatever the browser asks for.
+  await page.reload();
+  await page.waitForSelector('text=Email me a sign-in link');
+  await page.click('form[action="/language"] button[value=de]');
+  await page.waitForSelector('text=Anmeldelink per E-Mail senden');
+  await screenshot(page, '16-switched-back-to-german');
+});

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ContactResolver } from '../../directory/resolver.js';
 import type { Contact, DirectoryService } from '../../directory/service.js';
 import { handleForm } from '../../http/forms.js';
+import { msg } from '../../i18n/index.js';
 import { parseInput } from '../../http/validate.js';
 import type { Clock } from '../../lib/clock.js';
 import { takeReturnTo } from '../email-token/routes.js';
@@ -13,11 +14,12 @@ import type { SignInService } from '../sign-in.js';
 // A proof is good for this long: enough to fill in a form, not enough to be reused later.
 export const PROOF_TTL_MS = 15 * 60_000;
 
-const plainName = (label: string) => z.string({ message: `Enter your ${label}` }).trim().min(1, `Enter your ${label}`).max(100, 'Use at most 100 characters').refine((v) => !/[\r\n<>]/.test(v), `Your ${label} cannot contain line breaks, < or >`);
+// Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
+const plainName = (field: 'firstName' | 'lastName') => z.string({ message: msg(`validation.${field}.required`) }).trim().min(1, msg(`validation.${field}.required`)).max(100, msg('validation.tooLong')).refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
 const accountSchema = z.object({
-  firstName: plainName('first name'),
-  lastName: plainName('last name'),
-  phone: z.string().trim().max(40, 'Use at most 40 characters').regex(/^[0-9+()./\s-]*$/, 'Use digits, spaces and + ( ) - only').optional().default(''),
+  firstName: plainName('firstName'),
+  lastName: plainName('lastName'),
+  phone: z.string().trim().max(40, msg('validation.tooLong')).regex(/^[0-9+()./\s-]*$/, msg('validation.phone.characters')).optional().default(''),
 });
 const choiceSchema = z.object({ contactId: z.coerce.number().int().positive().max(2_147_483_647) });
 
@@ -31,12 +33,12 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     return contacts.filter((c): c is NonNullable<typeof c> => !!c && c.email === email && c.status !== 'disabled');
   }
 
-  const expired = (res: Response) => res.status(400).render('errors/error', { title: 'Sign in again', status: 400, message: 'Your sign-in has expired. Enter your email address again.', signinPath: '/signin' });
+  const expired = (res: Response) => res.status(400).render('errors/error', { title: res.locals.t('account.expired.title'), status: 400, message: res.locals.t('account.expired'), signinPath: '/signin' });
 
   router.get('/signin/choose', async (req, res) => {
     const choice = req.session.choice;
     if (!fresh(choice)) return expired(res);
-    res.render('auth/choose', { title: 'Choose an account', contacts: await usableContacts(choice!.email, choice!.contactIds) });
+    res.render('auth/choose', { title: res.locals.t('choose.title'), contacts: await usableContacts(choice!.email, choice!.contactIds) });
   });
 
   router.post('/signin/choose', async (req, res) => {
@@ -45,7 +47,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     const { contactId } = parseInput(choiceSchema, req.body);
     const contacts = await usableContacts(choice!.email, choice!.contactIds);
     const chosen = contacts.find((c) => c.id === contactId);
-    if (!chosen) return res.status(400).render('auth/choose', { title: 'Choose an account', contacts, message: 'Choose one of these accounts.' });
+    if (!chosen) return res.status(400).render('auth/choose', { title: res.locals.t('choose.title'), contacts, message: res.locals.t('choose.invalid') });
     delete req.session.choice;
     await signIn.signIn(req, 'contact', chosen, 'email_link', { email: choice!.email, contactIds: contacts.map((c) => c.id) });
     res.redirect(303, takeReturnTo(req, '/'));
@@ -57,7 +59,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     if (!current || !accounts) return res.redirect(303, '/signin');
     const { contactId } = parseInput(choiceSchema, req.body);
     const target = (await usableContacts(accounts.email, accounts.contactIds)).find((c) => c.id === contactId);
-    if (!target) return res.status(400).render('errors/error', { title: 'Switch account', status: 400, message: 'That account is not available.' });
+    if (!target) return res.status(400).render('errors/error', { title: res.locals.t('account.switch.title'), status: 400, message: res.locals.t('account.switch.unavailable'), languageReturnTo: '/' });
     await signIn.signIn(req, 'contact', target, 'account_switch', accounts);
     res.redirect(303, '/');
   });
@@ -65,7 +67,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
   async function renderCreate(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const pending = req.session.newAccount!;
     const company = await directory.companyName(pending.companyId);
-    res.render('auth/create-account', { title: 'Create your account', email: pending.email, company, values: { firstName: '', lastName: '', phone: '' }, errors: {}, ...locals });
+    res.render('auth/create-account', { title: res.locals.t('createAccount.title'), email: pending.email, company, values: { firstName: '', lastName: '', phone: '' }, errors: {}, ...locals });
   }
 
   router.get('/signin/create-account', async (req, res) => {
@@ -79,7 +81,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     await handleForm(
       res,
       async () => {
-        const input = parseInput(accountSchema, req.body);
+        const input = parseInput(accountSchema, req.body, res.locals.t);
         const contact = await resolver.createAccount({ email: pending!.email, companyId: pending!.companyId, ...input });
         delete req.session.newAccount;
         await signIn.signIn(req, 'contact', contact, 'email_link');

@@ -2,6 +2,7 @@
 // staff). Each route: rate limit → (CSRF, app-wide) → validate → service → render.
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
+import { msg, type MessageKey } from '../../i18n/index.js';
 import type { RateLimiter } from '../../http/rate-limit.js';
 import { parseInput } from '../../http/validate.js';
 import type { Background } from '../../lib/background.js';
@@ -27,26 +28,34 @@ export interface EmailTokenRouteDeps {
   microsoftHref?: string;
 }
 
-export const FAILURE_MESSAGES: Record<string, string> = {
-  invalid: 'That link or code is not valid. Check it, or request a new one.',
-  expired: 'That link or code has expired. Request a new one below.',
-  used: 'That link or code has already been used. Request a new one below.',
-  revoked: 'That link or code was replaced by a newer one, or was locked after too many wrong codes. Use the newest mail, or request a new one.',
-  no_subject: 'This address cannot sign in here. Contact your IT provider if you think it should.',
-  disabled: 'Sign-in by email is turned off. Use another sign-in method.',
+/** Why a link or code did not work → the catalogue key of what the person is told. */
+export const FAILURE_MESSAGES: Record<string, MessageKey> = {
+  invalid: msg('signin.failure.invalid'),
+  expired: msg('signin.failure.expired'),
+  used: msg('signin.failure.used'),
+  revoked: msg('signin.failure.revoked'),
+  no_subject: msg('signin.failure.no_subject'),
+  disabled: msg('signin.failure.disabled'),
 };
+/** The message for a failure reason; unknown reasons read as "invalid". */
+export const failureMessage = (reason: string): MessageKey => messageFor(FAILURE_MESSAGES, reason) ?? msg('signin.failure.invalid');
+/** The key for a reason taken from a query string: only the map's own entries count (not "constructor"). */
+const messageFor = (map: Record<string, MessageKey>, reason: unknown): MessageKey | undefined => (typeof reason === 'string' && Object.hasOwn(map, reason) ? map[reason] : undefined);
 
-const CODE_FAILURE = 'That code is not valid, has expired, or was locked after too many wrong tries. Check the newest mail, or request a new one.';
+const CODE_FAILURE = msg('signin.codeFailure');
 
 export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const router = Router();
   const { emailTokens, signIn, settings, limiter, background, clock, rateLimits } = deps;
   const { audience } = emailTokens;
   const { basePath } = audience;
-  const heading = audience.kind === 'staff' ? 'Technician sign-in' : 'Sign in';
+  const headingKey = audience.kind === 'staff' ? msg('signin.staffTitle') : msg('signin.title');
 
-  async function renderSignIn(_req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
-    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), microsoftHref: deps.microsoftHref, email: '', errors: {}, message: undefined, ...locals });
+  async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
+    const heading = res.locals.t(headingKey);
+    // After a POST (e.g. /signin/email) the language switch comes back to the sign-in page itself.
+    const languageReturnTo = req.method === 'GET' ? req.originalUrl : basePath;
+    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), microsoftHref: deps.microsoftHref, email: '', errors: {}, message: undefined, languageReturnTo, ...locals });
   }
 
   async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
@@ -54,7 +63,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
     const waitSeconds = Math.max(0, Math.ceil((flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime()) / 1000));
     res.set('Cache-Control', 'no-store');
-    res.status(status).render('auth/check-mail', { title: 'Check your mail', basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, ...locals });
+    res.status(status).render('auth/check-mail', { title: res.locals.t('checkMail.title'), basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, languageReturnTo: `${basePath}/code`, ...locals });
   }
 
   // Issues the token once the response has gone out, so nothing about the address (known, unknown,
@@ -62,7 +71,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   // wait for it) and starts when the response is finished or the client has gone.
   function requestInBackground(req: Request, res: Response) {
     const flow = req.session.emailFlow!;
-    const context = { email: flow.email, browserBinding: flow.binding, ip: req.ip, userAgent: req.get('user-agent') };
+    const context = { email: flow.email, browserBinding: flow.binding, locale: flow.locale, ip: req.ip, userAgent: req.get('user-agent') };
     const sent = new Promise<void>((resolve) => {
       res.once('finish', resolve);
       res.once('close', resolve);
@@ -90,10 +99,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   router.get('/', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (returnTo) req.session.returnTo = returnTo;
-    const notice = req.query.signedOut ? 'You have signed out.' : undefined;
-    const microsoftFailure = typeof req.query.microsoft === 'string' ? MICROSOFT_MESSAGES[req.query.microsoft] : undefined;
-    const jwtFailure = typeof req.query.jwt === 'string' ? JWT_MESSAGES[req.query.jwt] : undefined;
-    const message = microsoftFailure ?? jwtFailure ?? (req.query.again ? 'For this change, sign in again: your last sign-in is more than 15 minutes ago.' : undefined);
+    const { t } = res.locals;
+    const notice = req.query.signedOut ? t('signin.signedOut') : undefined;
+    const failure = messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
+    const message = failure && t(failure);
     await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });
 
@@ -101,15 +110,16 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     let email: string;
     try {
-      ({ email } = parseInput(requestSchema, req.body));
+      ({ email } = parseInput(requestSchema, req.body, res.locals.t));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return renderSignIn(req, res, 400, { email: String(req.body?.email ?? '').slice(0, 254), errors: error.fieldErrors });
     }
-    if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: FAILURE_MESSAGES.disabled });
+    if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
     await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
     const binding = req.session.emailFlow?.binding ?? randomToken(16);
-    req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime() };
+    // The mail goes out in the language of the page that asked for it.
+    req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime(), locale: res.locals.locale };
     requestInBackground(req, res);
     await renderCheckMail(req, res, 200);
   });
@@ -126,24 +136,25 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const waitMs = flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime();
     if (waitMs > 0) {
       res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-      return renderCheckMail(req, res, 429, { message: `Wait ${Math.ceil(waitMs / 1000)} seconds before asking for another mail.` });
+      return renderCheckMail(req, res, 429, { message: res.locals.t('checkMail.wait', { seconds: Math.ceil(waitMs / 1000) }) });
     }
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     await limiter.consume('signin-address', flow.email, rateLimits.signinPerAddress);
     flow.requestedAt = clock.now().getTime();
+    flow.locale = res.locals.locale;
     requestInBackground(req, res);
-    await renderCheckMail(req, res, 200, { notice: 'A new mail is on its way. Links and codes from earlier mails no longer work.' });
+    await renderCheckMail(req, res, 200, { notice: res.locals.t('checkMail.resent') });
   });
 
   router.post('/code', async (req, res) => {
     const flow = req.session.emailFlow;
-    if (!flow) return renderSignIn(req, res, 400, { message: 'Your sign-in request has expired in this browser. Enter your email address again.' });
+    if (!flow) return renderSignIn(req, res, 400, { message: res.locals.t('signin.flowExpired') });
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     // Wrong codes are counted per address across resends, so new tokens do not buy new guesses.
     await limiter.check('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
     let code: string;
     try {
-      ({ code } = parseInput(codeSchema, req.body));
+      ({ code } = parseInput(codeSchema, req.body, res.locals.t));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return renderCheckMail(req, res, 400, { errors: error.fieldErrors });
@@ -153,7 +164,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       await limiter.record('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
       // One message whatever went wrong: a different answer (e.g. "too many wrong codes") would tell
       // a guesser that a token exists, and so that the address is known.
-      await renderCheckMail(req, res, 400, { errors: { code: CODE_FAILURE } });
+      await renderCheckMail(req, res, 400, { errors: { code: res.locals.t(CODE_FAILURE) } });
     });
   });
 
@@ -163,15 +174,15 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     const { token } = parseInput(linkSchema, req.query);
     const result = await emailTokens.checkLink(token);
-    if (!result.ok) return renderSignIn(req, res, 400, { message: FAILURE_MESSAGES[result.reason] });
-    res.render('auth/confirm', { title: 'Confirm sign-in', action: `${basePath}/verify`, token, email: result.email, portalName: result.portalName });
+    if (!result.ok) return renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.reason)) });
+    res.render('auth/confirm', { title: res.locals.t('confirm.title'), action: `${basePath}/verify`, token, email: result.email, portalName: result.portalName });
   });
 
   router.post('/verify', async (req, res) => {
     await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
     const { token } = parseInput(linkSchema, req.body);
     const result = await emailTokens.spendLink(token, { ip: req.ip, userAgent: req.get('user-agent') });
-    await finishSignIn(req, res, result, 'email_link', () => renderSignIn(req, res, 400, { message: FAILURE_MESSAGES[result.ok ? 'invalid' : result.reason] }));
+    await finishSignIn(req, res, result, 'email_link', () => renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.ok ? 'invalid' : result.reason)) }));
   });
 
   return router;

@@ -1,5 +1,6 @@
-// What the email-token forms accept.
+// What the email-token forms accept. Messages are catalogue keys (shown in the page's language).
 import { z } from 'zod';
+import { msg } from '../../i18n/index.js';
 import { emailSchema } from '../../lib/email.js';
 import { normalizeCode } from '../login-tokens.js';
 import { CODE_ALPHABET } from '../../lib/crypto.js';
@@ -9,11 +10,11 @@ export const requestSchema = z.object({ email: emailSchema });
 const codePattern = new RegExp(`^[${CODE_ALPHABET}]{8}$`);
 export const codeSchema = z.object({
   code: z
-    .string({ message: 'Enter the code from the mail' })
-    .max(40, 'Enter the 8-character code from the mail, e.g. ABCD-EFGH')
+    .string({ message: msg('validation.code.required') })
+    .max(40, msg('validation.code.format'))
     .transform(normalizeCode)
-    .refine((v) => v.length > 0, 'Enter the code from the mail')
-    .refine((v) => codePattern.test(v), 'Enter the 8-character code from the mail, e.g. ABCD-EFGH'),
+    .refine((v) => v.length > 0, msg('validation.code.required'))
+    .refine((v) => codePattern.test(v), msg('validation.code.format')),
 });
 
 export const linkSchema = z.object({ token: z.string().max(200).default('') });

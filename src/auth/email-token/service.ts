@@ -3,6 +3,7 @@
 // caller is told; routes answer before this work runs, so timing says nothing either.
 import type { AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
+import { localeOr } from '../../i18n/index.js';
 import type { Outbox } from '../../mail/outbox.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { LoginTokenStore, TokenCheck, TokenFailure } from '../login-tokens.js';
@@ -16,6 +17,8 @@ export interface RequestContext {
 export interface TokenRequest extends RequestContext {
   email: string;
   browserBinding: string;
+  /** The language of the page that asked; the mail is written in it (unsupported or absent: English). */
+  locale?: string;
 }
 
 export type SpendFailure = TokenFailure | 'no_subject' | 'disabled';
@@ -64,7 +67,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
   return {
     audience,
 
-    async request({ email, browserBinding, ip, userAgent }) {
+    async request({ email, browserBinding, locale, ip, userAgent }) {
       if (!(await audience.enabled())) return 'ignored';
       const mailSettings = await settings.get('mail_token');
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
@@ -77,7 +80,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
           to: email,
           from: { name: mailSettings.fromName, address: mailSettings.fromAddress },
           template: 'email-token',
-          data: { portalName: await audience.portalName(resolution, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email },
+          data: { portalName: await audience.portalName(resolution, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
           discardAfter: issued.expiresAt,
         });
         return true;

@@ -1,16 +1,18 @@
 // GET /auth/jwt?token=…: a program's signed login URL. Failures land on /signin with a plain message.
 import { Router } from 'express';
 import type { AuditService } from '../../audit/service.js';
+import { msg, type MessageKey } from '../../i18n/index.js';
 import type { SignInService } from '../sign-in.js';
 import type { JwtLoginService } from './service.js';
 
-export const JWT_MESSAGES: Record<string, string> = {
-  disabled: 'Login links from other programs are turned off. Sign in with your email address.',
-  invalid: 'That login link is not valid. Sign in with your email address.',
-  expired: 'That login link has expired. Sign in with your email address.',
-  too_long: 'That login link is not valid. Sign in with your email address.',
-  reused: 'That login link has already been used. Sign in with your email address.',
-  no_contact: 'That login link does not belong to an account here. Sign in with your email address.',
+/** A failure reason (the ?jwt= of the sign-in page) → the catalogue key of what the person is told. */
+export const JWT_MESSAGES: Record<string, MessageKey> = {
+  disabled: msg('jwt.disabled'),
+  invalid: msg('jwt.invalid'),
+  expired: msg('jwt.expired'),
+  too_long: msg('jwt.too_long'),
+  reused: msg('jwt.reused'),
+  no_contact: msg('jwt.no_contact'),
 };
 
 export function jwtLoginRoutes(deps: { jwtLogin: JwtLoginService; signIn: SignInService; audit: AuditService }): Router {

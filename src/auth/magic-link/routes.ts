@@ -5,7 +5,7 @@ import type { RateLimiter } from '../../http/rate-limit.js';
 import { parseInput } from '../../http/validate.js';
 import type { Config } from '../../config.js';
 import type { SettingsService } from '../../settings/service.js';
-import { FAILURE_MESSAGES, takeReturnTo } from '../email-token/routes.js';
+import { failureMessage, takeReturnTo } from '../email-token/routes.js';
 import { linkSchema } from '../email-token/schema.js';
 import type { SignInService } from '../sign-in.js';
 import { linkPaths, type LinkKind, type MagicLinkService } from './service.js';
@@ -18,15 +18,15 @@ export function magicLinkRoutes(deps: { kind: LinkKind; magicLinks: MagicLinkSer
   const signinPath = kind === 'staff' ? '/admin/signin' : '/signin';
 
   const fail = (res: import('express').Response, reason: string) =>
-    res.status(400).render('errors/error', { title: 'Sign-in link', status: 400, message: FAILURE_MESSAGES[reason] ?? FAILURE_MESSAGES.invalid, signinPath });
+    res.status(400).render('errors/error', { title: res.locals.t('magicLink.title'), status: 400, message: res.locals.t(failureMessage(reason)), signinPath, languageReturnTo: signinPath });
 
   router.get(path, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const { token } = parseInput(linkSchema, req.query);
     const result = await magicLinks.check(kind, token);
     if (!result.ok) return fail(res, result.reason);
-    const portalName = (await settings.get('mail_token')).portalName + (kind === 'staff' ? ' console' : '');
-    res.render('auth/confirm', { title: 'Confirm sign-in', action: path, token, email: result.email, portalName });
+    const { portalName } = await settings.get('mail_token');
+    res.render('auth/confirm', { title: res.locals.t('confirm.title'), action: path, token, email: result.email, portalName: kind === 'staff' ? res.locals.t('confirm.consoleName', { portal: portalName }) : portalName });
   });
 
   router.post(path, async (req, res) => {

@@ -4,6 +4,7 @@
 import { attributed, type ApiKeyActor, type AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
 import type { DirectoryService } from '../../directory/service.js';
+import { localeOr } from '../../i18n/index.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
 import type { Outbox } from '../../mail/outbox.js';
 import type { SettingsService } from '../../settings/service.js';
@@ -79,7 +80,7 @@ export function createMagicLinkService(deps: { db: Db; tokens: LoginTokenStore; 
           to: contact.email,
           from: { name: mail.fromName, address: mail.fromAddress },
           template: 'magic-link',
-          data: { portalName, link, minutes, email: contact.email },
+          data: { portalName, link, minutes, email: contact.email, locale: localeOr(contact.locale) },
           discardAfter: new Date(Date.now() + minutes * 60_000),
         });
         return contact.email;

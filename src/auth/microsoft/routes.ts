@@ -3,6 +3,7 @@
 // Microsoft told us one, and a plain message: the email token is the fallback.
 import { Router, type Request, type Response } from 'express';
 import type { AuditService } from '../../audit/service.js';
+import { msg, type MessageKey } from '../../i18n/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { takeReturnTo } from '../email-token/routes.js';
 import type { SignInService } from '../sign-in.js';
@@ -70,13 +71,14 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
   return router;
 }
 
-export const MICROSOFT_MESSAGES: Record<string, string> = {
-  unavailable: 'Microsoft sign-in is not available right now. Sign in with your email address instead.',
-  cancelled: 'Microsoft sign-in was cancelled. You can sign in with your email address instead.',
-  provider_error: 'Microsoft sign-in did not work. Sign in with your email address instead.',
-  bad_state: 'That Microsoft sign-in had expired or was already used. Try again, or sign in with your email address.',
-  invalid_token: 'Microsoft sign-in did not work. Sign in with your email address instead.',
-  unknown_tenant: 'Your organisation is not set up for Microsoft sign-in here. Sign in with your email address instead.',
-  unverified_email: 'Microsoft did not confirm your email address. Sign in with your email address instead.',
-  no_account: 'We could not find your account for this Microsoft sign-in. Sign in with your email address instead.',
+/** A failure reason (the ?microsoft= of the sign-in page) → the catalogue key of what the person is told. */
+export const MICROSOFT_MESSAGES: Record<string, MessageKey> = {
+  unavailable: msg('microsoft.unavailable'),
+  cancelled: msg('microsoft.cancelled'),
+  provider_error: msg('microsoft.provider_error'),
+  bad_state: msg('microsoft.bad_state'),
+  invalid_token: msg('microsoft.invalid_token'),
+  unknown_tenant: msg('microsoft.unknown_tenant'),
+  unverified_email: msg('microsoft.unverified_email'),
+  no_account: msg('microsoft.no_account'),
 };

@@ -120,7 +120,7 @@ async function main() {
       REDIS_KEY_PREFIX: 'portico-bench:',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       SESSION_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       SIGNIN_RATE_LIMIT_PER_IP: '100000000/1m',
       SIGNIN_RATE_LIMIT_PER_ADDRESS: '100000000/1m',
     },

@@ -73,6 +73,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const flow = req.session.emailFlow!;
     const context = { email: flow.email, browserBinding: flow.binding, locale: flow.locale, ip: req.ip, userAgent: req.get('user-agent') };
     const sent = new Promise<void>((resolve) => {
+      // A client that has already gone will emit nothing more: do not wait for it.
+      if (res.closed || res.writableFinished) return resolve();
       res.once('finish', resolve);
       res.once('close', resolve);
     });

@@ -3,6 +3,7 @@
 // update (PATCH) under a company, entity information, {"errors": [...]} bodies, and injected failures (status, Retry-After, delay).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FailureSpec } from './failure.js';
 
 export interface FakeAutotaskContact {
   id: number;
@@ -32,18 +33,7 @@ export interface FakeAutotaskRequest {
   at: number;
 }
 
-export interface FailureSpec {
-  status?: number;
-  /** Seconds, sent as Retry-After. */
-  retryAfter?: number;
-  /** Wait this long before answering (with the failure, or normally when no status is given). */
-  delayMs?: number;
-  /** How many consecutive requests this applies to (default 1). */
-  times?: number;
-  body?: unknown;
-  /** Only requests with this method (e.g. "PATCH"); any request when left out. */
-  method?: string;
-}
+export type { FailureSpec } from './failure.js';
 
 export interface FakeAutotask {
   /** Zone base as zoneInformation reports it (without the trailing slash). */

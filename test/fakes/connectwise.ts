@@ -4,6 +4,7 @@
 // page/pageSize paging with a Link header, fields, and CW-style error bodies {code, message, errors}.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FailureSpec as FakeFailure } from './failure.js';
 
 export const BASE_PATH = '/v4_6_release/apis/3.0';
 
@@ -40,14 +41,7 @@ export interface FakeCwCommunicationType {
   defaultFlag: boolean;
 }
 
-export interface FakeFailure {
-  method?: string;
-  status?: number;
-  retryAfter?: number;
-  delayMs?: number;
-  times?: number;
-  body?: unknown;
-}
+export type { FailureSpec as FakeFailure } from './failure.js';
 
 export interface LoggedRequest {
   method: string;

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import type { FailureSpec } from './failure.js';
 
 export interface FakeHaloClient {
   id: number;
@@ -43,17 +44,7 @@ export interface LoggedRequest {
   body: unknown;
 }
 
-export interface FailureSpec {
-  status?: number;
-  /** Seconds, sent as Retry-After. */
-  retryAfter?: number;
-  delayMs?: number;
-  /** How many matching requests this applies to (default 1). */
-  times?: number;
-  body?: unknown;
-  /** Only requests to exactly this path (e.g. "/api/users"); any request when left out. */
-  path?: string;
-}
+export type { FailureSpec } from './failure.js';
 
 export interface FakeHaloPsa {
   url: string;

@@ -11,7 +11,7 @@ import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
 import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
-import { exposeCsrfToken, verifyCsrf } from './http/csrf.js';
+import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
@@ -19,6 +19,7 @@ import { requestLog } from './http/request-log.js';
 import { i18n } from './i18n/index.js';
 import { languageRoutes } from './i18n/routes.js';
 import { sessionMiddleware } from './http/sessions.js';
+import { deriveKey } from './lib/crypto.js';
 import { publicDir, viewsDir } from './lib/paths.js';
 import { portalRoutes } from './portal/routes.js';
 import './http/session-data.js';
@@ -37,6 +38,9 @@ export function createApp(services: Services): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
   app.disable('x-powered-by');
+  // Pages carry per-browser CSRF tokens and are never worth a 304; hashing every body for an ETag is
+  // pure cost. Static files keep their own ETags.
+  app.set('etag', false);
   app.locals.baseUrl = config.baseUrl.toString();
 
   app.use(requestLog(logger));
@@ -86,9 +90,10 @@ export function createApp(services: Services): express.Express {
   const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', { ...sessionOptions, store: services.sessionStores.portal });
   const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', { ...sessionOptions, store: services.sessionStores.console });
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
-  app.use(exposeCsrfToken);
+  const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: sessionOptions.secure });
+  app.use(csrf.expose);
   app.use(exposeFlash);
-  app.use(verifyCsrf);
+  app.use(csrf.verify);
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
   app.use(consoleRoutes(services));

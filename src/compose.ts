@@ -90,7 +90,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const dbLog = logger.child({ component: 'db' });
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.dbSchema, logger: { warn: (msg) => dbLog.warn(msg), error: (msg) => dbLog.error(msg) } });
+  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, schema: options.dbSchema, logger: { warn: (msg) => dbLog.warn(msg), error: (msg) => dbLog.error(msg) } });
   let redis: Redis | undefined;
   try {
     if (options.dbSchema) await db.raw('create schema if not exists ??', [options.dbSchema]);

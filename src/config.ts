@@ -40,6 +40,11 @@ export interface Config {
   mailFrom: string;
   sessionSecret: string;
   trustProxy: string | boolean | number;
+  /** HTTP processes (WEB_CONCURRENCY). 0: one process serves and sends mail; N: a supervisor process
+   * sends the mail and forks N HTTP processes. */
+  webConcurrency: number;
+  /** Most PostgreSQL connections each process keeps (DATABASE_POOL_MAX). */
+  databasePoolMax: number;
   logLevel: string;
   rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule; apiPerKey: RateLimitRule };
   psa: PsaConfig;
@@ -110,6 +115,16 @@ const schema = z.object({
     .optional()
     .refine((v) => nonEmpty(v) === undefined || v!.trim().length >= 32, 'must be at least 32 characters'),
   TRUST_PROXY: z.string().optional(),
+  WEB_CONCURRENCY: z
+    .string()
+    .optional()
+    .transform((v) => nonEmpty(v) ?? '0')
+    .pipe(z.coerce.number({ message: 'must be a number of processes' }).int('must be a whole number').min(0, 'must be 0 to 64').max(64, 'must be 0 to 64')),
+  DATABASE_POOL_MAX: z
+    .string()
+    .optional()
+    .transform((v) => nonEmpty(v) ?? '10')
+    .pipe(z.coerce.number({ message: 'must be a number of connections' }).int('must be a whole number').min(2, 'must be 2 to 200').max(200, 'must be 2 to 200')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
@@ -147,6 +162,9 @@ export function loadConfig(env: Env = process.env): Config {
     // Without SMTP mail is written to the log, sign-in links included: fine on a laptop, not in production.
     throw new ConfigError(['SMTP_URL is required when NODE_ENV=production (without it, sign-in mails would be written to the log)']);
   }
+  if (e.WEB_CONCURRENCY > 0 && !e.DATABASE_URL) {
+    throw new ConfigError(['WEB_CONCURRENCY needs DATABASE_URL: the embedded database belongs to one process']);
+  }
   if (!secret && e.NODE_ENV === 'production') {
     throw new ConfigError(['SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters)']);
   }
@@ -163,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: nonEmpty(e.MAIL_FROM) ?? `portal@${/\.[a-z]{2,}$/i.test(baseUrl.hostname) ? baseUrl.hostname : 'portico.localhost'}`,
     sessionSecret: secret ?? generatedSecret(dataDir),
     trustProxy: parseTrustProxy(nonEmpty(e.TRUST_PROXY)),
+    webConcurrency: e.WEB_CONCURRENCY,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     rateLimits: {
       signinPerIp: e.SIGNIN_RATE_LIMIT_PER_IP,

@@ -1,26 +1,25 @@
 // Entry point: read config, build services, serve HTTP, run the mail worker, shut down gracefully.
+// WEB_CONCURRENCY unset (or 0): one process does all of it. Set to N: this process becomes the
+// supervisor (supervisor.ts), which sends the mail and forks N HTTP processes, each of which runs
+// serve() below without a mail worker of its own.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { buildServices } from './compose.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { relayOutboxToSupervisor, supervise } from './supervisor.js';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`portico: configuration error: ${error.problems.join('; ')}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const logger = createLogger(config.logLevel);
+/** Ends a shutdown that hangs (a stuck connection, a dead SMTP server) rather than waiting forever. */
+export const SHUTDOWN_LIMIT_MS = 25_000;
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const inCluster = cluster.isWorker;
   let services;
   try {
-    services = await buildServices(config, { logger });
+    // The supervisor has migrated already; its HTTP processes need not take the lock in turn.
+    services = await buildServices(config, { logger, migrate: !inCluster });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`portico: ${error.message}\n`);
@@ -30,8 +29,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = createApp(services);
-  services.mailWorker.start();
+  if (inCluster) relayOutboxToSupervisor(services.outbox);
+  else services.mailWorker.start();
   const server: Server = app.listen(config.port, () => {
+    if (inCluster) return; // the supervisor says it once for all of its processes
     logger.info(
       { port: config.port, baseUrl: config.baseUrl.toString(), database: config.databaseUrl ? 'postgresql' : `embedded (${config.dataDir})`, sessions: config.redisUrl ? 'redis' : 'database', mail: services.mailTransport.kind },
       `Portico is serving ${config.baseUrl}`,
@@ -44,9 +45,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests and mail in flight');
     const forced = setTimeout(() => {
-      logger.error('shutdown took longer than 25 s; exiting');
+      logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 25_000);
+    }, SHUTDOWN_LIMIT_MS);
     forced.unref();
     // Stop accepting; idle keep-alive connections close now, busy ones after their response.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -59,6 +60,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`portico: configuration error: ${error.problems.join('; ')}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, undefined, { role: cluster.isWorker ? 'web' : config.webConcurrency > 0 ? 'supervisor' : 'all' });
+  if (config.webConcurrency > 0 && cluster.isPrimary) return supervise(config, logger);
+  return serve(config, logger);
 }
 
 void main();

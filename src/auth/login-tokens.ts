@@ -113,26 +113,25 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
       const code = options.withCode ? randomCode(8) : undefined;
       const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
       const holder = options.contactId ? { contact_id: options.contactId } : options.staffId ? { staff_id: options.staffId } : { email: options.email };
+      // One statement: the earlier tokens die and the new one is born together. (The UPDATE works on
+      // the snapshot from before the INSERT, so it cannot revoke the new row.)
       await trx('login_tokens')
-        .where({ purpose: options.purpose, ...holder })
-        .whereNull('consumed_at')
-        .whereNull('revoked_at')
-        .update({ revoked_at: now });
-      await trx('login_tokens').insert({
-        id,
-        purpose: options.purpose,
-        email: options.email,
-        contact_id: options.contactId ?? null,
-        staff_id: options.staffId ?? null,
-        link_hash: hash(secret),
-        code_hash: code ? hash(code) : null,
-        browser_binding: options.browserBinding ? hash(options.browserBinding) : null,
-        expires_at: expiresAt,
-        attempts: 0,
-        created_at: now,
-        created_ip: options.createdIp ?? null,
-        created_by: options.createdBy ?? null,
-      });
+        .with('revoked', (earlier) => earlier.from('login_tokens').where({ purpose: options.purpose, ...holder }).whereNull('consumed_at').whereNull('revoked_at').update({ revoked_at: now }))
+        .insert({
+          id,
+          purpose: options.purpose,
+          email: options.email,
+          contact_id: options.contactId ?? null,
+          staff_id: options.staffId ?? null,
+          link_hash: hash(secret),
+          code_hash: code ? hash(code) : null,
+          browser_binding: options.browserBinding ? hash(options.browserBinding) : null,
+          expires_at: expiresAt,
+          attempts: 0,
+          created_at: now,
+          created_ip: options.createdIp ?? null,
+          created_by: options.createdBy ?? null,
+        });
       return { id, token: `${id}.${secret}`, code, expiresAt };
     },
 

@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import type { Contact } from '../directory/service.js';
 import { requestLocale } from '../i18n/index.js';
+import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
 import type { SettingsService } from '../settings/service.js';
@@ -76,6 +77,8 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       const returnTo = req.session.returnTo;
       await promisify((done) => req.session.regenerate(done));
       if (returnTo) req.session.returnTo = returnTo;
+      // A new CSRF token with the new session: one known before the sign-in is worthless after it.
+      req.session.csrfToken = randomToken(32);
       const signedIn: SignedInAs = { kind, authSessionId, id: subject.id, method, at: now.getTime() };
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.

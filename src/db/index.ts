@@ -16,6 +16,8 @@ export interface DbOptions {
   dataDir: string;
   /** PostgreSQL schema to work in (tests give each file its own). */
   schema?: string;
+  /** Most PostgreSQL connections (default 10); the embedded database has one. */
+  poolMax?: number;
 }
 
 export function createDb(options: DbOptions): Db {
@@ -24,7 +26,7 @@ export function createDb(options: DbOptions): Db {
       client: 'pg',
       connection: options.databaseUrl,
       searchPath: options.schema ? [options.schema] : undefined,
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
       log: knexLog(options.logger),
     });

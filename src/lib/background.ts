@@ -1,25 +1,53 @@
 // Work that runs after the response has gone out (so a response's timing reveals nothing about it),
 // tracked so shutdown and tests can wait for it. Failures are logged once, here.
+// At most `concurrency` tasks run at once; the rest wait their turn in order. Without a bound, a burst
+// of sign-in requests would start hundreds of tasks that fight over the database pool and the event
+// loop, and every one of them (and the pages being served meanwhile) would get slower. A queue longer
+// than `maxWaiting` means the process is being flooded: new tasks are then dropped, and said so.
 import type { Logger } from './logger.js';
 
 export interface Background {
   run(name: string, work: () => Promise<unknown>): void;
-  /** Resolves when nothing is running. */
+  /** Resolves when nothing is running or waiting. */
   idle(): Promise<void>;
 }
 
-export function createBackground(logger: Logger): Background {
+export interface BackgroundOptions {
+  concurrency?: number;
+  maxWaiting?: number;
+}
+
+export function createBackground(logger: Logger, options: BackgroundOptions = {}): Background {
+  const { concurrency = 8, maxWaiting = 10_000 } = options;
   const running = new Set<Promise<unknown>>();
+  const waiting: Array<{ name: string; work: () => Promise<unknown> }> = [];
+  const drained: Array<() => void> = [];
+
+  function start(name: string, work: () => Promise<unknown>) {
+    const task = Promise.resolve()
+      .then(work)
+      .catch((err) => logger.error({ err, task: name }, 'background task failed'))
+      .finally(() => {
+        running.delete(task);
+        const next = waiting.shift();
+        if (next) start(next.name, next.work);
+        else if (running.size === 0) drained.splice(0).forEach((resolve) => resolve());
+      });
+    running.add(task);
+  }
+
   return {
     run(name, work) {
-      const task = Promise.resolve()
-        .then(work)
-        .catch((err) => logger.error({ err, task: name }, 'background task failed'))
-        .finally(() => running.delete(task));
-      running.add(task);
+      if (running.size < concurrency) return start(name, work);
+      if (waiting.length >= maxWaiting) {
+        logger.error({ task: name, waiting: waiting.length }, 'background queue full; task dropped');
+        return;
+      }
+      waiting.push({ name, work });
     },
-    async idle() {
-      while (running.size > 0) await Promise.allSettled([...running]);
+    idle() {
+      if (running.size === 0 && waiting.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => drained.push(resolve));
     },
   };
 }

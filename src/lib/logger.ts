@@ -4,11 +4,12 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `fields` go on every line (e.g. the process's role when several processes share one log). */
+export function createLogger(level: string, destination?: DestinationStream, fields: Record<string, string> = {}): Logger {
   return pino(
     {
       level,
-      base: { app: 'portico' },
+      base: { app: 'portico', pid: process.pid, ...fields },
       redact: {
         paths: ['password', 'secret', 'token', 'link', 'cookie', '*.password', '*.secret', '*.token', '*.link', '*.cookie', 'req.headers.cookie', 'req.headers.authorization'],
         censor: '[redacted]',

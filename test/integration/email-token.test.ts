@@ -26,6 +26,10 @@ async function mailFor(email: string, after = 0) {
   return t.smtp.waitForMail(email, { after });
 }
 
+function cookieNamed(res: supertest.Response, name: string): string | undefined {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
+}
+
 function sidOf(res: supertest.Response): string | undefined {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   return cookies.find((c) => c.startsWith('portico.sid='))?.split(';')[0];
@@ -306,8 +310,8 @@ describe('sessions', () => {
     const contact = await newContact();
     const agent = t.agent();
     const page = await agent.get('/signin');
-    const before = sidOf(page);
-    await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: contact.email });
+    const requested = await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: contact.email });
+    const before = sidOf(requested);
     const signedIn = await confirmLink(agent, linkFrom(await mailFor(contact.email)));
     return { agent, contact, before, after: sidOf(signedIn) };
   }
@@ -319,14 +323,18 @@ describe('sessions', () => {
     expect(after).not.toBe(before);
   });
 
-  it('sets HttpOnly, SameSite=Lax session cookies without Secure on plain http', async () => {
-    const res = await supertest(t.app).get('/signin');
-    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('portico.sid='))!;
-    expect(cookie).toMatch(/; HttpOnly/);
-    expect(cookie).toMatch(/; SameSite=Lax/);
-    expect(cookie).toMatch(/; Path=\//);
-    expect(cookie).not.toMatch(/Expires|Max-Age/);
-    expect(cookie).not.toMatch(/Secure/);
+  it('sets HttpOnly, SameSite=Lax session and CSRF cookies without Secure on plain http', async () => {
+    const agent = t.agent();
+    const page = await agent.get('/signin');
+    const requested = await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: 'nobody@nowhere.example' });
+    const cookies = [cookieNamed(page, 'portico.csrf'), cookieNamed(requested, 'portico.sid')];
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; SameSite=Lax/);
+      expect(cookie).toMatch(/; Path=\//);
+      expect(cookie).not.toMatch(/Expires|Max-Age/);
+      expect(cookie).not.toMatch(/Secure/);
+    }
   });
 
   it('signs out on the server: the old cookie replayed afterwards is signed out', async () => {
@@ -370,6 +378,52 @@ describe('sessions', () => {
 });
 
 describe('CSRF', () => {
+  const sessionKeys = async () => {
+    const { redis, db, config } = t.services;
+    if (redis) return (await redis.keys(`${config.redisKeyPrefix}sess:*`)).length;
+    return Number((await db('http_sessions').count({ n: '*' }).first())!.n);
+  };
+
+  it('stores no session for someone who only opens the sign-in page: the token rides on a signed cookie', async () => {
+    const before = await sessionKeys();
+    const page = await supertest(t.app).get('/signin');
+    expect(page.status).toBe(200);
+    expect(cookieNamed(page, 'portico.sid')).toBeUndefined();
+    expect(cookieNamed(page, 'portico.csrf')).toMatch(/^portico\.csrf=[A-Za-z0-9_-]{43};/);
+    expect(csrfFrom(page.text)).not.toBe(cookieNamed(page, 'portico.csrf')!.split(';')[0]!.split('=')[1]);
+    expect(await sessionKeys()).toBe(before);
+  });
+
+  it("refuses one browser's token with another browser's cookie, and a made-up cookie", async () => {
+    const alice = t.agent();
+    const aliceToken = await csrfFor(alice);
+    const bob = t.agent();
+    await csrfFor(bob);
+    expect((await bob.post('/signin/email').type('form').send({ _csrf: aliceToken, email: 'nobody@nowhere.example' })).status).toBe(403);
+    const forged = await supertest(t.app).post('/signin/email').set('Cookie', `portico.csrf=${'A'.repeat(43)}`).type('form').send({ _csrf: 'A'.repeat(43), email: 'nobody@nowhere.example' });
+    expect(forged.status).toBe(403);
+    expect((await alice.post('/signin/email').type('form').send({ _csrf: aliceToken, email: 'nobody@nowhere.example' })).status).toBe(200);
+  });
+
+  it('keeps a second tab working once the first has started a sign-in, and rotates the token at sign-in', async () => {
+    const contact = await newContact();
+    const agent = t.agent();
+    const firstTab = csrfFrom((await agent.get('/signin')).text);
+    const secondTab = csrfFrom((await agent.get('/signin')).text);
+    expect(secondTab).toBe(firstTab);
+    expect((await agent.post('/signin/email').type('form').send({ _csrf: firstTab, email: contact.email })).status).toBe(200);
+    // The session now exists; the other tab's form, opened before it did, still goes through.
+    expect((await agent.post('/signin/resend').type('form').send({ _csrf: secondTab })).status).not.toBe(403);
+    const signedIn = await confirmLink(agent, linkFrom(await mailFor(contact.email)));
+    expect(signedIn.status).toBe(303);
+    const home = await agent.get('/');
+    expect(home.status).toBe(200);
+    expect(csrfFrom(home.text)).not.toBe(firstTab);
+    // A token known before the sign-in (e.g. planted with a cookie) is worthless after it.
+    expect((await agent.post('/signout').type('form').send({ _csrf: firstTab })).status).toBe(403);
+    expect((await agent.post('/signout').type('form').send({ _csrf: csrfFrom(home.text) })).status).toBe(303);
+  });
+
   it.each(['/signin/email', '/signin/code', '/signin/resend', '/signin/verify', '/signout'])('refuses POST %s without or with a wrong _csrf (403)', async (path) => {
     const agent = t.agent();
     await csrfFor(agent);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import supertest from 'supertest';
 import { startTestApp } from '../helpers/app.js';
 import { createContact } from '../helpers/factories.js';
-import { confirmLink, linkFrom, requestToken } from '../helpers/http.js';
+import { confirmLink, csrfFrom, linkFrom, requestToken } from '../helpers/http.js';
 
 it('keeps signed-in sessions across a restart of the embedded default (no DATABASE_URL, no REDIS_URL)', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'portico-restart-'));
@@ -43,9 +43,15 @@ it('marks the cookie Secure when BASE_URL is https (behind a proxy that says so)
   const t = await startTestApp({ env: { BASE_URL: 'https://portal.test.example', TRUST_PROXY: 'true' } });
   try {
     const res = await supertest(t.app).get('/signin').set('X-Forwarded-Proto', 'https');
-    const cookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('portico.sid='))!;
-    expect(cookie).toMatch(/; Secure/);
-    expect(cookie).toMatch(/; HttpOnly/);
+    // By hand: a cookie jar keeps Secure cookies off plain-http requests, and supertest speaks plain http.
+    const csrfCookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('portico.csrf='))!.split(';')[0]!;
+    const requested = await supertest(t.app).post('/signin/email').set('X-Forwarded-Proto', 'https').set('Cookie', csrfCookie).type('form').send({ _csrf: csrfFrom(res.text), email: 'nobody@nowhere.example' });
+    const cookies = [...([] as string[]).concat(res.headers['set-cookie']), ...([] as string[]).concat(requested.headers['set-cookie'])];
+    for (const name of ['portico.csrf', 'portico.sid']) {
+      const cookie = cookies.find((c) => c.startsWith(`${name}=`))!;
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).toMatch(/; HttpOnly/);
+    }
     expect(res.headers['strict-transport-security']).toBeDefined();
   } finally {
     await t.close();

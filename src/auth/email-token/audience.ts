@@ -1,7 +1,6 @@
 // Who an email token signs in: clients into the portal, staff into the console. The mechanism is one;
 // an audience says how an address resolves, which token purpose it uses, where its pages live and
 // whether it is switched on.
-import type { Db } from '../../db/index.js';
 import type { ContactResolver, Resolution } from '../../directory/resolver.js';
 import type { DirectoryService } from '../../directory/service.js';
 import type { SettingsService } from '../../settings/service.js';
@@ -36,7 +35,7 @@ export interface EmailTokenAudience {
   /** On confirm pages and after a token is spent: the portal's own data only, so a mail scanner or a slow PSA changes nothing and waits for nothing. */
   resolveLocal(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. */
-  portalName(resolution: AudienceResolution, db?: Db): Promise<string>;
+  portalName(resolution: AudienceResolution): Promise<string>;
 }
 
 function fromResolution(found: Resolution): AudienceResolution {
@@ -53,13 +52,13 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
     enabled: async () => (await deps.settings.get('mail_token')).enabled,
     resolve: async (email) => fromResolution(await deps.resolver.resolve(email)),
     resolveLocal: async (email) => fromResolution(await deps.resolver.resolveLocal(email)),
-    async portalName(resolution, db) {
-      const fallback = (await deps.settings.get('mail_token', db)).portalName;
+    async portalName(resolution) {
+      const fallback = (await deps.settings.get('mail_token')).portalName;
       const companyIds = new Set(resolution.subjects.map((s) => s.company_id));
       if (resolution.newAccountCompanyId !== undefined) companyIds.add(resolution.newAccountCompanyId);
       const [only] = companyIds;
       if (companyIds.size !== 1 || only === undefined) return fallback;
-      return (await deps.directory.companyPortalName(only, db)) ?? fallback;
+      return (await deps.directory.companyPortalName(only)) ?? fallback;
     },
   };
 }
@@ -73,6 +72,6 @@ export function consoleAudience(deps: { staff: StaffService; settings: SettingsS
     enabled: async () => (await deps.settings.get('staff_signin')).emailTokenEnabled,
     resolve: async (email) => ({ subjects: await deps.staff.resolve(email) }),
     resolveLocal: async (email) => ({ subjects: await deps.staff.resolve(email) }),
-    portalName: async (_resolution, db) => `${(await deps.settings.get('mail_token', db)).portalName} console`,
+    portalName: async () => `${(await deps.settings.get('mail_token')).portalName} console`,
   };
 }

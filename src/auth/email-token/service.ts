@@ -72,6 +72,9 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       const mailSettings = await settings.get('mail_token');
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
       const resolution = await audience.resolve(email);
+      // Read before the transaction (settings come from the cache), so it holds its connection only
+      // for the writes.
+      const portalName = admitted(resolution) ? await audience.portalName(resolution) : '';
       const sent = admitted(resolution) && await db.transaction(async (trx) => {
         const issued = await tokens.issue(trx, { purpose: audience.purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
         const link = new URL(`${audience.basePath}/verify`, deps.baseUrl);
@@ -80,7 +83,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
           to: email,
           from: { name: mailSettings.fromName, address: mailSettings.fromAddress },
           template: 'email-token',
-          data: { portalName: await audience.portalName(resolution, trx), link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
+          data: { portalName, link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
           discardAfter: issued.expiresAt,
         });
         return true;

@@ -21,6 +21,7 @@ import { languageRoutes } from './i18n/routes.js';
 import { sessionMiddleware } from './http/sessions.js';
 import { deriveKey } from './lib/crypto.js';
 import { publicDir, viewsDir } from './lib/paths.js';
+import { renderView } from './lib/views.js';
 import { portalRoutes } from './portal/routes.js';
 import './http/session-data.js';
 
@@ -35,6 +36,7 @@ export function createApp(services: Services): express.Express {
   const app = express();
 
   app.set('trust proxy', config.trustProxy);
+  app.engine('ejs', renderView);
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
   app.disable('x-powered-by');
@@ -86,7 +88,8 @@ export function createApp(services: Services): express.Express {
   app.use((req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') && isConsole(req) ? upload(req, res, next) : next()));
 
   // Separate cookies for the portal and the console (see http/cookies.ts).
-  const sessionOptions = { secret: config.sessionSecret, secure: config.baseUrl.protocol === 'https:' };
+  const handleError = errorHandler(logger);
+  const sessionOptions = { secret: config.sessionSecret, secure: config.baseUrl.protocol === 'https:', logger, onError: (error: unknown, req: Request, res: Response) => handleError(error, req, res, () => undefined) };
   const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', { ...sessionOptions, store: services.sessionStores.portal });
   const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', { ...sessionOptions, store: services.sessionStores.console });
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
@@ -96,7 +99,9 @@ export function createApp(services: Services): express.Express {
   app.use(csrf.verify);
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
-  app.use(consoleRoutes(services));
+  // The console's routes are looked at only for console paths: a portal page need not walk past them.
+  const consoleRouter = consoleRoutes(services);
+  app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleRouter(req, res, next) : next()));
   if (services.microsoft) {
     app.use(microsoftRoutes({ kind: 'contact', ...services.microsoft, signIn: services.signIn, audit: services.audit, baseUrl: config.baseUrl, logger }));
   }
@@ -109,6 +114,6 @@ export function createApp(services: Services): express.Express {
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, db: services.db, clock: services.clock }));
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(handleError);
   return app;
 }

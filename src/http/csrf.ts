@@ -11,6 +11,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { constantTimeEqual, keyedHash, randomToken } from '../lib/crypto.js';
 import { CsrfError } from '../lib/errors.js';
+import { readCookie } from './cookies.js';
 
 export const CSRF_COOKIE = 'portico.csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,16 +31,8 @@ export interface CsrfProtection {
 }
 
 function cookieNonce(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === CSRF_COOKIE) {
-      const value = pair.slice(at + 1).trim();
-      return NONCE.test(value) ? value : undefined;
-    }
-  }
-  return undefined;
+  const value = readCookie(req, CSRF_COOKIE);
+  return value && NONCE.test(value) ? value : undefined;
 }
 
 /** Whether the session holds anything worth a stored token (a new, empty one is never saved). */

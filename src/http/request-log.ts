@@ -10,8 +10,9 @@ export function requestLog(logger: Logger) {
     const started = process.hrtime.bigint();
     const path = req.path; // read now: routers mounted at a prefix rewrite it while they run
     res.locals.requestId = requestId;
-    res.set('X-Request-Id', requestId);
+    res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
+      if (!logger.isLevelEnabled('info')) return; // nothing to build when access lines are not written
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info({ reqId: requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
     });

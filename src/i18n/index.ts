@@ -3,6 +3,7 @@
 // Accept-Language, else English) and hands `t`, `th` and `locale` to the views.
 import type { NextFunction, Request, Response } from 'express';
 import type { ZodIssue } from 'zod';
+import { readCookie } from '../http/cookies.js';
 import type { Logger } from '../lib/logger.js';
 import { de } from './catalog/de.js';
 import { en, type MessageKey } from './catalog/en.js';
@@ -147,13 +148,7 @@ export function negotiate(header: string | null | undefined): Locale {
 
 /** The portico.lang cookie's value, when the browser sent one. */
 export function languageCookie(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === LANGUAGE_COOKIE) return pair.slice(at + 1).trim();
-  }
-  return undefined;
+  return readCookie(req, LANGUAGE_COOKIE);
 }
 
 /** This request's language: the switch's cookie when it names a supported language, else Accept-Language. */
@@ -164,11 +159,16 @@ export function requestLocale(req: Request): Locale {
 
 /** Puts the language and its translators into res.locals (for views, routes and the error handler). */
 export function localize(res: Response, locale: Locale): void {
+  const { t, th } = translators[locale];
   res.locals.locale = locale;
-  res.locals.t = translator(locale);
-  res.locals.th = htmlTranslator(locale);
-  res.locals.languages = SUPPORTED.map((code) => ({ code, name: translate(code, 'language.name') }));
+  res.locals.t = t;
+  res.locals.th = th;
+  res.locals.languages = languages;
 }
+
+// Made once: every request in a language uses the same functions and the same list.
+const translators = Object.fromEntries(SUPPORTED.map((code) => [code, { t: translator(code), th: htmlTranslator(code) }])) as Record<Locale, { t: Translate; th: TranslateHtml }>;
+const languages: ReadonlyArray<{ code: Locale; name: string }> = SUPPORTED.map((code) => ({ code, name: translate(code, 'language.name') }));
 
 export interface I18nOptions {
   logger: Logger;

@@ -1,9 +1,11 @@
 // Work that runs after the response has gone out (so a response's timing reveals nothing about it),
 // tracked so shutdown and tests can wait for it. Failures are logged once, here.
-// At most `concurrency` tasks run at once; the rest wait their turn in order. Without a bound, a burst
-// of sign-in requests would start hundreds of tasks that fight over the database pool and the event
-// loop, and every one of them (and the pages being served meanwhile) would get slower. A queue longer
-// than `maxWaiting` means the process is being flooded: new tasks are then dropped, and said so.
+// At most `concurrency` tasks run at once (default 2); the rest wait their turn in order. This work is
+// for throughput, the pages for latency: without a bound a burst of sign-in requests starts hundreds
+// of tasks that fight the pages for the event loop and the database pool. Two at a time per process
+// kept up with 200 sign-in requests a second on the 2-core bench machine and kept page latency low
+// (npm run bench); more sign-ins a second take more processes (WEB_CONCURRENCY). A queue longer than
+// `maxWaiting` means the process is being flooded: new tasks are then dropped, and said so.
 import type { Logger } from './logger.js';
 
 export interface Background {
@@ -18,7 +20,7 @@ export interface BackgroundOptions {
 }
 
 export function createBackground(logger: Logger, options: BackgroundOptions = {}): Background {
-  const { concurrency = 8, maxWaiting = 10_000 } = options;
+  const { concurrency = 2, maxWaiting = 10_000 } = options;
   const running = new Set<Promise<unknown>>();
   const waiting: Array<{ name: string; work: () => Promise<unknown> }> = [];
   const drained: Array<() => void> = [];

@@ -32,9 +32,9 @@ export async function renderMail<K extends TemplateName>(template: K, data: Mail
   const locals = { ...data, locale, t: translator(locale), th: htmlTranslator(locale) };
   const [html, text] = await Promise.all([
     // cache: compiled once per process, not read and compiled for every mail.
-    ejs.renderFile(file('html'), locals, { async: true, cache: true }),
+    ejs.renderFile(file('html'), locals, { async: true, cache: true, root: viewsDir }),
     // Plain text must not be HTML-escaped; the text views use <%- only for values that are ours.
-    ejs.renderFile(file('text'), locals, { async: true, cache: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(file('text'), locals, { async: true, cache: true, root: viewsDir, escape: (s: unknown) => String(s) }),
   ]);
   return { subject: subjects[template](data, locale), html, text };
 }

@@ -7,9 +7,15 @@
 //   3. SMTP down for a while (DRILL_SMTP_DOWN_S, default 60): mail waits in the outbox and goes out
 //      after, none lost, none sent twice.
 //   4. The PSA timing out: known contacts still sign in.
-// Every step is bounded in time and prints what it saw; the exit code is non-zero if a drill failed.
+//   5. An HTTP process killed: the supervisor starts another; the portal and its sessions go on.
+//   6. SIGTERM with a request and a sign-in mail in flight: the request is answered, the mail goes
+//      out, and the service exits 0.
+// The app runs as production does: NODE_ENV=production, WEB_CONCURRENCY=2 (a supervisor that sends
+// the mail, and two HTTP processes). Every step is bounded in time and prints what it saw; the exit
+// code is non-zero if a drill failed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +43,20 @@ function freePort(): Promise<number> {
 }
 
 /** Runs a PostgreSQL tool; as root it runs as the postgres user, as initdb and pg_ctl require. */
+/** The processes whose parent is pid (the supervisor's HTTP processes). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 function pg(tool: string, args: string[]) {
   const command = path.join(PG_BIN, tool);
   const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' }) : spawnSync(command, args, { encoding: 'utf8' });
@@ -157,6 +177,7 @@ async function main() {
         CONNECTWISE_PRIVATE_KEY: 'priv',
         CONNECTWISE_CLIENT_ID: 'drill-client',
         LOG_LEVEL: 'error',
+        WEB_CONCURRENCY: '2',
         SIGNIN_RATE_LIMIT_PER_ADDRESS: '1000/1m',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -166,7 +187,7 @@ async function main() {
 
     const db = knexFactory({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${pgPort}/postgres`, pool: { min: 0, max: 2 } });
     const [company] = await db('companies').insert({ name: 'Drill Ltd' }).returning('id');
-    await db('contacts').insert(Array.from({ length: 8 }, (_, i) => ({ company_id: company.id, email: `person${i}@drill.example`, first_name: 'Drill', last_name: String(i), status: 'active' })));
+    await db('contacts').insert(Array.from({ length: 9 }, (_, i) => ({ company_id: company.id, email: `person${i}@drill.example`, first_name: 'Drill', last_name: String(i), status: 'active' })));
     await db.destroy();
 
 
@@ -278,6 +299,71 @@ async function main() {
         log(`${name}: unknown address answered ${unknown.status} in ${neutralMs} ms; a known contact got its mail and signs in (${home.status})`);
         cw.clearFailures();
         results.push([name, unknown.status === 200 && neutralMs < 10_000 && home.status === 200, `neutral answer in ${neutralMs} ms, known contact ${home.status}`]);
+      } catch (error) {
+        results.push([name, false, (error as Error).message]);
+      }
+    }
+
+    // 5. An HTTP process killed.
+    {
+      const name = 'HTTP process killed';
+      try {
+        const sam = await signedIn('person8@drill.example');
+        const before = childrenOf(app.pid!);
+        if (before.length !== 2) throw new Error(`expected 2 HTTP processes, found ${before.length}`);
+        process.kill(before[0]!, 'SIGKILL');
+        log(`${name}: killed HTTP process ${before[0]}`);
+        // The other one answers meanwhile; a page that fails now and then is what this drill would catch.
+        const statuses: number[] = [];
+        const replaced = await until('a new HTTP process', 15, async () => {
+          statuses.push((await sam.request('/')).status);
+          const now = childrenOf(app!.pid!);
+          return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+        });
+        for (let i = 0; i < 10; i++) statuses.push((await sam.request('/')).status);
+        log(`${name}: replaced by ${replaced.find((p) => !before.includes(p))}; ${statuses.length} pages meanwhile: ${[...new Set(statuses)].join(', ')}`);
+        results.push([name, statuses.every((s) => s === 200), `replaced; ${statuses.filter((s) => s === 200).length} of ${statuses.length} pages answered 200`]);
+      } catch (error) {
+        results.push([name, false, (error as Error).message]);
+      }
+    }
+
+    // 6. Graceful shutdown, with a request still arriving and a sign-in mail still being made.
+    {
+      const name = 'SIGTERM with work in flight';
+      try {
+        const browser = new Browser(base);
+        const csrf = await browser.csrf('/signin');
+        const cookieHeader = (browser as unknown as { cookies: Map<string, string> }).cookies;
+        const before = received.length;
+        // A sign-in mail that is still being made when the signal comes: its address is a PSA contact
+        // Portico does not have yet, and the PSA takes 1.5 s to answer.
+        const late = 'late@psa-drill.example';
+        cw.companies.push({ id: 901, identifier: 'PsaDrill', name: 'PSA Drill Ltd' });
+        cw.contacts.push({ id: 901, firstName: 'Lee', lastName: 'Late', company: { id: 901, name: 'PSA Drill Ltd' }, inactiveFlag: false, communicationItems: [{ type: { id: 1, name: 'Email' }, value: late, communicationType: 'Email', defaultFlag: true }] });
+        cw.failNext({ delayMs: 1_500, times: 1 });
+        await browser.request('/signin/email', { _csrf: csrf, email: late });
+        // A request whose body is still on its way when the signal comes.
+        const body = new URLSearchParams({ _csrf: csrf, email: 'nobody@nowhere.example' }).toString();
+        const inFlight = new Promise<number>((resolve, reject) => {
+          const req = httpRequest(`${base}/signin/email`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), cookie: [...cookieHeader].map(([k, v]) => `${k}=${v}`).join('; ') } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.write(body.slice(0, 10));
+          setTimeout(() => req.end(body.slice(10)), 700);
+        });
+        await sleep(200);
+        const stopped = Date.now();
+        app.kill('SIGTERM');
+        const exit = new Promise<number | null>((resolve) => app!.once('exit', (code) => resolve(code)));
+        const status = await inFlight;
+        const code = await exit;
+        const tookMs = Date.now() - stopped;
+        const mailed = received.slice(before).includes(late);
+        log(`${name}: the request in flight answered ${status}; exit code ${code} after ${tookMs} ms; the sign-in mail ${mailed ? 'went out' : 'did NOT go out'}`);
+        results.push([name, status === 200 && code === 0 && mailed, `request ${status}, exit ${code} in ${tookMs} ms, mail ${mailed ? 'sent' : 'lost'}`]);
       } catch (error) {
         results.push([name, false, (error as Error).message]);
       }

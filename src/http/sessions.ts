@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Session, SessionData, Store } from 'express-session';
 import { constantTimeEqual, randomToken } from '../lib/crypto.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { readCookie } from './cookies.js';
 import './session-data.js';
@@ -21,6 +22,8 @@ export interface SessionOptions {
   secret: string;
   secure: boolean;
   logger: Logger;
+  /** When a session was last written (for the daily refresh). */
+  clock: Clock;
   /** The application's error handler: a session that cannot be saved turns the answer into its page. */
   onError(error: unknown, req: Request, res: Response): void;
 }
@@ -175,7 +178,7 @@ class SessionControl {
     this.cookie = new SessionCookie(this.options.path, this.options.secure, cookie);
     this.session = Object.assign(new BrowserSession(this), fields);
     this.stored = JSON.stringify(dataOf(this.session));
-    this.refresh = typeof storedAt !== 'number' || Date.now() - storedAt > REFRESH_MS;
+    this.refresh = typeof storedAt !== 'number' || this.options.clock.now().getTime() - storedAt > REFRESH_MS;
     return this.session;
   }
 
@@ -186,7 +189,7 @@ class SessionControl {
   }
 
   async save(): Promise<void> {
-    const data = { ...dataOf(this.session), storedAt: Date.now() };
+    const data = { ...dataOf(this.session), storedAt: this.options.clock.now().getTime() };
     this.id ||= randomToken(24);
     await this.call((done) => this.options.store.set(this.id, data as SessionData, done));
     this.stored = JSON.stringify(dataOf(this.session));

@@ -78,3 +78,73 @@ it('sends the security headers on every page', async () => {
     await t.close();
   }
 });
+
+describe('the session store', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  const sidCookie = (res: supertest.Response) => ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('portico.sid='));
+  /** What the store holds for a session cookie (Redis or the database, whichever this run uses). */
+  async function stored(cookie: string): Promise<Record<string, unknown> | undefined> {
+    const id = /^s:([^.]+)\./.exec(decodeURIComponent(cookie.split(';')[0]!.split('=')[1]!))![1]!;
+    const { redis, db, config } = t.services;
+    if (redis) {
+      const raw = await redis.get(`${config.redisKeyPrefix}sess:${id}`);
+      return raw ? JSON.parse(raw) : undefined;
+    }
+    return (await db('http_sessions').where({ sid: id }).first())?.data;
+  }
+  async function signedInAgent() {
+    const contact = await createContact(t.services.db, { email: `store-${Date.now()}-${Math.random()}@contoso.example` });
+    const agent = t.agent();
+    await requestToken(agent, contact.email);
+    await t.settle();
+    const signedIn = await confirmLink(agent, linkFrom(await t.smtp.waitForMail(contact.email)));
+    return { agent, cookie: sidCookie(signedIn)! };
+  }
+
+  it('writes a session only when it changes, and again after a day in use so the store keeps it', async () => {
+    const policy = await t.services.settings.get('session_policy');
+    await t.services.settings.set('session_policy', { ...policy, idleMinutes: 3 * 1440 }, null);
+    try {
+      const { agent, cookie } = await signedInAgent();
+      const first = await stored(cookie);
+      expect(first).toMatchObject({ signedIn: expect.any(Object) });
+      for (let i = 0; i < 3; i++) {
+        const home = await agent.get('/');
+        expect(home.status).toBe(200);
+        expect(sidCookie(home)).toBeUndefined(); // nothing new to tell the browser
+      }
+      expect(await stored(cookie)).toEqual(first);
+      t.clock.advance(25 * 3_600_000);
+      expect((await agent.get('/')).status).toBe(200);
+      const refreshed = await stored(cookie);
+      expect(refreshed!.storedAt).toBeGreaterThan(first!.storedAt as number);
+      expect(refreshed!.signedIn).toEqual(first!.signedIn);
+    } finally {
+      await t.services.settings.set('session_policy', policy, null);
+    }
+  });
+
+  it('forgets the session on sign-out: the store drops it and the browser is told to drop the cookie', async () => {
+    const { agent, cookie } = await signedInAgent();
+    const home = await agent.get('/');
+    const out = await agent.post('/signout').type('form').send({ _csrf: csrfFrom(home.text) });
+    expect(out.status).toBe(303);
+    expect(sidCookie(out)).toMatch(/^portico\.sid=; .*Expires=Thu, 01 Jan 1970/);
+    expect(await stored(cookie)).toBeUndefined();
+  });
+
+  it('ignores a session cookie whose signature is wrong', async () => {
+    const { cookie } = await signedInAgent();
+    const value = decodeURIComponent(cookie.split(';')[0]!.split('=')[1]!);
+    const forged = `portico.sid=${encodeURIComponent(value.slice(0, -2) + (value.endsWith('AA') ? 'BB' : 'AA'))}`;
+    const res = await supertest(t.app).get('/').set('Cookie', forged);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/signin');
+    expect(await stored(cookie)).toMatchObject({ signedIn: expect.any(Object) });
+  });
+});

@@ -30,6 +30,14 @@ describe('loadConfig', () => {
     // the generated secret is kept, so sessions survive a restart
     expect(loadConfig(base).sessionSecret).toBe(config.sessionSecret);
     expect(config.rateLimits.signinPerAddress).toEqual({ limit: 5, windowMs: 15 * 60_000, text: '5/15m' });
+    expect(config.webConcurrency).toBe(0); // one process serves and sends mail
+    expect(config.databasePoolMax).toBe(10);
+  });
+
+  it('reads the process count and the pool size', () => {
+    const config = loadConfig({ ...base, DATABASE_URL: 'postgres://db/portico', WEB_CONCURRENCY: '4', DATABASE_POOL_MAX: '20' });
+    expect(config.webConcurrency).toBe(4);
+    expect(config.databasePoolMax).toBe(20);
   });
 
   it('reads rate limits written as N/window', () => {
@@ -53,6 +61,10 @@ describe('loadConfig', () => {
     [{ SIGNIN_RATE_LIMIT_PER_IP: 'lots' }, 'SIGNIN_RATE_LIMIT_PER_IP'],
     [{ SIGNIN_RATE_LIMIT_PER_ADDRESS: '5/15 minutes' }, 'SIGNIN_RATE_LIMIT_PER_ADDRESS'],
     [{ API_RATE_LIMIT: '0/1m' }, 'API_RATE_LIMIT'],
+    [{ WEB_CONCURRENCY: 'two' }, 'WEB_CONCURRENCY'],
+    [{ WEB_CONCURRENCY: '65', DATABASE_URL: 'postgres://db/portico' }, 'WEB_CONCURRENCY'],
+    [{ WEB_CONCURRENCY: '2' }, 'WEB_CONCURRENCY'], // the embedded database belongs to one process
+    [{ DATABASE_POOL_MAX: '1' }, 'DATABASE_POOL_MAX'],
     [{ NODE_ENV: 'production' }, 'SMTP_URL'],
     [{ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example:25' }, 'SESSION_SECRET'],
   ])('names the variable that is wrong: %o', (env, variable) => {

@@ -19,7 +19,7 @@
 // The sign-in rate limits are raised for the run through the app's own variables; nothing in the app
 // knows it is being benchmarked.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
@@ -29,6 +29,7 @@ import { SMTPServer } from 'smtp-server';
 import { createLoginTokenStore } from '../src/auth/login-tokens.js';
 import { migrate } from '../src/db/index.js';
 import { deriveKey } from '../src/lib/crypto.js';
+import { childrenOf } from './processes.js';
 
 const ADMIN_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -66,17 +67,7 @@ async function waitFor(url: string, child: ChildProcess, seconds = 60): Promise<
 /** Peak resident set size (VmHWM, MB) of a process and of each of its children (the HTTP processes). */
 function peakRss(pid: number): { total: number; each: number[] } {
   const hwm = (p: number) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? NaN) / 1024);
-  const children = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  const each = [pid, ...children].map(hwm);
+  const each = [pid, ...childrenOf(pid)].map(hwm);
   return { total: each.reduce((a, b) => a + b, 0), each };
 }
 

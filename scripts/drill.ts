@@ -14,7 +14,7 @@
 // the mail, and two HTTP processes). Every step is bounded in time and prints what it saw; the exit
 // code is non-zero if a drill failed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { SMTPServer } from 'smtp-server';
 import { startFakeConnectWise } from '../test/fakes/connectwise.js';
+import { childrenOf } from './processes.js';
 
 const SMTP_DOWN_S = Number(process.env.DRILL_SMTP_DOWN_S ?? 60);
 const PG_BIN = (() => {
@@ -43,20 +44,6 @@ function freePort(): Promise<number> {
 }
 
 /** Runs a PostgreSQL tool; as root it runs as the postgres user, as initdb and pg_ctl require. */
-/** The processes whose parent is pid (the supervisor's HTTP processes). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 function pg(tool: string, args: string[]) {
   const command = path.join(PG_BIN, tool);
   const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' }) : spawnSync(command, args, { encoding: 'utf8' });

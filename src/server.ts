@@ -9,10 +9,11 @@ import { buildServices } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { exitIfStillRunningAfter } from './lib/shutdown.js';
 import { relayOutboxToSupervisor, supervise } from './supervisor.js';
 
-/** Ends a shutdown that hangs (a stuck connection, a dead SMTP server) rather than waiting forever. */
-export const SHUTDOWN_LIMIT_MS = 25_000;
+/** How long a shutdown may take before the process ends anyway. */
+const SHUTDOWN_LIMIT_MS = 25_000;
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const inCluster = cluster.isWorker;
@@ -44,11 +45,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests and mail in flight');
-    const forced = setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
-      process.exit(1);
-    }, SHUTDOWN_LIMIT_MS);
-    forced.unref();
+    exitIfStillRunningAfter(SHUTDOWN_LIMIT_MS, logger);
     // Stop accepting; idle keep-alive connections close now, busy ones after their response.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

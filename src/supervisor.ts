@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { buildServices } from './compose.js';
 import type { Config } from './config.js';
 import type { Logger } from './lib/logger.js';
+import { exitIfStillRunningAfter } from './lib/shutdown.js';
 import type { Outbox } from './mail/outbox.js';
 
 const OUTBOX_MESSAGE = 'portico:outbox';
@@ -74,11 +75,7 @@ export async function supervise(config: Config, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down: HTTP processes first, then the mail');
-    const forced = setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
-      process.exit(1);
-    }, SHUTDOWN_LIMIT_MS);
-    forced.unref();
+    exitIfStillRunningAfter(SHUTDOWN_LIMIT_MS, logger);
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
     await Promise.all(
       workers.map(

@@ -1,4 +1,5 @@
-// express-session store in the database, for installs without Redis: sessions survive a restart.
+// The session store in the database, for installs without Redis: sessions survive a restart. It has
+// express-session's Store interface, as connect-redis's store for Redis does; sessions.ts uses either.
 import session from 'express-session';
 import './session-data.js';
 import type { Db } from '../db/index.js';
@@ -6,8 +7,8 @@ import type { Logger } from '../lib/logger.js';
 
 // How long the store keeps a session. A cookie with an expiry ("remember me") sets it; a signed-in
 // browser session is kept as long as the longest idle timeout allowed (30 days); an anonymous one
-// (a CSRF token, a sign-in under way) a day. Whether a sign-in is still valid is decided by
-// auth_sessions, not here.
+// (a sign-in under way) a day. A session in use is written again once a day (sessions.ts), which
+// renews this. Whether a sign-in is still valid is decided by auth_sessions, not here.
 export function storeTtlSeconds(sess: session.SessionData): number {
   const expires = sess.cookie?.expires;
   if (expires) return Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000));

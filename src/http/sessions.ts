@@ -197,25 +197,25 @@ class SessionControl {
     this.refresh = false;
   }
 
-  async regenerate(): Promise<void> {
+  /** Forgets the stored session and empties this one; what is written next is a new session, under a new id. */
+  private async forget(): Promise<void> {
     if (this.stored !== undefined) await this.call((done) => this.options.store.destroy(this.id, done));
     clearData(this.session);
     this.id = '';
     this.cookie = new SessionCookie(this.options.path, this.options.secure);
     this.stored = undefined;
-    this.destroyed = false;
     this.cookieChanged = true;
   }
 
-  // The cookie is cleared at the end; anything written after this starts a new session, under a new id.
+  async regenerate(): Promise<void> {
+    await this.forget();
+    this.destroyed = false;
+  }
+
+  // Unless something is written after it, the end of the response tells the browser to drop the cookie.
   async destroy(): Promise<void> {
-    if (this.stored !== undefined) await this.call((done) => this.options.store.destroy(this.id, done));
-    clearData(this.session);
-    this.id = '';
-    this.cookie = new SessionCookie(this.options.path, this.options.secure);
-    this.stored = undefined;
+    await this.forget();
     this.destroyed = true;
-    this.cookieChanged = true;
   }
 
   async reload(): Promise<void> {

@@ -10,7 +10,7 @@
 //   5. An HTTP process killed: the supervisor starts another; the portal and its sessions go on.
 //   6. SIGTERM with a request and a sign-in mail in flight: the request is answered, the mail goes
 //      out, and the service exits 0.
-// The app runs as production does: NODE_ENV=production, WEB_CONCURRENCY=2 (a supervisor that sends
+// DRILL_LOG_LEVEL (default error) is the app's LOG_LEVEL. The app runs as production does: NODE_ENV=production, WEB_CONCURRENCY=2 (a supervisor that sends
 // the mail, and two HTTP processes). Every step is bounded in time and prints what it saw; the exit
 // code is non-zero if a drill failed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { SMTPServer } from 'smtp-server';
 import { startFakeConnectWise } from '../test/fakes/connectwise.js';
-import { childrenOf } from './processes.js';
+import { httpProcessesOf } from './processes.js';
 
 const SMTP_DOWN_S = Number(process.env.DRILL_SMTP_DOWN_S ?? 60);
 const PG_BIN = (() => {
@@ -163,7 +163,7 @@ async function main() {
         CONNECTWISE_PUBLIC_KEY: 'pub',
         CONNECTWISE_PRIVATE_KEY: 'priv',
         CONNECTWISE_CLIENT_ID: 'drill-client',
-        LOG_LEVEL: 'error',
+        LOG_LEVEL: process.env.DRILL_LOG_LEVEL ?? 'error',
         WEB_CONCURRENCY: '2',
         SIGNIN_RATE_LIMIT_PER_ADDRESS: '1000/1m',
       },
@@ -296,7 +296,7 @@ async function main() {
       const name = 'HTTP process killed';
       try {
         const sam = await signedIn('person8@drill.example');
-        const before = childrenOf(app.pid!);
+        const before = httpProcessesOf(app.pid!);
         if (before.length !== 2) throw new Error(`expected 2 HTTP processes, found ${before.length}`);
         process.kill(before[0]!, 'SIGKILL');
         log(`${name}: killed HTTP process ${before[0]}`);
@@ -304,7 +304,7 @@ async function main() {
         const statuses: number[] = [];
         const replaced = await until('a new HTTP process', 15, async () => {
           statuses.push((await sam.request('/')).status);
-          const now = childrenOf(app!.pid!);
+          const now = httpProcessesOf(app!.pid!);
           return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
         });
         for (let i = 0; i < 10; i++) statuses.push((await sam.request('/')).status);

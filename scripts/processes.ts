@@ -1,17 +1,26 @@
 // The bench and the drill look at the app's processes the way Linux lists them.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The processes whose parent is pid (a supervisor's HTTP processes). */
+const read = (pid: number | string, file: string) => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined; // gone meanwhile
+  }
+};
+
+/** The processes whose parent is pid. */
 export function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so split after ")".
-        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid;
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
+    // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so split after ")".
+    .filter((entry) => Number(read(entry, 'stat')?.split(') ')[1]?.split(' ')[1]) === pid)
     .map(Number);
+}
+
+/** A supervisor's HTTP processes: its children running the same script (node:cluster forks it
+ * again), not helpers such as the esbuild service that tsx starts. */
+export function httpProcessesOf(pid: number): number[] {
+  const script = (pid: number | string) => read(pid, 'cmdline')?.split('\0').filter(Boolean).pop()?.split('/').pop();
+  return childrenOf(pid).filter((child) => script(child) === script(pid));
 }

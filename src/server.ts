@@ -46,10 +46,13 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests and mail in flight');
     exitIfStillRunningAfter(SHUTDOWN_LIMIT_MS, logger);
-    // Stop accepting; idle keep-alive connections close now, busy ones after their response.
+    // Stop accepting; idle keep-alive connections close now, busy ones as soon as their response is out
+    // (server.close() alone would leave those open until the keep-alive timeout).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     await closed;
+    clearInterval(closeIdle);
     logger.info('http server closed; finishing background work and mail in flight');
     await services.close();
     logger.info('stopped');

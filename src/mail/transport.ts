@@ -40,20 +40,25 @@ type SocketCallback = (err: Error | null, socketOptions?: { connection: net.Sock
 // of the body, which the server delays (~40 ms) because it has nothing to say until it sees that dot.
 // On a pooled connection that was most of the time each mail took. TLS (smtps, STARTTLS) is still
 // nodemailer's to negotiate on this socket.
+//
+// A connection that fails is not reported to nodemailer as an error: its pool never frees the slot of
+// a resource whose getSocket failed, so after maxConnections failures (an SMTP outage) every later
+// send waited forever. Answering "no socket of mine" instead makes nodemailer open its own, whose
+// failure it reports to the sender and cleans up; the mail worker then retries as for any failure.
 function connectWithoutDelay(connectionTimeoutMs: number) {
   return (options: { host?: string; port?: number | string; secure?: boolean }, callback: SocketCallback) => {
     const port = Number(options.port) || (options.secure ? 465 : 587); // nodemailer's own defaults
     const socket = net.connect({ host: options.host ?? 'localhost', port, noDelay: true });
-    const fail = (err: Error) => {
+    const leaveItToNodemailer = () => {
       clearTimeout(timer);
       socket.destroy();
-      callback(err);
+      callback(null);
     };
-    const timer = setTimeout(() => fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })), connectionTimeoutMs);
-    socket.once('error', fail);
+    const timer = setTimeout(leaveItToNodemailer, connectionTimeoutMs);
+    socket.once('error', leaveItToNodemailer);
     socket.once('connect', () => {
       clearTimeout(timer);
-      socket.off('error', fail);
+      socket.off('error', leaveItToNodemailer);
       callback(null, { connection: socket });
     });
   };

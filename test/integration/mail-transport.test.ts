@@ -69,6 +69,49 @@ it('speaks TLS from the first byte for smtps:// (on the socket it opens itself)'
   }
 });
 
+it('still sends once the server is back after more failed connections than the pool has slots', async () => {
+  // The port of a server that has just gone away: nothing listens there until it comes back.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const transport = createMailTransport(`smtp://127.0.0.1:${port}`, logger, { maxConnections: 2 });
+  const received: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      received.push(address.address);
+      callback();
+    },
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on('end', () => callback());
+    },
+  });
+  // A send that never settles is the failure this guards against; it should fail fast, not time the test out.
+  const settled = async <T>(promise: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const never = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the send never settled')), 3_000)));
+    try {
+      return await Promise.race([promise, never]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  try {
+    for (let i = 0; i < 5; i++) await expect(settled(transport.send(mail(`down${i}@contoso.example`)))).rejects.toThrow(/ECONNREFUSED/);
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await settled(transport.send(mail('back@contoso.example')));
+    expect(received).toEqual(['back@contoso.example']);
+  } finally {
+    transport.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 it('gives up on a server that accepts the connection and never greets, within the greeting limit', async () => {
   const sockets: Socket[] = [];
   const silent: Server = createServer((socket) => void sockets.push(socket));

@@ -55,10 +55,16 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {count, ttl}`;
 
+type IncrementCommand = (key: string, windowMs: string) => Promise<[number, number]>;
+
 export function createRedisRateLimitStore(redis: Redis, prefix: string, clock: Clock): RateLimitStore {
+  // Sent by its SHA (EVALSHA), not as the whole script on every hit; ioredis loads it when Redis
+  // does not know it (first use, or after a Redis restart).
+  if (!('porticoRateLimitIncrement' in redis)) redis.defineCommand('porticoRateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+  const incrementCommand = (redis as unknown as { porticoRateLimitIncrement: IncrementCommand }).porticoRateLimitIncrement.bind(redis);
   return {
     async increment(key, windowMs) {
-      const [count, ttl] = (await redis.eval(INCREMENT_SCRIPT, 1, `${prefix}rl:${key}`, String(windowMs))) as [number, number];
+      const [count, ttl] = await incrementCommand(`${prefix}rl:${key}`, String(windowMs));
       return { count, resetAt: new Date(clock.now().getTime() + ttl) };
     },
     async read(key) {

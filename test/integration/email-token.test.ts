@@ -35,6 +35,22 @@ function sidOf(res: supertest.Response): string | undefined {
   return cookies.find((c) => c.startsWith('portico.sid='))?.split(';')[0];
 }
 
+describe('the audit trail of a request', () => {
+  it('records each request, saying whether a token was issued, and the token and mail with it', async () => {
+    const contact = await newContact();
+    const stranger = `nobody-${Date.now()}@nowhere.example`;
+    await requestToken(t.agent(), contact.email);
+    await requestToken(t.agent(), stranger);
+    await t.settle();
+    const events = await t.services.db('audit_events').where({ action: 'signin.token_requested' }).whereRaw("detail->>'email' in (?, ?)", [contact.email, stranger]);
+    const issued = Object.fromEntries(events.map((e: { detail: { email: string; issued: boolean } }) => [e.detail.email, e.detail.issued]));
+    expect(issued).toEqual({ [contact.email]: true, [stranger]: false });
+    const count = async (table: string, where: Record<string, string>) => Number(((await t.services.db(table).where(where).count({ n: '*' })) as Array<{ n: string | number }>)[0]!.n);
+    expect([await count('login_tokens', { email: contact.email }), await count('outbox', { to_address: contact.email })]).toEqual([1, 1]);
+    expect([await count('login_tokens', { email: stranger }), await count('outbox', { to_address: stranger })]).toEqual([0, 0]);
+  });
+});
+
 describe('signing in by link', () => {
   it('mails a link that opens a confirm page, and confirming signs in to home', async () => {
     const contact = await newContact();

@@ -9,16 +9,17 @@ import { createMailTransport, smtpTransportOptions } from '../../src/mail/transp
 const logger = createLogger('silent');
 const mail = (to: string) => ({ from: { name: 'Portal', address: 'portal@msp.example' }, to, subject: 'Hello', html: '<p>Hello</p>', text: 'Hello' });
 
-it('sends many mails over one pooled connection', async () => {
-  let connections = 0;
+/** A plain-text SMTP server that records each recipient and counts connections. */
+function recordingServer() {
   const received: string[] = [];
+  const counts = { connections: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
     logger: false,
     onConnect(_session, callback) {
-      connections += 1;
+      counts.connections += 1;
       callback();
     },
     onRcptTo(address, _session, callback) {
@@ -30,12 +31,17 @@ it('sends many mails over one pooled connection', async () => {
       stream.on('end', () => callback());
     },
   });
+  return { server, received, counts };
+}
+
+it('sends many mails over one pooled connection', async () => {
+  const { server, received, counts } = recordingServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const transport = createMailTransport(`smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, logger);
   try {
     for (let i = 0; i < 5; i++) await transport.send(mail(`person${i}@contoso.example`));
     expect(received).toEqual([0, 1, 2, 3, 4].map((i) => `person${i}@contoso.example`));
-    expect(connections).toBe(1);
+    expect(counts.connections).toBe(1);
   } finally {
     transport.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -76,21 +82,7 @@ it('still sends once the server is back after more failed connections than the p
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const transport = createMailTransport(`smtp://127.0.0.1:${port}`, logger, { maxConnections: 2 });
-  const received: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      received.push(address.address);
-      callback();
-    },
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on('end', () => callback());
-    },
-  });
+  const { server, received } = recordingServer();
   // A send that never settles is the failure this guards against; it should fail fast, not time the test out.
   const settled = async <T>(promise: Promise<T>) => {
     let timer: NodeJS.Timeout | undefined;

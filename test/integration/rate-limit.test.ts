@@ -1,6 +1,8 @@
 // Sign-in rate limits per IP and per address answer 429 with Retry-After. TRUST_PROXY lets each
 // test speak from its own client address (X-Forwarded-For), so windows do not leak between tests.
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { Redis } from 'ioredis';
+import { createRedisRateLimitStore } from '../../src/http/rate-limit.js';
+import { startTestApp, usingRedis, type TestApp } from '../helpers/app.js';
 import { createContact } from '../helpers/factories.js';
 import { requestToken, submitCode } from '../helpers/http.js';
 
@@ -50,3 +52,23 @@ it('limits requests per IP', async () => {
   // Another client is not affected.
   expect((await requestToken(from('198.51.100.100'), `ip-other-${Date.now()}@contoso.example`)).status).toBe(200);
 });
+
+// The Redis counter runs as a script sent by its SHA; a Redis that has forgotten it (restarted, or
+// SCRIPT FLUSH) is sent the script again, and the count goes on. Only where the suite has a Redis: the
+// embedded run keeps its counters in the database (tested above through the same routes).
+if (usingRedis) {
+  it('keeps counting in Redis after Redis forgets the script', async () => {
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const store = createRedisRateLimitStore(redis, `portico-test:${Date.now()}:`, t.clock);
+      expect((await store.increment('flush', 60_000)).count).toBe(1);
+      await redis.script('FLUSH');
+      const second = await store.increment('flush', 60_000);
+      expect(second.count).toBe(2);
+      expect(second.resetAt.getTime() - t.clock.now().getTime()).toBeGreaterThan(50_000);
+      expect((await store.read('flush'))?.count).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
+  });
+}

@@ -72,10 +72,16 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       const mailSettings = await settings.get('mail_token');
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
       const resolution = await audience.resolve(email);
-      // Read before the transaction (settings come from the cache), so it holds its connection only
-      // for the writes.
-      const portalName = admitted(resolution) ? await audience.portalName(resolution) : '';
-      const sent = admitted(resolution) && await db.transaction(async (trx) => {
+      const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: admitted(resolution) } };
+      if (!admitted(resolution)) {
+        await audit.record(requested);
+        return 'ignored';
+      }
+      // Read before the transaction, so it holds its connection only for the writes.
+      const portalName = await audience.portalName(resolution);
+      // The token, its mail and the audit event commit together: one commit, and the event says
+      // "issued" only of a token that exists.
+      await db.transaction(async (trx) => {
         const issued = await tokens.issue(trx, { purpose: audience.purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
         const link = new URL(`${audience.basePath}/verify`, deps.baseUrl);
         link.searchParams.set('token', issued.token);
@@ -86,11 +92,10 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
           data: { portalName, link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
           discardAfter: issued.expiresAt,
         });
-        return true;
+        await audit.record(requested, trx);
       });
-      await audit.record({ action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: sent } });
-      if (sent) outbox.notify();
-      return sent ? 'sent' : 'ignored';
+      outbox.notify();
+      return 'sent';
     },
 
     async checkLink(token) {

@@ -45,6 +45,7 @@ type SocketCallback = (err: Error | null, socketOptions?: { connection: net.Sock
 // a resource whose getSocket failed, so after maxConnections failures (an SMTP outage) every later
 // send waited forever. Answering "no socket of mine" instead makes nodemailer open its own, whose
 // failure it reports to the sender and cleans up; the mail worker then retries as for any failure.
+// (A server that never answers the connect is thus waited for twice, once by each: 2 × 10 s by default.)
 function connectWithoutDelay(connectionTimeoutMs: number) {
   return (options: { host?: string; port?: number | string; secure?: boolean }, callback: SocketCallback) => {
     const port = Number(options.port) || (options.secure ? 465 : 587); // nodemailer's own defaults

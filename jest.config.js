@@ -1,4 +1,4 @@
-/** jest runs the TypeScript sources as ES modules (openid-client 6 and oidc-provider 9 are ESM-only). */
+/** jest runs the TypeScript sources as ES modules (jose 6 and oidc-provider 9 are ESM-only). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

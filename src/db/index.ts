@@ -79,13 +79,3 @@ export async function migrate(db: Db): Promise<string[]> {
     await db.client.releaseConnection(connection);
   }
 }
-
-/** True when the database answers; used by readiness checks. */
-export async function ping(db: Db): Promise<boolean> {
-  try {
-    await db.raw('select 1');
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,9 +1,80 @@
-// EJS for Express. Views include each other by their path in views/ ("/partials/head"), resolved
-// against the views folder: a relative include would be looked for on disk at every render.
+// EJS for Express, every page inside a layout. Views include each other by their path in views/
+// ("/partials/field"), resolved against the views folder: a relative include would be looked for on
+// disk at every render.
+//
+// A page holds only its body. The renderer renders it, then the page's layout (views/layouts/) with
+// the page's HTML as `body`. Which layout is decided here, by the page's folder, not in every page:
+//   admin/   console: the console behind its sign-in (a staff member is signed in: navigation, sign-out)
+//   auth/    portal: the sign-in pages, the console's as well. /admin/signin renders these same views to
+//            someone not signed in yet, so there is no console navigation to show; the console's sign-in
+//            pages have always had the portal's header.
+//   portal/  portal
+//   others   none: errors/ chooses for itself (it is shown on both sides), partials/ and emails/ are
+//            not pages.
+// A page chooses another (or a folder without a rule chooses one) with <% layout('console') %>; the
+// second argument gives the layout locals of its own, e.g. { message: undefined } where the page shows
+// the message itself.
+//
+// Besides Express's locals, every page, partial and layout has:
+//   csrfField()                the hidden _csrf input with this browser's token (see http/csrf.ts)
+//   formatDateTime(moment, …)  a <time> element in the page's language and the viewer's zone
+//                              (lib/date-time.ts); UTC until the viewer's zone is known
+//   layout(name, locals?)      see above
+// Nothing here reads or compiles a file per render beyond what EJS does: with Express's "view cache"
+// (on in production) every page, partial and layout is compiled once.
+import path from 'node:path';
 import ejs from 'ejs';
+import { DEFAULT_LOCALE, escapeHtml, isLocale, SUPPORTED, type Locale } from '../i18n/index.js';
+import { dateTimeFormatter, type FormatDateTime } from './date-time.js';
 import { viewsDir } from './paths.js';
 
+export const LAYOUTS = ['portal', 'console'] as const;
+export type LayoutName = (typeof LAYOUTS)[number];
+
+const layoutFiles = Object.fromEntries(LAYOUTS.map((name) => [name, path.join(viewsDir, 'layouts', `${name}.ejs`)])) as Record<LayoutName, string>;
+
+const layoutByFolder: ReadonlyArray<readonly [folder: string, layout: LayoutName]> = [
+  ['admin', 'console'],
+  ['auth', 'portal'],
+  ['portal', 'portal'],
+].map(([folder, layout]) => [path.join(viewsDir, folder!) + path.sep, layout as LayoutName] as const);
+
+/** The layout a page gets unless it calls layout(): by its folder under views/ (see above). */
+export function defaultLayout(file: string): LayoutName | null {
+  return layoutByFolder.find(([folder]) => file.startsWith(folder))?.[1] ?? null;
+}
+
+// One formatter per language, made once (they keep their Intl formats).
+const dateTimeFormatters = Object.fromEntries(SUPPORTED.map((locale) => [locale, dateTimeFormatter(locale)])) as Record<Locale, FormatDateTime>;
+
+/** The hidden field http/csrf.ts checks (its name, _csrf, is part of every form's contract). */
+export function csrfInput(token: unknown): string {
+  return `<input type="hidden" name="_csrf" value="${token == null ? '' : escapeHtml(token)}">`;
+}
+
+type Callback = (err: Error | null, html?: string) => void;
+
 /** Express's view engine: `cache` is Express's "view cache" setting (on in production). */
-export function renderView(file: string, data: object, callback: (err: Error | null, html?: string) => void): void {
-  ejs.renderFile(file, data, { root: viewsDir, cache: (data as { cache?: unknown }).cache === true }, (err, html) => callback(err, html));
+export function renderView(file: string, data: object, callback: Callback): void {
+  const express = data as Record<string, unknown>;
+  const options = { root: viewsDir, cache: express.cache === true };
+  let layout = defaultLayout(file);
+  let layoutLocals: object = {};
+  const locals = {
+    ...express,
+    csrfField: () => csrfInput(express.csrfToken),
+    formatDateTime: dateTimeFormatters[isLocale(express.locale) ? express.locale : DEFAULT_LOCALE],
+    layout: (name: LayoutName | null, own: object = {}) => {
+      if (name !== null && !LAYOUTS.includes(name)) throw new Error(`no layout named ${String(name)}`);
+      layout = name;
+      layoutLocals = own;
+      return '';
+    },
+  };
+  ejs.renderFile(file, locals, options, (err, body) => {
+    if (err) return callback(err);
+    if (!layout) return callback(null, body);
+    // locals is this render's own object: the layout may take it over.
+    ejs.renderFile(layoutFiles[layout], Object.assign(locals, layoutLocals, { body }), options, (error, html) => callback(error, html));
+  });
 }

@@ -100,7 +100,7 @@ export const de: Catalog = {
   'sessions.device': 'Gerät',
   'sessions.ip': 'IP-Adresse',
   'sessions.signedIn': 'Angemeldet',
-  'sessions.lastSeen': 'Zuletzt aktiv (UTC)',
+  'sessions.lastSeen': 'Zuletzt aktiv',
   'sessions.thisBrowser': '(dieser Browser)',
   'sessions.end': 'Beenden',
   'sessions.endOthers': 'Alle anderen Sitzungen beenden',

@@ -116,7 +116,7 @@ export const en = {
   'sessions.device': 'Device',
   'sessions.ip': 'IP address',
   'sessions.signedIn': 'Signed in',
-  'sessions.lastSeen': 'Last seen (UTC)',
+  'sessions.lastSeen': 'Last seen',
   'sessions.thisBrowser': '(this browser)',
   'sessions.end': 'End',
   'sessions.endOthers': 'End all other sessions',

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { attributed, type ApiKeyActor, type AuditService } from '../audit/service.js';
+import { contactAudience } from '../auth/audience.js';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Db } from '../db/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
@@ -87,7 +88,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       template: 'invitation',
       portalName: contact.company_portal_name,
       // In the language the contact last signed in with (none yet: English).
-      data: { portalUrl: mail.link('/signin', { email: contact.email }), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
+      data: { portalUrl: mail.link(contactAudience.basePath, { email: contact.email }), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
     });
   }
 

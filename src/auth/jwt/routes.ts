@@ -14,7 +14,7 @@ export function jwtLoginRoutes(deps: { jwtLogin: JwtLoginService; signIn: SignIn
     const result = await deps.jwtLogin.verify(token);
     if (!result.ok) {
       await deps.audit.record({ action: 'signin.failure', ip: req.ip, userAgent: req.get('user-agent'), detail: { method: 'jwt', reason: result.reason } });
-      return res.redirect(303, `/signin?jwt=${result.reason}`);
+      return res.redirect(303, `${contactAudience.basePath}?jwt=${result.reason}`);
     }
     await deps.signIn.signIn(req, contactSubject(result.contact), 'jwt');
     // The token's returnTo, when it is a portal page (safeReturnTo checked it already).

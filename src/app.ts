@@ -103,7 +103,7 @@ export function createApp(services: Services): express.Express {
   const consoleRouter = consoleRoutes(services);
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleRouter(req, res, next) : next()));
   if (services.microsoft) {
-    app.use(microsoftRoutes({ kind: 'contact', ...services.microsoft, signIn: services.signIn, audit: services.audit, baseUrl: config.baseUrl, logger }));
+    app.use(microsoftRoutes({ kind: 'contact', ...services.microsoft, signIn: services.signIn, audit: services.audit, baseUrl: config.baseUrl, logger, clock: services.clock }));
   }
   const portalMicrosoft = services.microsoft ? '/auth/microsoft' : undefined;
   app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, microsoftHref: portalMicrosoft, ...limits }));

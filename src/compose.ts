@@ -26,6 +26,7 @@ import { createBackground, type Background } from './lib/background.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
 import type { Logger } from './lib/logger.js';
+import { createMailComposer, type MailComposer } from './mail/compose.js';
 import { createOutbox, type Outbox } from './mail/outbox.js';
 import { createOutboxAdmin, type OutboxAdmin } from './mail/outbox-admin.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
@@ -56,6 +57,8 @@ export interface Services {
   apiKeys: ApiKeyService;
   staff: StaffService;
   outbox: Outbox;
+  /** Sender, portal name and links of every mail Portico writes; queues into the outbox. */
+  mail: MailComposer;
   outboxAdmin: OutboxAdmin;
   mailTransport: MailTransport;
   mailWorker: MailWorker;
@@ -122,19 +125,20 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const mailTransport = createMailTransport(config.smtpUrl, logger);
   const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
   const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
-  const emailTokenDeps = { db, tokens: loginTokens, settings, outbox, audit, baseUrl: config.baseUrl };
+  const mail = createMailComposer({ db, outbox, settings, baseUrl: config.baseUrl });
+  const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit, settings });
-  const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, outbox, audit, baseUrl: config.baseUrl });
+  const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, mail, audit });
   const microsoft = config.microsoft && {
-    oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }),
+    oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }, clock),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
   const onboarding = createOnboardingService({ db, settings, psa, audit, clock, logger });
   const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
   const companies = createCompanyService({ db, audit });
-  const contacts = createContactService({ db, audit, directory, signIn, outbox, settings, baseUrl: config.baseUrl });
+  const contacts = createContactService({ db, audit, directory, signIn, mail });
   const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
 
   return {
@@ -156,6 +160,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     apiKeys,
     staff,
     outbox,
+    mail,
     outboxAdmin,
     mailTransport,
     mailWorker,

@@ -22,7 +22,7 @@ export function consoleRoutes(services: Services): Router {
 
   // Staff sign in with Microsoft only from the MSP's own tenant, so the button needs MSP_TENANT_ID too.
   const staffMicrosoft = services.microsoft && services.config.microsoft?.mspTenantId ? services.microsoft : undefined;
-  if (staffMicrosoft) router.use(microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger }));
+  if (staffMicrosoft) router.use(microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger, clock }));
   router.use('/admin/signin', emailTokenRoutes({ emailTokens: services.staffEmailTokens, signIn, settings: services.settings, background: services.background, clock, microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined, ...limits }));
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
@@ -46,7 +46,7 @@ export function consoleRoutes(services: Services): Router {
     res.render('admin/dashboard', { title: 'Console', counts: { companies: Number(companies!.n), contacts: Number(contacts!.n), waiting: Number(waiting!.n) }, recent: recent.items });
   });
 
-  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, audit: services.audit, outbox: services.outbox, db: services.db, jwtLogin: services.jwtLogin }));
+  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, audit: services.audit, mail: services.mail, db: services.db, jwtLogin: services.jwtLogin }));
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));

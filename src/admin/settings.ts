@@ -6,7 +6,7 @@ import { flash } from '../http/flash.js';
 import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
-import type { Outbox } from '../mail/outbox.js';
+import type { MailComposer } from '../mail/compose.js';
 import { magicLinkSettingsSchema, mailTokenSettingsSchema, sessionPolicySchema, signInPolicySchema, staffSignInSettingsSchema, termsSettingsSchema } from '../settings/schemas.js';
 import type { JwtLoginService } from '../auth/jwt/service.js';
 import type { SettingsService } from '../settings/service.js';
@@ -21,9 +21,9 @@ const accessForm = z.object({
   signInPolicy: signInPolicySchema.shape.mode.default('domain'),
 });
 
-export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; outbox: Outbox; db: import('../db/index.js').Db; jwtLogin: JwtLoginService }): Router {
+export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; mail: MailComposer; db: import('../db/index.js').Db; jwtLogin: JwtLoginService }): Router {
   const router = Router();
-  const { settings, audit, outbox, db } = deps;
+  const { settings, audit, mail, db } = deps;
 
   router.get('/mail-token', async (_req, res) => {
     res.render('admin/mail-token', { title: 'Mail Token', values: await settings.get('mail_token'), errors: {} });
@@ -46,10 +46,9 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
   });
 
   router.post('/mail-token/test', async (req, res) => {
-    const mail = await settings.get('mail_token');
+    const sender = await settings.get('mail_token');
     const me = staffOf(res);
-    await db.transaction((trx) => outbox.enqueue(trx, { to: me.email, from: { name: mail.fromName, address: mail.fromAddress }, template: 'test-mail', data: { portalName: mail.portalName, fromName: mail.fromName, fromAddress: mail.fromAddress } }));
-    outbox.notify();
+    await mail.send({ to: me.email, template: 'test-mail', sender, data: { fromName: sender.fromName, fromAddress: sender.fromAddress } });
     flash(req, 'success', `A test mail to ${me.email} is in the outbox; see the Outbox page for its status.`);
     res.redirect(303, '/admin/settings/mail-token');
   });

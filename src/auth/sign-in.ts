@@ -13,9 +13,10 @@ import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Staff } from '../staff/service.js';
+import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
-export type SubjectKind = 'contact' | 'staff';
+export type { SubjectKind } from './audience.js';
 
 // Staff sessions: fixed server-side limits. Client sessions follow the console's session policy.
 export const STAFF_IDLE_MS = 12 * 3_600_000;
@@ -28,11 +29,9 @@ const subjects = {
   staff: { table: 'staff', column: 'staff_id', isDisabled: (row: Staff) => row.disabled },
 } as const;
 
-type SubjectRow<K extends SubjectKind> = K extends 'contact' ? Contact : Staff;
-
 export interface SignInService {
   /** `accounts`: other contacts of the same proven address this session may switch to. */
-  signIn<K extends SubjectKind>(req: Request, kind: K, subject: SubjectRow<K>, method: SignInMethod, accounts?: { email: string; contactIds: number[] }): Promise<void>;
+  signIn(req: Request, subject: SignInSubject, method: SignInMethod, accounts?: { email: string; contactIds: number[] }): Promise<void>;
   /** The subject behind this request's session, or undefined (an ended session is then forgotten). */
   current<K extends SubjectKind>(req: Request, kind: K): Promise<SubjectRow<K> | undefined>;
   signOut(req: Request): Promise<void>;
@@ -52,7 +51,9 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
   const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 
   return {
-    async signIn(req, kind, subject, method, accounts) {
+    async signIn(req, subject, method, accounts) {
+      const { kind } = subject;
+      const { id } = subjectRow(subject);
       const now = clock.now();
       const authSessionId = randomUUID();
       const { table, column } = subjects[kind];
@@ -60,7 +61,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         await trx('auth_sessions').insert({
           id: authSessionId,
           kind,
-          [column]: subject.id,
+          [column]: id,
           method,
           ip: req.ip ?? null,
           user_agent: req.get('user-agent')?.slice(0, 500) ?? null,
@@ -68,18 +69,18 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
           last_seen_at: now,
         });
         const changes: Record<string, unknown> = { last_sign_in_at: now, updated_at: now };
-        if (kind === 'contact' && (subject as Contact).status === 'invited') changes.status = 'active';
+        if (subject.kind === 'contact' && subject.contact.status === 'invited') changes.status = 'active';
         // The contact's language for mails sent to them later (magic links, invitations).
         if (kind === 'contact') changes.locale = requestLocale(req);
-        await trx(table).where({ id: subject.id }).update(changes);
-        await audit.record({ action: 'signin.success', actor: { type: kind, id: subject.id }, subject: { type: kind, id: subject.id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
+        await trx(table).where({ id }).update(changes);
+        await audit.record({ action: 'signin.success', actor: { type: kind, id }, subject: { type: kind, id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
       });
       const returnTo = req.session.returnTo;
       await promisify((done) => req.session.regenerate(done));
       if (returnTo) req.session.returnTo = returnTo;
       // A new CSRF token with the new session: one known before the sign-in is worthless after it.
       req.session.csrfToken = randomToken(32);
-      const signedIn: SignedInAs = { kind, authSessionId, id: subject.id, method, at: now.getTime() };
+      const signedIn: SignedInAs = { kind, authSessionId, id, method, at: now.getTime() };
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.
       const { rememberMs } = await limits(kind);
@@ -128,17 +129,4 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       return database('auth_sessions').where({ [subjects[kind].column]: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
     },
   };
-}
-
-/** A returnTo value is honoured only when it is a path on this site. */
-export function safeReturnTo(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
-  try {
-    const url = new URL(value, 'http://portico.invalid');
-    const path = url.pathname + url.search;
-    // Check the normalized result as well: "/.//evil.example" normalizes to "//evil.example".
-    return url.origin === 'http://portico.invalid' && !path.startsWith('//') && !path.includes('\\') ? path : undefined;
-  } catch {
-    return undefined;
-  }
 }

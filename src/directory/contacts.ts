@@ -3,14 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { attributed, type ApiKeyActor, type AuditService } from '../audit/service.js';
+import { contactAudience } from '../auth/audience.js';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Db } from '../db/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { issueText, localeOr } from '../i18n/index.js';
 import { emailDomain, emailSchema } from '../lib/email.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
-import type { Outbox } from '../mail/outbox.js';
-import type { SettingsService } from '../settings/service.js';
+import type { MailComposer } from '../mail/compose.js';
 import { escapeLike, pageOf, type Page } from './companies.js';
 import type { Contact, ContactWithCompany, DirectoryService } from './service.js';
 
@@ -65,8 +65,8 @@ export interface ContactService {
   applyImport(draftId: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
 }
 
-export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; outbox: Outbox; settings: SettingsService; baseUrl: URL }): ContactService {
-  const { db, audit, directory, signIn, outbox, settings } = deps;
+export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; mail: MailComposer }): ContactService {
+  const { db, audit, directory, signIn, mail } = deps;
   const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
     audit.record({ action, ...attributed(actor.staffId, actor.apiKey, detail), subject: { type: 'contact', id: contactId }, ip: actor.ip }, database);
 
@@ -83,16 +83,12 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
   }
 
   async function queueInvitation(trx: Db, contact: ContactWithCompany) {
-    const mail = await settings.get('mail_token', trx);
-    const portalName = contact.company_portal_name || mail.portalName;
-    const portalUrl = new URL('/signin', deps.baseUrl);
-    portalUrl.searchParams.set('email', contact.email);
-    await outbox.enqueue(trx, {
+    await mail.queue(trx, {
       to: contact.email,
-      from: { name: mail.fromName, address: mail.fromAddress },
       template: 'invitation',
+      portalName: contact.company_portal_name,
       // In the language the contact last signed in with (none yet: English).
-      data: { portalName, portalUrl: portalUrl.toString(), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
+      data: { portalUrl: mail.link(contactAudience.basePath, { email: contact.email }), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
     });
   }
 
@@ -215,7 +211,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
         await queueInvitation(trx, contact);
         await record('contact.invited', id, actor, {}, trx);
       });
-      outbox.notify();
+      mail.notify();
     },
 
     async previewImport(csv, actor) {
@@ -253,7 +249,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
         await audit.record({ action: 'contact.imported', actor: { type: 'staff', id: actor.staffId }, ip: actor.ip, detail: counts }, trx);
         await trx('import_drafts').where({ id: draftId }).delete();
       });
-      if (counts.invited) outbox.notify();
+      if (counts.invited) mail.notify();
       return counts;
     },
   };

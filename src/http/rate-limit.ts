@@ -1,6 +1,7 @@
 // Fixed-window counters in Redis, or in the database when there is no Redis. Keys are hashed so
 // addresses do not sit in Redis in clear text.
 import { createHash } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -44,6 +45,18 @@ export function createRateLimiter(store: RateLimitStore, clock: Clock): RateLimi
     async record(name, subject, rule) {
       await store.increment(keyFor(name, subject), rule.windowMs);
     },
+  };
+}
+
+/** The client's address as a rate-limit subject. */
+export const clientIp = (req: Request): string => req.ip ?? 'unknown';
+
+/** A route step that counts the request against rule before the next step runs. Over the limit, the
+ * RateLimitedError goes to the error handler: 429 with Retry-After, nothing else of the route runs. */
+export function rateLimit(limiter: RateLimiter, name: string, subjectOf: (req: Request) => string, rule: RateLimitRule): RequestHandler {
+  return async (req, _res, next) => {
+    await limiter.consume(name, subjectOf(req), rule);
+    next();
   };
 }
 

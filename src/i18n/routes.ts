@@ -1,7 +1,7 @@
 // The footer's language switch: POST /language (lang, returnTo, and the _csrf every form carries)
 // remembers the choice in the portico.lang cookie for a year and goes back to the page it came from.
 import { Router } from 'express';
-import { safeReturnTo } from '../auth/sign-in.js';
+import { safeReturnTo } from '../auth/return-to.js';
 import { isLocale, LANGUAGE_COOKIE } from './index.js';
 
 const ONE_YEAR_MS = 365 * 24 * 3_600_000;

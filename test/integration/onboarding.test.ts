@@ -170,6 +170,14 @@ describe('login URLs for programs', () => {
     expect(byId.headers.location).toBe('/');
   });
 
+  it('does not follow a returnTo into the console: a portal sign-in lands on the portal', async () => {
+    const contact = await createContact(t.services.db, { email: `jwt-admin-${Date.now()}@contoso.example` });
+    for (const returnTo of ['/admin', '/admin/settings', '/admin?x=1']) {
+      const res = await supertest(t.app).get(`/auth/jwt?token=${await sign({ email: contact.email, returnTo })}`);
+      expect(res.headers.location).toBe('/');
+    }
+  });
+
   it.each(['reused', 'expired', 'too long-lived', 'badly signed'])('refuses a %s token with a plain message on /signin', async (kind) => {
     const contact = await createContact(t.services.db, { email: `jwt-bad-${kind.replace(/\W/g, '')}-${Date.now()}@contoso.example` });
     let token: string;

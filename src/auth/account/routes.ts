@@ -8,7 +8,8 @@ import { handleForm } from '../../http/forms.js';
 import { msg } from '../../i18n/index.js';
 import { parseInput } from '../../http/validate.js';
 import type { Clock } from '../../lib/clock.js';
-import { takeReturnTo } from '../email-token/routes.js';
+import { contactAudience, contactSubject } from '../audience.js';
+import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 
 // A proof is good for this long: enough to fill in a form, not enough to be reused later.
@@ -49,8 +50,8 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     const chosen = contacts.find((c) => c.id === contactId);
     if (!chosen) return res.status(400).render('auth/choose', { title: res.locals.t('choose.title'), contacts, message: res.locals.t('choose.invalid') });
     delete req.session.choice;
-    await signIn.signIn(req, 'contact', chosen, 'email_link', { email: choice!.email, contactIds: contacts.map((c) => c.id) });
-    res.redirect(303, takeReturnTo(req, '/'));
+    await signIn.signIn(req, contactSubject(chosen), 'email_link', { email: choice!.email, contactIds: contacts.map((c) => c.id) });
+    res.redirect(303, takeReturnTo(req, contactAudience));
   });
 
   router.post('/switch-account', async (req, res) => {
@@ -60,7 +61,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     const { contactId } = parseInput(choiceSchema, req.body);
     const target = (await usableContacts(accounts.email, accounts.contactIds)).find((c) => c.id === contactId);
     if (!target) return res.status(400).render('errors/error', { title: res.locals.t('account.switch.title'), status: 400, message: res.locals.t('account.switch.unavailable'), languageReturnTo: '/' });
-    await signIn.signIn(req, 'contact', target, 'account_switch', accounts);
+    await signIn.signIn(req, contactSubject(target), 'account_switch', accounts);
     res.redirect(303, '/');
   });
 
@@ -84,8 +85,8 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
         const input = parseInput(accountSchema, req.body, res.locals.t);
         const contact = await resolver.createAccount({ email: pending!.email, companyId: pending!.companyId, ...input });
         delete req.session.newAccount;
-        await signIn.signIn(req, 'contact', contact, 'email_link');
-        res.redirect(303, takeReturnTo(req, '/'));
+        await signIn.signIn(req, contactSubject(contact), 'email_link');
+        res.redirect(303, takeReturnTo(req, contactAudience));
       },
       (errors, message) => renderCreate(req, res, { values: req.body, errors, message }),
     );

@@ -1,34 +1,23 @@
-// Who an email token signs in: clients into the portal, staff into the console. The mechanism is one;
-// an audience says how an address resolves, which token purpose it uses, where its pages live and
-// whether it is switched on.
+// The email token's view of an audience (src/auth/audience.ts): how an address resolves to whom it
+// signs in, and the name shown in the mail and on the confirm page. Paths, purpose and the on/off
+// switch are the shared audience's.
 import type { ContactResolver, Resolution } from '../../directory/resolver.js';
 import type { DirectoryService } from '../../directory/service.js';
 import type { SettingsService } from '../../settings/service.js';
 import type { StaffService } from '../../staff/service.js';
-import type { TokenPurpose } from '../login-tokens.js';
-import type { SubjectKind } from '../sign-in.js';
-
-export interface Subject {
-  id: number;
-  company_id?: number;
-}
+import { contactAudience, contactSubject, staffAudience, staffSubject, type Audience, type SignInSubject } from '../audience.js';
 
 export interface AudienceResolution {
   /** Whom the address signs in as (several: the person picks). */
-  subjects: Subject[];
+  subjects: SignInSubject[];
   /** No account yet, but the address is on this company's domain: one is made after the address is proven. */
   newAccountCompanyId?: number;
 }
 
 export const admitted = (r: AudienceResolution) => r.subjects.length > 0 || r.newAccountCompanyId !== undefined;
 
-export interface EmailTokenAudience {
-  kind: SubjectKind;
-  purpose: TokenPurpose;
-  /** Where the pages are mounted: /signin or /admin/signin. */
-  basePath: string;
-  /** Where a signed-in person lands. */
-  home: string;
+export interface EmailTokenAudience extends Audience {
+  /** Whether the email token is on for this audience. */
   enabled(): Promise<boolean>;
   /** Before a token is issued: may ask the PSA. */
   resolve(email: string): Promise<AudienceResolution>;
@@ -39,22 +28,19 @@ export interface EmailTokenAudience {
 }
 
 function fromResolution(found: Resolution): AudienceResolution {
-  if (found.kind === 'contacts') return { subjects: found.contacts };
+  if (found.kind === 'contacts') return { subjects: found.contacts.map(contactSubject) };
   return found.kind === 'domain' ? { subjects: [], newAccountCompanyId: found.companyId } : { subjects: [] };
 }
 
 export function portalAudience(deps: { resolver: ContactResolver; directory: DirectoryService; settings: SettingsService }): EmailTokenAudience {
   return {
-    kind: 'contact',
-    purpose: 'email_token',
-    basePath: '/signin',
-    home: '/',
-    enabled: async () => (await deps.settings.get('mail_token')).enabled,
+    ...contactAudience,
+    enabled: () => contactAudience.emailToken.enabled(deps.settings),
     resolve: async (email) => fromResolution(await deps.resolver.resolve(email)),
     resolveLocal: async (email) => fromResolution(await deps.resolver.resolveLocal(email)),
     async portalName(resolution) {
       const fallback = (await deps.settings.get('mail_token')).portalName;
-      const companyIds = new Set(resolution.subjects.map((s) => s.company_id));
+      const companyIds = new Set(resolution.subjects.map((s) => (s.kind === 'contact' ? s.contact.company_id : undefined)));
       if (resolution.newAccountCompanyId !== undefined) companyIds.add(resolution.newAccountCompanyId);
       const [only] = companyIds;
       if (companyIds.size !== 1 || only === undefined) return fallback;
@@ -64,14 +50,12 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
 }
 
 export function consoleAudience(deps: { staff: StaffService; settings: SettingsService }): EmailTokenAudience {
+  const resolve = async (email: string) => ({ subjects: (await deps.staff.resolve(email)).map(staffSubject) });
   return {
-    kind: 'staff',
-    purpose: 'staff_email_token',
-    basePath: '/admin/signin',
-    home: '/admin',
-    enabled: async () => (await deps.settings.get('staff_signin')).emailTokenEnabled,
-    resolve: async (email) => ({ subjects: await deps.staff.resolve(email) }),
-    resolveLocal: async (email) => ({ subjects: await deps.staff.resolve(email) }),
+    ...staffAudience,
+    enabled: () => staffAudience.emailToken.enabled(deps.settings),
+    resolve,
+    resolveLocal: resolve,
     portalName: async () => `${(await deps.settings.get('mail_token')).portalName} console`,
   };
 }

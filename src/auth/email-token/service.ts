@@ -4,10 +4,11 @@
 import type { AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
 import { localeOr } from '../../i18n/index.js';
-import type { Outbox } from '../../mail/outbox.js';
+import type { MailComposer } from '../../mail/compose.js';
 import type { SettingsService } from '../../settings/service.js';
+import type { SignInSubject } from '../audience.js';
 import type { LoginTokenStore, TokenCheck, TokenFailure } from '../login-tokens.js';
-import { admitted, type EmailTokenAudience, type Subject } from './audience.js';
+import { admitted, type EmailTokenAudience } from './audience.js';
 
 export interface RequestContext {
   ip?: string | null;
@@ -22,7 +23,7 @@ export interface TokenRequest extends RequestContext {
 }
 
 export type SpendFailure = TokenFailure | 'no_subject' | 'disabled';
-export type SpendResult = { ok: true; email: string; subjects: Subject[]; newAccountCompanyId?: number } | { ok: false; reason: SpendFailure; burned?: boolean };
+export type SpendResult = { ok: true; email: string; subjects: SignInSubject[]; newAccountCompanyId?: number } | { ok: false; reason: SpendFailure; burned?: boolean };
 
 export interface EmailTokenService {
   readonly audience: EmailTokenAudience;
@@ -38,14 +39,14 @@ export interface EmailTokenDeps {
   db: Db;
   tokens: LoginTokenStore;
   settings: SettingsService;
-  outbox: Outbox;
+  mail: MailComposer;
   audit: AuditService;
-  baseUrl: URL;
 }
 
 export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTokenAudience): EmailTokenService {
-  const { db, tokens, settings, outbox, audit } = deps;
-  const purposes = [audience.purpose];
+  const { db, tokens, settings, mail, audit } = deps;
+  const { purpose } = audience.emailToken;
+  const purposes = [purpose];
   const failure = (reason: SpendFailure, method: string, context: RequestContext, burned = false) =>
     audit.record({ action: 'signin.failure', ip: context.ip, userAgent: context.userAgent, detail: { audience: audience.kind, method, reason, burned } });
 
@@ -82,19 +83,18 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       // The token, its mail and the audit event commit together: one commit, and the event says
       // "issued" only of a token that exists.
       await db.transaction(async (trx) => {
-        const issued = await tokens.issue(trx, { purpose: audience.purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
-        const link = new URL(`${audience.basePath}/verify`, deps.baseUrl);
-        link.searchParams.set('token', issued.token);
-        await outbox.enqueue(trx, {
+        const issued = await tokens.issue(trx, { purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
+        await mail.queue(trx, {
           to: email,
-          from: { name: mailSettings.fromName, address: mailSettings.fromAddress },
           template: 'email-token',
-          data: { portalName, link: link.toString(), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
+          sender: mailSettings,
+          portalName,
+          data: { link: mail.link(`${audience.basePath}/verify`, { token: issued.token }), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
           discardAfter: issued.expiresAt,
         });
         await audit.record(requested, trx);
       });
-      outbox.notify();
+      mail.notify();
       return 'sent';
     },
 
@@ -112,7 +112,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
 
     async spendCode({ email, browserBinding, code, ...context }) {
       if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
-      return afterSpend(await tokens.consumeCode({ purpose: audience.purpose, email, browserBinding, code }), 'email_code', context);
+      return afterSpend(await tokens.consumeCode({ purpose, email, browserBinding, code }), 'email_code', context);
     },
   };
 }

@@ -1,19 +1,10 @@
 // GET /auth/jwt?token=…: a program's signed login URL. Failures land on /signin with a plain message.
 import { Router } from 'express';
 import type { AuditService } from '../../audit/service.js';
-import { msg, type MessageKey } from '../../i18n/index.js';
+import { contactAudience, contactSubject } from '../audience.js';
+import { returnToWithin } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import type { JwtLoginService } from './service.js';
-
-/** A failure reason (the ?jwt= of the sign-in page) → the catalogue key of what the person is told. */
-export const JWT_MESSAGES: Record<string, MessageKey> = {
-  disabled: msg('jwt.disabled'),
-  invalid: msg('jwt.invalid'),
-  expired: msg('jwt.expired'),
-  too_long: msg('jwt.too_long'),
-  reused: msg('jwt.reused'),
-  no_contact: msg('jwt.no_contact'),
-};
 
 export function jwtLoginRoutes(deps: { jwtLogin: JwtLoginService; signIn: SignInService; audit: AuditService }): Router {
   const router = Router();
@@ -23,10 +14,11 @@ export function jwtLoginRoutes(deps: { jwtLogin: JwtLoginService; signIn: SignIn
     const result = await deps.jwtLogin.verify(token);
     if (!result.ok) {
       await deps.audit.record({ action: 'signin.failure', ip: req.ip, userAgent: req.get('user-agent'), detail: { method: 'jwt', reason: result.reason } });
-      return res.redirect(303, `/signin?jwt=${result.reason}`);
+      return res.redirect(303, `${contactAudience.basePath}?jwt=${result.reason}`);
     }
-    await deps.signIn.signIn(req, 'contact', result.contact, 'jwt');
-    res.redirect(303, result.returnTo && !result.returnTo.startsWith('/admin') ? result.returnTo : '/');
+    await deps.signIn.signIn(req, contactSubject(result.contact), 'jwt');
+    // The token's returnTo, when it is a portal page (safeReturnTo checked it already).
+    res.redirect(303, returnToWithin(contactAudience, result.returnTo));
   });
   return router;
 }

@@ -7,7 +7,7 @@ import type { Contact } from '../../directory/service.js';
 import type { Clock } from '../../lib/clock.js';
 import { decrypt, encrypt, randomToken } from '../../lib/crypto.js';
 import type { SettingsService } from '../../settings/service.js';
-import { safeReturnTo } from '../sign-in.js';
+import { safeReturnTo } from '../return-to.js';
 
 export const JWT_MAX_LIFETIME_S = 300;
 

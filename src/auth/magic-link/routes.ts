@@ -1,23 +1,26 @@
 // The confirm page and the spending POST for links made for a person: /signin/magic for contacts,
-// /admin/signin/link for staff. GET and HEAD spend nothing.
-import { Router } from 'express';
-import type { RateLimiter } from '../../http/rate-limit.js';
-import { parseInput } from '../../http/validate.js';
+// /admin/signin/link for staff (the audience's link path). GET and HEAD spend nothing.
+import { Router, type Response } from 'express';
 import type { Config } from '../../config.js';
+import { clientIp, rateLimit, type RateLimiter } from '../../http/rate-limit.js';
+import { parseInput } from '../../http/validate.js';
 import type { SettingsService } from '../../settings/service.js';
-import { failureMessage, takeReturnTo } from '../email-token/routes.js';
+import { audiences, type SubjectKind } from '../audience.js';
 import { linkSchema } from '../email-token/schema.js';
+import { failureMessage } from '../messages.js';
+import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
-import { linkPaths, type LinkKind, type MagicLinkService } from './service.js';
+import type { MagicLinkService } from './service.js';
 
-export function magicLinkRoutes(deps: { kind: LinkKind; magicLinks: MagicLinkService; signIn: SignInService; settings: SettingsService; limiter: RateLimiter; rateLimits: Config['rateLimits'] }): Router {
+export function magicLinkRoutes(deps: { kind: SubjectKind; magicLinks: MagicLinkService; signIn: SignInService; settings: SettingsService; limiter: RateLimiter; rateLimits: Config['rateLimits'] }): Router {
   const router = Router();
   const { kind, magicLinks, signIn, settings, limiter, rateLimits } = deps;
-  const path = linkPaths[kind];
-  const home = kind === 'staff' ? '/admin' : '/';
-  const signinPath = kind === 'staff' ? '/admin/signin' : '/signin';
+  const audience = audiences[kind];
+  const { path } = audience.link;
+  const signinPath = audience.basePath;
+  const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
 
-  const fail = (res: import('express').Response, reason: string) =>
+  const fail = (res: Response, reason: string) =>
     res.status(400).render('errors/error', { title: res.locals.t('magicLink.title'), status: 400, message: res.locals.t(failureMessage(reason)), signinPath, languageReturnTo: signinPath });
 
   router.get(path, async (req, res) => {
@@ -29,13 +32,12 @@ export function magicLinkRoutes(deps: { kind: LinkKind; magicLinks: MagicLinkSer
     res.render('auth/confirm', { title: res.locals.t('confirm.title'), action: path, token, email: result.email, portalName: kind === 'staff' ? res.locals.t('confirm.consoleName', { portal: portalName }) : portalName });
   });
 
-  router.post(path, async (req, res) => {
-    await limiter.consume('signin-ip', req.ip ?? 'unknown', rateLimits.signinPerIp);
+  router.post(path, perIp, async (req, res) => {
     const { token } = parseInput(linkSchema, req.body);
     const result = await magicLinks.spend(kind, token);
     if (!result.ok) return fail(res, result.reason);
-    await signIn.signIn(req, kind, result.subject as never, 'magic_link');
-    res.redirect(303, takeReturnTo(req, home));
+    await signIn.signIn(req, result.subject, 'magic_link');
+    res.redirect(303, takeReturnTo(req, audience));
   });
 
   return router;

@@ -10,6 +10,7 @@
 // tid itself and verifies the signature with jose against the provider's published keys.
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Clock } from '../../lib/clock.js';
 import { constantTimeEqual } from '../../lib/crypto.js';
 
 export interface MicrosoftOidcConfig {
@@ -83,7 +84,8 @@ export interface MicrosoftOidc {
   finish(input: { redirectUri: string; query: Record<string, unknown>; expected: { state: string; nonce: string; codeVerifier: string } | undefined }): Promise<MicrosoftClaims>;
 }
 
-export function createMicrosoftOidc(config: MicrosoftOidcConfig): MicrosoftOidc {
+// clock: the discovery cache's age and the ID token's expiry are measured on the portal's clock.
+export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): MicrosoftOidc {
   const timeoutMs = config.timeoutMs ?? 5_000;
   const authority = config.authority.replace(/\/+$/, '');
   const origin = new URL(authority).origin;
@@ -92,7 +94,7 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig): MicrosoftOidc 
   let keys: { uri: string; set: ReturnType<typeof createRemoteJWKSet> } | undefined;
 
   async function discovery(): Promise<Discovery> {
-    const now = Date.now();
+    const now = clock.now().getTime();
     if (cached && now - cached.at < DISCOVERY_TTL_MS) return cached.value;
     if (now - failedAt < DISCOVERY_RETRY_MS) {
       if (cached) return cached.value; // stale but usable beats none
@@ -142,7 +144,7 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig): MicrosoftOidc 
   async function verify(doc: Discovery, idToken: string, nonce: string): Promise<MicrosoftClaims> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, keySet(doc.jwks_uri), { audience: config.clientId, algorithms: ['RS256'], clockTolerance: 60 }));
+      ({ payload } = await jwtVerify(idToken, keySet(doc.jwks_uri), { audience: config.clientId, algorithms: ['RS256'], clockTolerance: 60, currentDate: clock.now() }));
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') throw new MicrosoftSignInError('unavailable', `signing keys unavailable: ${(error as Error).message}`);

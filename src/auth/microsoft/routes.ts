@@ -3,9 +3,10 @@
 // Microsoft told us one, and a plain message: the email token is the fallback.
 import { Router, type Request, type Response } from 'express';
 import type { AuditService } from '../../audit/service.js';
-import { msg, type MessageKey } from '../../i18n/index.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import { takeReturnTo } from '../email-token/routes.js';
+import { audiences, contactSubject, staffSubject, type SubjectKind } from '../audience.js';
+import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import type { MicrosoftIdentity } from './identity.js';
 import { MicrosoftSignInError, type MicrosoftOidc } from './oidc.js';
@@ -14,22 +15,23 @@ import { MicrosoftSignInError, type MicrosoftOidc } from './oidc.js';
 const ATTEMPT_TTL_MS = 10 * 60_000;
 
 export interface MicrosoftRouteDeps {
-  kind: 'contact' | 'staff';
+  kind: SubjectKind;
   oidc: MicrosoftOidc;
   identity: MicrosoftIdentity;
   signIn: SignInService;
   audit: AuditService;
   baseUrl: URL;
   logger: Logger;
+  clock: Clock;
 }
 
 export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
   const router = Router();
-  const { kind, oidc, identity, signIn, audit, logger } = deps;
-  const prefix = kind === 'staff' ? '/admin' : '';
+  const { kind, oidc, identity, signIn, audit, logger, clock } = deps;
+  const audience = audiences[kind];
+  const { prefix } = audience.microsoft;
   const redirectUri = new URL(`${prefix}/auth/microsoft/callback`, deps.baseUrl).toString();
-  const signinPath = `${prefix}/signin`;
-  const home = kind === 'staff' ? '/admin' : '/';
+  const signinPath = audience.basePath;
 
   async function fallback(req: Request, res: Response, error: unknown) {
     const failure = error instanceof MicrosoftSignInError ? error : new MicrosoftSignInError('provider_error', (error as Error).message ?? String(error));
@@ -46,7 +48,7 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
     try {
       const loginHint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= 254 ? req.query.login_hint : undefined;
       const start = await oidc.start({ redirectUri, loginHint });
-      req.session.microsoft = { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, at: Date.now() };
+      req.session.microsoft = { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, at: clock.now().getTime() };
       res.redirect(303, start.url);
     } catch (error) {
       await fallback(req, res, error);
@@ -57,12 +59,12 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
     // One use per attempt: taken out of the session before anything else, so a replayed answer finds nothing.
     const attempt = req.session.microsoft;
     delete req.session.microsoft;
-    const expected = attempt && Date.now() - attempt.at <= ATTEMPT_TTL_MS ? attempt : undefined;
+    const expected = attempt && clock.now().getTime() - attempt.at <= ATTEMPT_TTL_MS ? attempt : undefined;
     try {
       const claims = await oidc.finish({ redirectUri, query: req.query as Record<string, unknown>, expected });
-      const subject = kind === 'staff' ? await identity.staffFor(claims) : await identity.contactFor(claims);
-      await signIn.signIn(req, kind, subject as never, 'microsoft');
-      res.redirect(303, takeReturnTo(req, home));
+      const subject = kind === 'staff' ? staffSubject(await identity.staffFor(claims)) : contactSubject(await identity.contactFor(claims));
+      await signIn.signIn(req, subject, 'microsoft');
+      res.redirect(303, takeReturnTo(req, audience));
     } catch (error) {
       await fallback(req, res, error);
     }
@@ -70,15 +72,3 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
 
   return router;
 }
-
-/** A failure reason (the ?microsoft= of the sign-in page) → the catalogue key of what the person is told. */
-export const MICROSOFT_MESSAGES: Record<string, MessageKey> = {
-  unavailable: msg('microsoft.unavailable'),
-  cancelled: msg('microsoft.cancelled'),
-  provider_error: msg('microsoft.provider_error'),
-  bad_state: msg('microsoft.bad_state'),
-  invalid_token: msg('microsoft.invalid_token'),
-  unknown_tenant: msg('microsoft.unknown_tenant'),
-  unverified_email: msg('microsoft.unverified_email'),
-  no_account: msg('microsoft.no_account'),
-};

@@ -1,0 +1,61 @@
+// The mails Portico writes itself (sign-in tokens, magic links, invitations, the test mail) are put
+// together here, once: the sender and portal name from the Mail Token settings (a company's own portal
+// name wins), links to this portal's base URL, queued in the caller's transaction so a mail commits with
+// whatever it announces.
+import type { Db } from '../db/index.js';
+import type { MailTokenSettings } from '../settings/schemas.js';
+import type { SettingsService } from '../settings/service.js';
+import type { Outbox } from './outbox.js';
+import type { MailTemplates, TemplateName } from './templates.js';
+
+/** What the Mail Token settings say about the sender; the settings value itself will do. */
+export type Sender = Pick<MailTokenSettings, 'fromName' | 'fromAddress' | 'portalName'>;
+
+export interface ComposedMail<K extends TemplateName> {
+  to: string;
+  template: K;
+  /** The template's data; portalName is filled in here. */
+  data: Omit<MailTemplates[K], 'portalName'>;
+  /** The portal's name in this mail (a company's own); absent or empty: the configured one. */
+  portalName?: string | null;
+  /** Do not send after this time (the token inside has expired). */
+  discardAfter?: Date;
+  /** The settings when the caller has read them already (before its transaction, to keep it short). */
+  sender?: Sender;
+}
+
+export interface MailComposer {
+  /** An absolute link to a page of this portal, e.g. link('/signin/verify', { token }). */
+  link(path: string, query?: Record<string, string>): string;
+  /** Queues the mail with trx (the caller's transaction); call notify() after the commit. */
+  queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<void>;
+  /** Queues one mail in a transaction of its own and wakes the mail worker. */
+  send<K extends TemplateName>(mail: ComposedMail<K>): Promise<void>;
+  /** Wakes the mail worker (after the transaction that queued mail has committed). */
+  notify(): void;
+}
+
+export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: SettingsService; baseUrl: URL }): MailComposer {
+  const { db, outbox, settings, baseUrl } = deps;
+
+  async function queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>) {
+    const sender = mail.sender ?? (await settings.get('mail_token', trx));
+    // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
+    const data = { ...mail.data, portalName: mail.portalName || sender.portalName } as MailTemplates[K];
+    await outbox.enqueue(trx, { to: mail.to, from: { name: sender.fromName, address: sender.fromAddress }, template: mail.template, data, discardAfter: mail.discardAfter });
+  }
+
+  return {
+    link(path, query = {}) {
+      const url = new URL(path, baseUrl);
+      for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+      return url.toString();
+    },
+    queue,
+    async send(mail) {
+      await db.transaction((trx) => queue(trx, mail));
+      outbox.notify();
+    },
+    notify: () => outbox.notify(),
+  };
+}

@@ -67,7 +67,17 @@ export interface PsaLinking {
 
 const SEARCH_LIMIT = 25;
 
-export function createPsaLinking(deps: { db: Db; psa: PsaAdapter | undefined; displayName: string; audit: AuditService; events: PsaEvents; clock: Clock }): PsaLinking {
+export interface PsaLinkingDeps {
+  db: Db;
+  /** Undefined without a PSA (PSA_PROVIDER=builtin). */
+  psa: PsaAdapter | undefined;
+  displayName: string;
+  audit: AuditService;
+  events: PsaEvents;
+  clock: Clock;
+}
+
+export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
   const { db, psa, audit, events, clock } = deps;
   const actorOf = (actor: Actor) => ({ type: 'staff' as const, id: actor.staffId });
 
@@ -94,7 +104,8 @@ export function createPsaLinking(deps: { db: Db; psa: PsaAdapter | undefined; di
     try {
       return await db.transaction(async (trx) => {
         const companyId = await write(psaCompany, trx);
-        await audit.record({ action, actor: actorOf(actor), subject: { type: 'company', id: companyId }, ip: actor.ip, detail: { psaCompanyId: psaCompany.id, name: psaCompany.name } }, trx);
+        const detail = { psaCompanyId: psaCompany.id, name: psaCompany.name };
+        await audit.record({ action, actor: actorOf(actor), subject: { type: 'company', id: companyId }, ip: actor.ip, detail }, trx);
         return { companyId, psaCompany };
       });
     } catch (error) {
@@ -141,7 +152,9 @@ export function createPsaLinking(deps: { db: Db; psa: PsaAdapter | undefined; di
         async (company, trx) => {
           const target = await trx('companies').where({ id: companyId }).forUpdate().first('name', 'psa_company_id');
           if (!target) throw new NotFoundError('This portal company does not exist.');
-          if (target.psa_company_id) throw new AlreadyLinkedError(`${target.name} is already linked to PSA company #${target.psa_company_id}; nothing was changed.`);
+          if (target.psa_company_id) {
+            throw new AlreadyLinkedError(`${target.name} is already linked to PSA company #${target.psa_company_id}; nothing was changed.`);
+          }
           await trx('companies').where({ id: companyId }).update({ psa_company_id: company.id, updated_at: clock.now() });
           return companyId;
         },

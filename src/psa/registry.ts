@@ -35,8 +35,9 @@ export function readPsaConfig(env: Env): { ok: true; config: PsaConfig } | { ok:
   if (provider === BUILTIN_PROVIDER) return { ok: true, config: { provider: BUILTIN_PROVIDER } };
   const chosen = readings.find((r) => r.id === provider)?.reading;
   if (!chosen) return { ok: false, problems: [`PSA_PROVIDER must be ${choices}`] };
-  if (!chosen.ok) return 'missing' in chosen ? { ok: false, missing: `PSA_PROVIDER=${provider} needs ${chosen.missing.join(', ')}` } : { ok: false, problems: chosen.problems };
-  return { ok: true, config: chosen.config };
+  if (chosen.ok) return { ok: true, config: chosen.config };
+  if ('missing' in chosen) return { ok: false, missing: `PSA_PROVIDER=${provider} needs ${chosen.missing.join(', ')}` };
+  return { ok: false, problems: chosen.problems };
 }
 
 const vendorOf = (config: PsaConfig) => psaVendors.find((vendor) => vendor.id === config.provider);

@@ -31,8 +31,10 @@ export interface PsaVendor<Config extends { provider: string } = { provider: str
 
 type Present<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
+const isSet = (value: unknown) => value !== undefined && value !== null;
+
 function hasAll<T extends object, K extends keyof T>(values: T, names: readonly K[]): values is Present<T, K> {
-  return names.every((name) => values[name] !== undefined && values[name] !== null);
+  return names.every((name) => isSet(values[name]));
 }
 
 /** Declares a vendor: `environment` validates each variable (a set value in a wrong format is reported
@@ -56,7 +58,7 @@ export function definePsaVendor<Config extends { provider: string }, Shape exten
       const parsed = schema.safeParse(env);
       if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) };
       const values = parsed.data;
-      if (!hasAll(values, spec.required)) return { ok: false, missing: spec.required.filter((name) => values[name] === undefined || values[name] === null).map(String) };
+      if (!hasAll(values, spec.required)) return { ok: false, missing: spec.required.filter((name) => !isSet(values[name])).map(String) };
       return { ok: true, config: spec.config(values) };
     },
     create(config, deps) {

@@ -82,7 +82,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
   const actorOf = (actor: Actor) => ({ type: 'staff' as const, id: actor.staffId });
 
   // The PSA company as the PSA has it now, checked not to be linked already.
-  async function unlinkedPsaCompany(adapter: PsaAdapter, psaCompanyId: string, trx: Db): Promise<PsaCompany> {
+  async function unlinkedPsaCompany(adapter: PsaAdapter, psaCompanyId: string): Promise<PsaCompany> {
     let company: PsaCompany | undefined;
     try {
       company = await adapter.getCompany(psaCompanyId);
@@ -92,7 +92,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       throw new PsaUnavailableError(error);
     }
     if (!company) throw new NotFoundError('This company no longer exists in the PSA.');
-    const taken = await trx('companies').where({ psa_company_id: company.id }).first('name');
+    const taken = await db('companies').where({ psa_company_id: company.id }).first('name');
     if (taken) throw new AlreadyLinkedError(`${company.name} is already linked to the portal company ${taken.name}.`);
     return company;
   }
@@ -100,7 +100,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
   // The PSA is asked before the transaction opens: no transaction is held across the network.
   async function link(psaCompanyId: string, write: (company: PsaCompany, trx: Db) => Promise<number>, actor: Actor, action: string): Promise<LinkResult> {
     if (!psa) throw new NoPsaError();
-    const psaCompany = await unlinkedPsaCompany(psa, psaCompanyId, db);
+    const psaCompany = await unlinkedPsaCompany(psa, psaCompanyId);
     try {
       return await db.transaction(async (trx) => {
         const companyId = await write(psaCompany, trx);

@@ -31,7 +31,9 @@ import { createOutbox, type Outbox } from './mail/outbox.js';
 import { createOutboxAdmin, type OutboxAdmin } from './mail/outbox-admin.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
-import { createPsaAdapter, type PsaOptions } from './psa/index.js';
+import { createPsaEvents, type PsaEvents } from './psa/events.js';
+import { createPsaLinking, type PsaLinking } from './psa/linking.js';
+import { createPsaAdapter, psaDisplayName, type PsaOptions } from './psa/registry.js';
 import type { PsaAdapter } from './psa/types.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createStaffService, type StaffService } from './staff/service.js';
@@ -49,7 +51,10 @@ export interface Services {
   settings: SettingsService;
   audit: AuditService;
   directory: DirectoryService;
-  psa: PsaAdapter;
+  /** The configured PSA; undefined with PSA_PROVIDER=builtin (see psa/builtin.ts). */
+  psa: PsaAdapter | undefined;
+  psaEvents: PsaEvents;
+  psaLinking: PsaLinking;
   resolver: ContactResolver;
   companies: CompanyService;
   contacts: ContactService;
@@ -118,8 +123,10 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const audit = createAuditService({ db, clock });
   const directory = createDirectoryService({ db });
   const staff = createStaffService({ db });
-  const psa = createPsaAdapter(config.psa, db, options.psa);
-  const resolver = createContactResolver({ db, psa, directory, settings, clock, logger });
+  const psa = createPsaAdapter(config.psa, { clock, ...options.psa });
+  const psaEvents = createPsaEvents({ db, clock });
+  const psaLinking = createPsaLinking({ db, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents, clock });
+  const resolver = createContactResolver({ db, psa, psaEvents, directory, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
@@ -135,7 +142,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }, clock),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
-  const onboarding = createOnboardingService({ db, settings, psa, audit, clock, logger });
+  const onboarding = createOnboardingService({ db, settings, psa, psaEvents, audit, clock, logger });
   const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
   const companies = createCompanyService({ db, audit });
   const contacts = createContactService({ db, audit, directory, signIn, mail });
@@ -154,6 +161,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     audit,
     directory,
     psa,
+    psaEvents,
+    psaLinking,
     resolver,
     companies,
     contacts,

@@ -4,21 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { nonEmpty, urlWithProtocol } from './lib/env.js';
 import { parseRateLimit, type RateLimitRule } from './lib/rate-limit-rule.js';
+import { readPsaConfig, type PsaConfig } from './psa/registry.js';
 
-export type PsaConfig =
-  | { provider: 'builtin' }
-  | { provider: 'connectwise'; url: string; companyId: string; publicKey: string; privateKey: string; clientId: string }
-  | { provider: 'autotask'; url: string | undefined; username: string; secret: string; integrationCode: string }
-  | { provider: 'halopsa'; url: string; clientId: string; clientSecret: string; tenant: string | undefined };
-
-// What each provider needs from the environment; a provider chosen without them stops the start.
-const PSA_VARIABLES = {
-  builtin: [],
-  connectwise: ['CONNECTWISE_URL', 'CONNECTWISE_COMPANY_ID', 'CONNECTWISE_PUBLIC_KEY', 'CONNECTWISE_PRIVATE_KEY', 'CONNECTWISE_CLIENT_ID'],
-  autotask: ['AUTOTASK_USERNAME', 'AUTOTASK_SECRET', 'AUTOTASK_INTEGRATION_CODE'],
-  halopsa: ['HALOPSA_URL', 'HALOPSA_CLIENT_ID', 'HALOPSA_CLIENT_SECRET'],
-} as const;
+export type { PsaConfig } from './psa/registry.js';
 
 export interface MicrosoftConfig {
   clientId: string;
@@ -61,8 +51,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
 const rateLimit = (fallback: string) =>
   z
     .string()
@@ -72,23 +60,6 @@ const rateLimit = (fallback: string) =>
         return parseRateLimit(nonEmpty(v) ?? fallback);
       } catch (e) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
-        return z.NEVER;
-      }
-    });
-
-const urlWithProtocol = (protocols: string[]) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const value = nonEmpty(v);
-      if (value === undefined) return undefined;
-      try {
-        const url = new URL(value);
-        if (!protocols.includes(url.protocol)) throw new Error();
-        return value;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` });
         return z.NEVER;
       }
     });
@@ -130,10 +101,7 @@ const schema = z.object({
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
   SIGNIN_CODE_FAILURES_PER_ADDRESS: rateLimit('10/1h'),
   API_RATE_LIMIT: rateLimit('600/15m'),
-  PSA_PROVIDER: z.enum(['builtin', 'connectwise', 'autotask', 'halopsa'], { message: 'must be builtin, connectwise, autotask or halopsa' }).default('builtin'),
-  CONNECTWISE_URL: urlWithProtocol(['http:', 'https:']),
-  AUTOTASK_URL: urlWithProtocol(['http:', 'https:']),
-  HALOPSA_URL: urlWithProtocol(['http:', 'https:']),
+  // PSA_PROVIDER and each vendor's variables: read by psa/registry.ts, reported with these.
   MICROSOFT_CLIENT_ID: z.string().optional(),
   MICROSOFT_CLIENT_SECRET: z.string().optional(),
   MICROSOFT_AUTHORITY: urlWithProtocol(['https:', 'http:']),
@@ -146,8 +114,10 @@ const schema = z.object({
 /** Reads the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  const psaReading = readPsaConfig(env);
+  if (!parsed.success || 'problems' in psaReading) {
+    const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new ConfigError([...problems, ...('problems' in psaReading ? psaReading.problems : [])]);
   }
   const e = parsed.data;
   const dataDir = path.resolve(nonEmpty(e.DATA_DIR) ?? './data');
@@ -155,7 +125,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
     throw new ConfigError(['BASE_URL must be an origin without a path, e.g. https://portal.msp.example']);
   }
-  const psa = psaConfig(e.PSA_PROVIDER, env, e);
+  // A chosen PSA without its credentials stops the start, once every variable is well-formed.
+  if ('missing' in psaReading) throw new ConfigError([psaReading.missing]);
+  const psa: PsaConfig = psaReading.config;
   const microsoft = microsoftConfig(e);
   const secret = nonEmpty(e.SESSION_SECRET);
   if (!e.SMTP_URL && e.NODE_ENV === 'production') {
@@ -206,22 +178,6 @@ function microsoftConfig(e: { MICROSOFT_CLIENT_ID?: string; MICROSOFT_CLIENT_SEC
     authority: (e.MICROSOFT_AUTHORITY ?? 'https://login.microsoftonline.com/organizations/v2.0').replace(/\/+$/, ''),
     mspTenantId: nonEmpty(e.MSP_TENANT_ID)?.toLowerCase(),
   };
-}
-
-function psaConfig(provider: keyof typeof PSA_VARIABLES, env: Env, urls: { CONNECTWISE_URL?: string; AUTOTASK_URL?: string; HALOPSA_URL?: string }): PsaConfig {
-  const missing = PSA_VARIABLES[provider].filter((name) => nonEmpty(env[name]) === undefined);
-  if (missing.length) throw new ConfigError([`PSA_PROVIDER=${provider} needs ${missing.join(', ')}`]);
-  const v = (name: string) => nonEmpty(env[name])!;
-  switch (provider) {
-    case 'builtin':
-      return { provider };
-    case 'connectwise':
-      return { provider, url: urls.CONNECTWISE_URL!, companyId: v('CONNECTWISE_COMPANY_ID'), publicKey: v('CONNECTWISE_PUBLIC_KEY'), privateKey: v('CONNECTWISE_PRIVATE_KEY'), clientId: v('CONNECTWISE_CLIENT_ID') };
-    case 'autotask':
-      return { provider, url: urls.AUTOTASK_URL, username: v('AUTOTASK_USERNAME'), secret: v('AUTOTASK_SECRET'), integrationCode: v('AUTOTASK_INTEGRATION_CODE') };
-    case 'halopsa':
-      return { provider, url: urls.HALOPSA_URL!, clientId: v('HALOPSA_CLIENT_ID'), clientSecret: v('HALOPSA_CLIENT_SECRET'), tenant: nonEmpty(env.HALOPSA_TENANT) };
-  }
 }
 
 // Outside production a secret is made once and kept beside the embedded data, so sessions and

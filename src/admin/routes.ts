@@ -51,7 +51,7 @@ export function consoleRoutes(services: Services): Router {
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
   router.use('/admin/contacts', staffOnly, contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }));
-  router.use('/admin/psa', staffOnly, psaRoutes({ db: services.db, psa: services.psa, audit: services.audit }));
+  router.use('/admin/psa', staffOnly, psaRoutes({ linking: services.psaLinking, events: services.psaEvents }));
   router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
   router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
   return router;

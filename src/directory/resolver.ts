@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import { emailDomain } from '../lib/email.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
 import type { PsaAdapter, PsaContact } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Contact, DirectoryService } from './service.js';
@@ -45,19 +46,18 @@ export class AccountUnavailableError extends AppError {
 const CLAIM_STALE_MS = 60_000;
 const CLAIM_WAIT_MS = 30_000;
 
-export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory: DirectoryService; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
+export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefined; psaEvents: PsaEvents; directory: DirectoryService; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
   const { db, psa, directory, settings, clock } = deps;
-  const log = deps.logger.child({ component: 'resolver', psa: psa.provider });
-  const external = psa.provider !== 'builtin';
+  // Without a PSA (PSA_PROVIDER=builtin) only the portal's own contacts and domains answer.
+  const log = deps.logger.child({ component: 'resolver', psa: psa?.provider ?? 'none' });
 
-  async function recordPsaFailure(operation: string, error: unknown) {
-    const message = (error as Error).message?.slice(0, 500) ?? String(error);
-    log.warn({ operation, err: message }, 'PSA call failed');
-    await db('psa_events').insert({ at: clock.now(), provider: psa.provider, operation, message }).catch(() => undefined);
+  async function recordPsaFailure(psa: PsaAdapter, operation: string, error: unknown) {
+    log.warn({ operation, err: psaFailureMessage(error) }, 'PSA call failed');
+    await deps.psaEvents.record({ provider: psa.provider, operation, error }).catch(() => undefined);
   }
 
   // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
-  async function companyFor(psaCompanyId: string): Promise<number | undefined> {
+  async function companyFor(psa: PsaAdapter, psaCompanyId: string): Promise<number | undefined> {
     const linked = await db('companies').where({ psa_company_id: psaCompanyId }).first('id');
     if (linked) return linked.id;
     const company = await psa.getCompany(psaCompanyId);
@@ -75,12 +75,12 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
 
   // All PSA answers are gathered first and the local contacts written in one transaction, so a PSA
   // failure half-way leaves nothing behind (and the next sign-in does not see a partial set).
-  async function fromPsa(email: string): Promise<Contact[] | undefined> {
+  async function fromPsa(psa: PsaAdapter, email: string): Promise<Contact[] | undefined> {
     try {
       const found = (await psa.findContactsByEmail(email)).filter((c) => c.active && c.email.toLowerCase() === email);
       const placed: Array<{ companyId: number; contact: PsaContact }> = [];
       for (const contact of found) {
-        const companyId = await companyFor(contact.companyId);
+        const companyId = await companyFor(psa, contact.companyId);
         if (companyId) placed.push({ companyId, contact });
         else log.warn({ psaContactId: contact.id, psaCompanyId: contact.companyId }, 'PSA contact belongs to a company the PSA no longer has; skipped');
       }
@@ -89,7 +89,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
       });
       return placed.length ? directory.resolve(email) : [];
     } catch (error) {
-      await recordPsaFailure('findContactsByEmail', error);
+      await recordPsaFailure(psa, 'findContactsByEmail', error);
       return undefined;
     }
   }
@@ -137,8 +137,8 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
       const known = await local(email);
       if (known) return known;
       if (await invitedOnly()) return { kind: 'none' };
-      if (external) {
-        const contacts = await fromPsa(email);
+      if (psa) {
+        const contacts = await fromPsa(psa, email);
         // The PSA did not answer: we cannot tell whether the person exists there, so nothing is sent
         // rather than risking a second PSA contact through the domain route.
         if (contacts === undefined) return { kind: 'none' };
@@ -179,7 +179,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
         const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
         if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
         let psaContact: PsaContact | undefined;
-        if (external && company.psa_company_id) {
+        if (psa && company.psa_company_id) {
           try {
             // Someone may have entered the person in the PSA meanwhile: link rather than duplicate;
             // a deactivated PSA contact stays deactivated.
@@ -188,10 +188,10 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; directory
             psaContact = inCompany.find((c) => c.active) ?? (await psa.createContact({ companyId: company.psa_company_id, email, firstName: input.firstName, lastName: input.lastName, phone: input.phone ?? null }));
           } catch (error) {
             if (error instanceof AppError) throw error;
-            await recordPsaFailure('createContact', error);
+            await recordPsaFailure(psa, 'createContact', error);
             throw new AccountUnavailableError();
           }
-        } else if (external) {
+        } else if (psa) {
           log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
         }
         const [contact] = await db<Contact>('contacts')

@@ -6,6 +6,7 @@ import type { Db } from '../db/index.js';
 import type { Contact } from '../directory/service.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
 import type { PsaAdapter } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
 
@@ -19,7 +20,7 @@ export interface OnboardingService {
   completeProfile(contact: Contact & { psa_contact_id: string | null }, names: { firstName: string; lastName: string }): Promise<void>;
 }
 
-export function createOnboardingService(deps: { db: Db; settings: SettingsService; psa: PsaAdapter; audit: AuditService; clock: Clock; logger: Logger }): OnboardingService {
+export function createOnboardingService(deps: { db: Db; settings: SettingsService; psa: PsaAdapter | undefined; psaEvents: PsaEvents; audit: AuditService; clock: Clock; logger: Logger }): OnboardingService {
   const { db, settings, psa, audit, clock } = deps;
   return {
     async nextStep(contact) {
@@ -37,14 +38,13 @@ export function createOnboardingService(deps: { db: Db; settings: SettingsServic
     },
     async completeProfile(contact, names) {
       await db('contacts').where({ id: contact.id }).update({ first_name: names.firstName, last_name: names.lastName, updated_at: clock.now() });
-      if (!contact.psa_contact_id || psa.provider === 'builtin') return;
+      if (!contact.psa_contact_id || !psa) return;
       try {
         await psa.updateContactNames(contact.psa_contact_id, names);
       } catch (error) {
         // The portal keeps the names; the failure is shown on the console's PSA page.
-        const message = (error as Error).message.slice(0, 500);
-        deps.logger.warn({ contactId: contact.id, err: message }, 'could not write names back to the PSA');
-        await db('psa_events').insert({ at: clock.now(), provider: psa.provider, operation: 'updateContactNames', message });
+        deps.logger.warn({ contactId: contact.id, err: psaFailureMessage(error) }, 'could not write names back to the PSA');
+        await deps.psaEvents.record({ provider: psa.provider, operation: 'updateContactNames', error });
       }
     },
   };

@@ -1,47 +1,8 @@
-// The built-in directory: for MSPs without a PSA, Portico's own tables are the system of record.
-// Company ids are the portal's own; contacts created here are portal contacts.
-import type { Db } from '../db/index.js';
-import type { PsaAdapter, PsaContact } from './types.js';
-
-const toContact = (row: { id: number; company_id: number; first_name: string; last_name: string; email: string; phone: string | null; status: string }): PsaContact => ({
-  id: String(row.id),
-  companyId: String(row.company_id),
-  firstName: row.first_name,
-  lastName: row.last_name,
-  email: row.email,
-  phone: row.phone,
-  active: row.status !== 'disabled',
-});
-
-export function createBuiltinAdapter(db: Db): PsaAdapter {
-  return {
-    provider: 'builtin',
-    async findContactsByEmail(email) {
-      return (await db('contacts').where({ email: email.toLowerCase() })).map(toContact);
-    },
-    async getCompany(id) {
-      const row = /^\d+$/.test(id) ? await db('companies').where({ id: Number(id) }).first('id', 'name') : undefined;
-      return row ? { id: String(row.id), name: row.name } : undefined;
-    },
-    async searchCompanies(query, limit = 25) {
-      const rows = await db('companies').whereRaw('lower(name) like ?', [`%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]).orderBy('name').limit(limit).select('id', 'name');
-      return rows.map((r) => ({ id: String(r.id), name: r.name }));
-    },
-    async createContact(input) {
-      const [row] = await db('contacts')
-        .insert({ company_id: Number(input.companyId), email: input.email.toLowerCase(), first_name: input.firstName, last_name: input.lastName, phone: input.phone ?? null, status: 'active' })
-        .onConflict(['company_id', 'email'])
-        .merge({ first_name: input.firstName, last_name: input.lastName })
-        .returning('*');
-      return toContact(row);
-    },
-    async updateContactNames(id, names) {
-      // The portal's own row is the record: nothing else to write.
-      if (/^\d+$/.test(id)) await db('contacts').where({ id: Number(id) }).update({ first_name: names.firstName, last_name: names.lastName });
-    },
-    async checkConnection() {
-      const [{ n }] = await db('companies').count({ n: '*' });
-      return { ok: true, detail: `Built-in directory: ${n} companies.` };
-    },
-  };
-}
+// PSA_PROVIDER=builtin (the default) means "no PSA": the portal's own tables are the directory, and
+// there is no adapter for them. Why not an adapter: the resolver's first step (a local contact with the
+// address) already is the built-in directory, so an adapter over the same tables would only look the
+// contact up a second time and "create in the PSA" the row the resolver then inserts itself; when it was
+// one, five of its six methods were never called. So without a PSA, `psa` is undefined and every caller
+// asks `if (psa)`; the console's connection check counts the companies instead (psa/linking.ts).
+export const BUILTIN_PROVIDER = 'builtin';
+export const BUILTIN_DISPLAY_NAME = 'Built-in directory';

@@ -1,6 +1,8 @@
 // The one interface every PSA adapter implements. Ids are strings whatever the vendor uses; nothing
 // outside src/psa/<vendor>/ knows a vendor's field names.
-export type PsaProvider = 'builtin' | 'connectwise' | 'autotask' | 'halopsa';
+
+/** A vendor's PSA_PROVIDER value (registry.ts lists them). */
+export type PsaProvider = string;
 
 export interface PsaCompany {
   id: string;

@@ -12,7 +12,7 @@ import { createApp } from '../../src/app.js';
 import { buildServices, type Services } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import type { PsaOptions } from '../../src/psa/index.js';
+import type { PsaOptions } from '../../src/psa/registry.js';
 import { TestClock } from './clock.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 

@@ -3,6 +3,7 @@
 import { createHaloPsaAdapter } from '../../src/psa/halopsa/adapter.js';
 import { PsaError } from '../../src/psa/types.js';
 import { startFakeHaloPsa, type FakeHaloPsa } from '../fakes/halopsa.js';
+import { TestClock } from '../helpers/clock.js';
 
 const CLIENT_ID = 'portico-app';
 const CLIENT_SECRET = 'correct-horse';
@@ -83,6 +84,19 @@ describe('tokens', () => {
     const calls = hits(halo, 'GET', '/api/client/2');
     expect(calls).toHaveLength(2); // the 401, then the retry with the new token
     expect(calls[1].authorization).not.toBe(calls[0].authorization);
+  });
+
+  it('renews the token a minute before it expires, on the injected clock', async () => {
+    const clock = new TestClock();
+    const psa = adapterFor(halo, {}, { clock });
+    await psa.getCompany('1');
+    clock.advance(3600_000 - 60_000 - 1_000); // the fake's tokens live an hour
+    await psa.getCompany('1');
+    expect(halo.tokensIssued).toBe(1);
+    clock.advance(2_000);
+    await psa.getCompany('1');
+    expect(halo.tokensIssued).toBe(2);
+    expect(hits(halo, 'GET', '/api/client/1')).toHaveLength(3); // no 401 was needed to notice
   });
 
   it('names the tenant on the token request for a hosted instance', async () => {

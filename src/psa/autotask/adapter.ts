@@ -1,10 +1,17 @@
 // Autotask PSA over its REST API 1.0. Every call carries the three API-user headers; the tenant's zone
 // (webservicesN.autotask.net) is looked up once per adapter unless the configuration names it.
-import type { PsaConfig } from '../../config.js';
 import { createPsaHttp, type PsaHttp } from '../http.js';
 import { PsaError, type PsaAdapter, type PsaCompany, type PsaContact } from '../types.js';
 
-type AutotaskConfig = Extract<PsaConfig, { provider: 'autotask' }>;
+/** Read from AUTOTASK_* by ./index.ts. */
+export interface AutotaskConfig {
+  provider: 'autotask';
+  /** The zone's API base; unset: looked up from the username. */
+  url: string | undefined;
+  username: string;
+  secret: string;
+  integrationCode: string;
+}
 
 export interface AutotaskAdapterOptions {
   timeoutMs?: number;

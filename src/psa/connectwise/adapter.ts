@@ -1,10 +1,17 @@
 // ConnectWise Manage (PSA) over REST 3.0. The configured URL already holds the codebase path
 // (…/v4_6_release/apis/3.0); every call goes through the shared PSA HTTP client.
-import type { PsaConfig } from '../../config.js';
 import { createPsaHttp } from '../http.js';
 import { PsaError, type PsaAdapter, type PsaContact } from '../types.js';
 
-type ConnectWiseConfig = Extract<PsaConfig, { provider: 'connectwise' }>;
+/** Read from CONNECTWISE_* by ./index.ts. */
+export interface ConnectWiseConfig {
+  provider: 'connectwise';
+  url: string;
+  companyId: string;
+  publicKey: string;
+  privateKey: string;
+  clientId: string;
+}
 
 interface CwCommunicationItem {
   type?: { id?: number; name?: string } | null;

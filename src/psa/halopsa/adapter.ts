@@ -1,16 +1,26 @@
 // HaloPSA: OAuth2 client credentials against <url>/auth/token (with ?tenant= for Halo-hosted instances),
 // then the REST API under <url>/api. Portal contacts are Halo "users", which belong to a site, which
 // belongs to a client (our company).
-import type { PsaConfig } from '../../config.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import { createPsaHttp, type PsaHttp, type PsaRequest } from '../http.js';
 import { PsaError, type PsaAdapter, type PsaCompany, type PsaContact } from '../types.js';
 
-type HaloConfig = Extract<PsaConfig, { provider: 'halopsa' }>;
+/** Read from HALOPSA_* by ./index.ts. */
+export interface HaloConfig {
+  provider: 'halopsa';
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  /** Halo-hosted instances name their tenant on the token request. */
+  tenant: string | undefined;
+}
 
 export interface HaloPsaOptions {
   timeoutMs?: number;
   retries?: number;
   backoffMs?: number;
+  /** When the cached token is renewed. */
+  clock?: Clock;
 }
 
 interface HaloUser {
@@ -72,6 +82,8 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
   // accept either pasted in place of the instance root.
   const root = config.url.replace(/\/+$/, '').replace(/\/(api|auth)$/i, '');
   const host = new URL(root).host;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now().getTime();
 
   let cached: { value: string; refreshAt: number } | undefined;
   let pending: Promise<string> | undefined;
@@ -83,12 +95,12 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
     if (!body?.access_token) throw new PsaError(PROVIDER, 'token response had no access_token');
     const lifetimeMs = (body.expires_in ?? 3600) * 1000;
     // Renew a minute early (or halfway, for short-lived tokens) so a call never starts with a dying token.
-    cached = { value: body.access_token, refreshAt: Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 2) };
+    cached = { value: body.access_token, refreshAt: now() + lifetimeMs - Math.min(60_000, lifetimeMs / 2) };
     return body.access_token;
   }
 
   function token(auth: PsaHttp): Promise<string> {
-    if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.value);
+    if (cached && now() < cached.refreshAt) return Promise.resolve(cached.value);
     // Concurrent callers share one token request.
     pending ??= fetchToken(auth).finally(() => {
       pending = undefined;

@@ -1,0 +1,178 @@
+// The console's PSA work, callable without HTTP: checking the connection, searching the PSA's companies,
+// and linking a PSA company to a portal company or importing it as a new one. Each company write
+// commits with its audit event.
+import type { AuditService } from '../audit/service.js';
+import type { Db } from '../db/index.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError, NotFoundError } from '../lib/errors.js';
+import { BUILTIN_DISPLAY_NAME } from './builtin.js';
+import type { PsaEvents } from './events.js';
+import { PsaError, type ConnectionCheck, type PsaAdapter, type PsaCompany } from './types.js';
+
+type Actor = { staffId: number | null; ip?: string | null };
+
+export interface PortalCompanyRef {
+  id: number;
+  name: string;
+  psa_company_id: string | null;
+}
+
+export interface PsaCompanyMatch extends PsaCompany {
+  /** The portal company already linked to it. */
+  linkedTo?: PortalCompanyRef;
+}
+
+export interface LinkResult {
+  companyId: number;
+  psaCompany: PsaCompany;
+}
+
+/** Without a PSA there is nothing to search or link. */
+export class NoPsaError extends AppError {
+  constructor() {
+    super(409, 'The built-in directory has nothing to link.');
+  }
+}
+
+/** The PSA failed while linking; nothing was written. */
+export class PsaUnavailableError extends AppError {
+  constructor(error: PsaError) {
+    super(502, `The PSA did not answer: ${error.message}. Nothing was linked; try again.`);
+  }
+}
+
+export class AlreadyLinkedError extends AppError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+export interface PsaLinking {
+  /** The PSA's name for the console ("Built-in directory" without one). */
+  readonly displayName: string;
+  /** Whether there is a PSA to search and link (see builtin.ts). */
+  readonly hasPsa: boolean;
+  /** Asks the PSA (or, without one, the portal's directory) whether it answers; audited. */
+  testConnection(actor: Actor): Promise<ConnectionCheck>;
+  /** PSA companies whose name contains the query, with their portal company where linked; a PSA failure is returned, not thrown. */
+  searchCompanies(query: string): Promise<{ results: PsaCompanyMatch[]; searchError?: string }>;
+  /** Every portal company, by name, for the link picker. */
+  portalCompanies(): Promise<PortalCompanyRef[]>;
+  /** Links a PSA company to an existing portal company that has no PSA link yet. */
+  linkCompany(input: { psaCompanyId: string; companyId: number }, actor: Actor): Promise<LinkResult>;
+  /** Creates a portal company from a PSA company. */
+  importCompany(input: { psaCompanyId: string }, actor: Actor): Promise<LinkResult>;
+}
+
+const SEARCH_LIMIT = 25;
+
+export interface PsaLinkingDeps {
+  db: Db;
+  /** Undefined without a PSA (PSA_PROVIDER=builtin). */
+  psa: PsaAdapter | undefined;
+  displayName: string;
+  audit: AuditService;
+  events: PsaEvents;
+  clock: Clock;
+}
+
+export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
+  const { db, psa, audit, events, clock } = deps;
+  const actorOf = (actor: Actor) => ({ type: 'staff' as const, id: actor.staffId });
+
+  // The PSA company as the PSA has it now, checked not to be linked already.
+  async function unlinkedPsaCompany(adapter: PsaAdapter, psaCompanyId: string): Promise<PsaCompany> {
+    let company: PsaCompany | undefined;
+    try {
+      company = await adapter.getCompany(psaCompanyId);
+    } catch (error) {
+      if (!(error instanceof PsaError)) throw error;
+      await events.record({ provider: adapter.provider, operation: 'getCompany', error });
+      throw new PsaUnavailableError(error);
+    }
+    if (!company) throw new NotFoundError('This company no longer exists in the PSA.');
+    const taken = await db('companies').where({ psa_company_id: company.id }).first('name');
+    if (taken) throw new AlreadyLinkedError(`${company.name} is already linked to the portal company ${taken.name}.`);
+    return company;
+  }
+
+  // The PSA is asked before the transaction opens: no transaction is held across the network.
+  async function link(psaCompanyId: string, write: (company: PsaCompany, trx: Db) => Promise<number>, actor: Actor, action: string): Promise<LinkResult> {
+    if (!psa) throw new NoPsaError();
+    const psaCompany = await unlinkedPsaCompany(psa, psaCompanyId);
+    try {
+      return await db.transaction(async (trx) => {
+        const companyId = await write(psaCompany, trx);
+        const detail = { psaCompanyId: psaCompany.id, name: psaCompany.name };
+        await audit.record({ action, actor: actorOf(actor), subject: { type: 'company', id: companyId }, ip: actor.ip, detail }, trx);
+        return { companyId, psaCompany };
+      });
+    } catch (error) {
+      // Linked by someone else a moment ago.
+      if (isUniqueViolation(error)) throw new AlreadyLinkedError(`${psaCompany.name} is already linked to a portal company.`);
+      throw error;
+    }
+  }
+
+  // Without a PSA the portal's own tables are the directory: they answer if the database does.
+  async function directoryCheck(): Promise<ConnectionCheck> {
+    const [{ n }] = await db('companies').count({ n: '*' });
+    return { ok: true, detail: `${BUILTIN_DISPLAY_NAME}: ${n} companies.` };
+  }
+
+  return {
+    displayName: deps.displayName,
+    hasPsa: psa !== undefined,
+
+    async testConnection(actor) {
+      const result: ConnectionCheck = psa ? await psa.checkConnection() : await directoryCheck();
+      await audit.record({ action: 'psa.connection_tested', actor: actorOf(actor), ip: actor.ip, detail: result });
+      return result;
+    },
+
+    async searchCompanies(query) {
+      if (!psa || !query) return { results: [] };
+      try {
+        const found = await psa.searchCompanies(query, SEARCH_LIMIT);
+        const linked = await db<PortalCompanyRef>('companies')
+          .whereIn('psa_company_id', found.map((c) => c.id))
+          .select('id', 'name', 'psa_company_id');
+        return { results: found.map((c) => ({ ...c, linkedTo: linked.find((l) => l.psa_company_id === c.id) })) };
+      } catch (error) {
+        return { results: [], searchError: error instanceof Error ? error.message : String(error) };
+      }
+    },
+
+    portalCompanies: () => db<PortalCompanyRef>('companies').orderBy('name').select('id', 'name', 'psa_company_id'),
+
+    linkCompany({ psaCompanyId, companyId }, actor) {
+      return link(
+        psaCompanyId,
+        async (company, trx) => {
+          const target = await trx('companies').where({ id: companyId }).forUpdate().first('name', 'psa_company_id');
+          if (!target) throw new NotFoundError('This portal company does not exist.');
+          if (target.psa_company_id) {
+            throw new AlreadyLinkedError(`${target.name} is already linked to PSA company #${target.psa_company_id}; nothing was changed.`);
+          }
+          await trx('companies').where({ id: companyId }).update({ psa_company_id: company.id, updated_at: clock.now() });
+          return companyId;
+        },
+        actor,
+        'psa.company_linked',
+      );
+    },
+
+    importCompany({ psaCompanyId }, actor) {
+      return link(
+        psaCompanyId,
+        async (company, trx) => {
+          const [row] = await trx('companies').insert({ name: company.name, psa_company_id: company.id }).returning('id');
+          return row.id;
+        },
+        actor,
+        'psa.company_imported',
+      );
+    },
+  };
+}

@@ -3,6 +3,7 @@
 import type { Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
+import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
@@ -18,6 +19,7 @@ import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
 import { createCompanyService, type CompanyService } from './directory/companies.js';
 import { createContactService, type ContactService } from './directory/contacts.js';
+import { createContactRepository, type ContactRepository } from './directory/contacts-repo.js';
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
@@ -32,6 +34,7 @@ import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
 import { createPsaAdapter, type PsaOptions } from './psa/index.js';
 import type { PsaAdapter } from './psa/types.js';
+import { createSettingsAdmin, type SettingsAdmin } from './settings/admin.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createStaffService, type StaffService } from './staff/service.js';
 
@@ -46,7 +49,11 @@ export interface Services {
   rateLimiter: RateLimiter;
   background: Background;
   settings: SettingsService;
+  /** The console's settings changes, each with its audit event. */
+  settingsAdmin: SettingsAdmin;
   audit: AuditService;
+  /** The one owner of the contacts table. */
+  contactRepo: ContactRepository;
   directory: DirectoryService;
   psa: PsaAdapter;
   resolver: ContactResolver;
@@ -69,6 +76,8 @@ export interface Services {
   signIn: SignInService;
   onboarding: OnboardingService;
   jwtLogin: JwtLoginService;
+  /** The console's front page figures. */
+  dashboard: Dashboard;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
 }
@@ -113,10 +122,11 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const background = createBackground(logger);
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
   const audit = createAuditService({ db, clock });
-  const directory = createDirectoryService({ db });
+  const contactRepo = createContactRepository({ db, clock });
+  const directory = createDirectoryService({ db, contactRepo });
   const staff = createStaffService({ db });
   const psa = createPsaAdapter(config.psa, db, options.psa);
-  const resolver = createContactResolver({ db, psa, directory, settings, clock, logger });
+  const resolver = createContactResolver({ db, psa, contactRepo, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
@@ -131,10 +141,12 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
-  const onboarding = createOnboardingService({ db, settings, psa, audit, clock, logger });
+  const onboarding = createOnboardingService({ db, contactRepo, settings, psa, audit, clock, logger });
   const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
-  const companies = createCompanyService({ db, audit });
-  const contacts = createContactService({ db, audit, directory, signIn, outbox, settings, baseUrl: config.baseUrl });
+  const companies = createCompanyService({ db, audit, contactRepo });
+  const contacts = createContactService({ db, audit, contactRepo, signIn, outbox, settings, clock, baseUrl: config.baseUrl });
+  const settingsAdmin = createSettingsAdmin({ db, settings, audit, outbox, jwtLogin });
+  const dashboard = createDashboard({ companies, contactRepo, outboxAdmin, audit });
   const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
 
   return {
@@ -147,7 +159,9 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     rateLimiter,
     background,
     settings,
+    settingsAdmin,
     audit,
+    contactRepo,
     directory,
     psa,
     resolver,
@@ -167,6 +181,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     signIn,
     onboarding,
     jwtLogin,
+    dashboard,
     async close() {
       await background.idle();
       await mailWorker.stop();

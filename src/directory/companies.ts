@@ -3,7 +3,11 @@ import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
+import type { ContactRepository } from './contacts-repo.js';
 import { normalizeDomain, normalizeTenantId } from './domains.js';
+import { pageOf, escapeLike, type Page } from './paging.js';
+
+export { escapeLike, pageOf, type Page } from './paging.js';
 
 export interface Company {
   id: number;
@@ -18,14 +22,6 @@ export interface CompanyDetail extends Company {
   domains: Array<{ id: number; domain: string }>;
   tenants: Array<{ id: number; tenant_id: string }>;
   contactCount: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-  pages: number;
 }
 
 export interface CompanyInput {
@@ -48,20 +44,15 @@ export interface CompanyService {
   removeTenant(companyId: number, tenantRowId: number, actor: Actor): Promise<void>;
   /** Every company, for pickers. */
   all(): Promise<Array<{ id: number; name: string }>>;
+  count(): Promise<number>;
 }
 
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-export function pageOf<T>(items: T[], total: number, page: number, pageSize: number): Page<T> {
-  return { items, page, pageSize, total, pages: Math.max(1, Math.ceil(total / pageSize)) };
-}
-
-export function createCompanyService(deps: { db: Db; audit: AuditService }): CompanyService {
-  const { db, audit } = deps;
-  const record = (action: string, companyId: number, actor: Actor, detail: Record<string, unknown> = {}) =>
-    audit.record({ action, actor: { type: 'staff', id: actor.staffId }, subject: { type: 'company', id: companyId }, ip: actor.ip, detail });
+// Every change commits together with its audit event: each one runs in a transaction that the event
+// is written through, so there is never a change without its event, nor an event without its change.
+export function createCompanyService(deps: { db: Db; audit: AuditService; contactRepo: ContactRepository }): CompanyService {
+  const { db, audit, contactRepo } = deps;
+  const record = (trx: Db, action: string, companyId: number, actor: Actor, detail: Record<string, unknown> = {}) =>
+    audit.record({ action, actor: { type: 'staff', id: actor.staffId }, subject: { type: 'company', id: companyId }, ip: actor.ip, detail }, trx);
 
   // Domains and Entra tenants both belong to exactly one company; they differ only in names.
   const owned = {
@@ -73,23 +64,27 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
   async function addOwned(kind: Owned, companyId: number, value: string, actor: Actor) {
     await mustExist(companyId);
     const refuse = (message: string) => new ValidationError(message, { [kind.field]: message });
-    const owner = await db(kind.table).join('companies', 'companies.id', `${kind.table}.company_id`).where({ [kind.column]: value }).first('companies.id', 'companies.name');
+    await db.transaction(async (trx) => {
+    const owner = await trx(kind.table).join('companies', 'companies.id', `${kind.table}.company_id`).where({ [kind.column]: value }).first('companies.id', 'companies.name');
     if (owner) throw refuse(owner.id === companyId ? kind.thisCompany(value) : `${kind.noun(value)} already belongs to ${owner.name}.`);
-    await db(kind.table)
+    await trx(kind.table)
       .insert({ company_id: companyId, [kind.column]: value })
       .catch((error) => {
         // Added by someone else a moment ago: the same refusal as above.
         if (isUniqueViolation(error)) throw refuse(`${kind.noun(value)} already belongs to a company.`);
         throw error;
       });
-    await record(`company.${kind.event}_added`, companyId, actor, { [kind.detail]: value });
+    await record(trx, `company.${kind.event}_added`, companyId, actor, { [kind.detail]: value });
+    });
   }
 
   async function removeOwned(kind: Owned, companyId: number, rowId: number, actor: Actor) {
     const row = await db(kind.table).where({ id: rowId, company_id: companyId }).first();
     if (!row) throw new NotFoundError(kind.missing);
-    await db(kind.table).where({ id: rowId }).delete();
-    await record(`company.${kind.event}_removed`, companyId, actor, { [kind.detail]: row[kind.column] });
+    await db.transaction(async (trx) => {
+      await trx(kind.table).where({ id: rowId }).delete();
+      await record(trx, `company.${kind.event}_removed`, companyId, actor, { [kind.detail]: row[kind.column] });
+    });
   }
 
   async function mustExist(id: number): Promise<Company> {
@@ -127,43 +122,48 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
 
     async get(id) {
       const company = await mustExist(id);
-      const [domains, tenants, [{ n }]] = await Promise.all([
+      const [domains, tenants, contactCount] = await Promise.all([
         db('company_domains').where({ company_id: id }).orderBy('domain').select('id', 'domain'),
         db('company_tenants').where({ company_id: id }).orderBy('tenant_id').select('id', 'tenant_id'),
-        db('contacts').where({ company_id: id }).count({ n: '*' }),
+        contactRepo.countInCompany(id),
       ]);
-      return { ...company, domains, tenants, contactCount: Number(n) };
+      return { ...company, domains, tenants, contactCount };
     },
 
-    async create(input, actor) {
-      const [company] = await db<Company>('companies').insert({ name: input.name, portal_name: input.portalName || null }).returning('*');
-      await record('company.created', company!.id, actor, { name: input.name });
-      return company!;
-    },
+    create: (input, actor) =>
+      db.transaction(async (trx) => {
+        const [company] = await trx<Company>('companies').insert({ name: input.name, portal_name: input.portalName || null }).returning('*');
+        await record(trx, 'company.created', company!.id, actor, { name: input.name });
+        return company!;
+      }),
 
     async update(id, input, actor) {
       await mustExist(id);
-      const [company] = await db<Company>('companies')
-        .where({ id })
-        .update({ name: input.name, portal_name: input.portalName || null, updated_at: db.fn.now() as unknown as Date })
-        .returning('*');
-      await record('company.updated', id, actor, { name: input.name, portalName: input.portalName || null });
-      return company!;
+      return db.transaction(async (trx) => {
+        const [company] = await trx<Company>('companies')
+          .where({ id })
+          .update({ name: input.name, portal_name: input.portalName || null, updated_at: trx.fn.now() as unknown as Date })
+          .returning('*');
+        await record(trx, 'company.updated', id, actor, { name: input.name, portalName: input.portalName || null });
+        return company!;
+      });
     },
 
     async remove(id, actor) {
       const company = await mustExist(id);
-      const [{ n }] = await db('contacts').where({ company_id: id }).count({ n: '*' });
-      if (Number(n) > 0) throw new AppError(409, `${company.name} still has ${n} contact${Number(n) === 1 ? '' : 's'}. Move or delete them first; nothing was deleted.`);
-      await db('companies')
-        .where({ id })
-        .delete()
-        .catch((error) => {
-          // A contact was added between the count and the delete.
-          if (isForeignKeyViolation(error)) throw new AppError(409, `${company.name} has contacts now. Nothing was deleted.`);
-          throw error;
-        });
-      await record('company.deleted', id, actor, { name: company.name });
+      const n = await contactRepo.countInCompany(id);
+      if (n > 0) throw new AppError(409, `${company.name} still has ${n} contact${n === 1 ? '' : 's'}. Move or delete them first; nothing was deleted.`);
+      await db.transaction(async (trx) => {
+        await trx('companies')
+          .where({ id })
+          .delete()
+          .catch((error) => {
+            // A contact was added between the count and the delete.
+            if (isForeignKeyViolation(error)) throw new AppError(409, `${company.name} has contacts now. Nothing was deleted.`);
+            throw error;
+          });
+        await record(trx, 'company.deleted', id, actor, { name: company.name });
+      });
     },
 
     async addDomain(companyId, input, actor) {
@@ -185,5 +185,10 @@ export function createCompanyService(deps: { db: Db; audit: AuditService }): Com
     removeTenant: (companyId, tenantRowId, actor) => removeOwned(owned.tenant, companyId, tenantRowId, actor),
 
     all: () => db('companies').orderBy('name').select('id', 'name'),
+
+    async count() {
+      const [{ n }] = await db('companies').count({ n: '*' });
+      return Number(n);
+    },
   };
 }

@@ -1,23 +1,27 @@
 // The built-in directory: for MSPs without a PSA, Portico's own tables are the system of record.
 // Company ids are the portal's own; contacts created here are portal contacts.
 import type { Db } from '../db/index.js';
+import { createContactRepository, isUsable, type ContactRow } from '../directory/contacts-repo.js';
+import { systemClock } from '../lib/clock.js';
 import type { PsaAdapter, PsaContact } from './types.js';
 
-const toContact = (row: { id: number; company_id: number; first_name: string; last_name: string; email: string; phone: string | null; status: string }): PsaContact => ({
+const toContact = (row: ContactRow): PsaContact => ({
   id: String(row.id),
   companyId: String(row.company_id),
   firstName: row.first_name,
   lastName: row.last_name,
   email: row.email,
   phone: row.phone,
-  active: row.status !== 'disabled',
+  active: isUsable(row),
 });
 
 export function createBuiltinAdapter(db: Db): PsaAdapter {
+  // Reads go through the contacts table's owner (the clock only stamps its writes, unused here).
+  const contacts = createContactRepository({ db, clock: systemClock });
   return {
     provider: 'builtin',
     async findContactsByEmail(email) {
-      return (await db('contacts').where({ email: email.toLowerCase() })).map(toContact);
+      return (await contacts.allByEmail(email)).map(toContact);
     },
     async getCompany(id) {
       const row = /^\d+$/.test(id) ? await db('companies').where({ id: Number(id) }).first('id', 'name') : undefined;

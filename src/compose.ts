@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
 import { createCompanyService, type CompanyService } from './directory/companies.js';
 import { createContactService, type ContactService } from './directory/contacts.js';
+import { createCompanyRepository, type CompanyRepository } from './directory/companies-repo.js';
 import { createContactRepository, type ContactRepository } from './directory/contacts-repo.js';
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
@@ -54,6 +55,8 @@ export interface Services {
   audit: AuditService;
   /** The one owner of the contacts table. */
   contactRepo: ContactRepository;
+  /** The one owner of companies, company_domains and company_tenants. */
+  companyRepo: CompanyRepository;
   directory: DirectoryService;
   psa: PsaAdapter;
   resolver: ContactResolver;
@@ -123,10 +126,11 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
   const audit = createAuditService({ db, clock });
   const contactRepo = createContactRepository({ db, clock });
-  const directory = createDirectoryService({ db, contactRepo });
+  const companyRepo = createCompanyRepository({ db, clock });
+  const directory = createDirectoryService({ contactRepo, companyRepo });
   const staff = createStaffService({ db });
   const psa = createPsaAdapter(config.psa, db, options.psa);
-  const resolver = createContactResolver({ db, psa, contactRepo, settings, clock, logger });
+  const resolver = createContactResolver({ db, psa, contactRepo, companyRepo, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
@@ -143,8 +147,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   };
   const onboarding = createOnboardingService({ db, contactRepo, settings, psa, audit, clock, logger });
   const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
-  const companies = createCompanyService({ db, audit, contactRepo });
-  const contacts = createContactService({ db, audit, contactRepo, signIn, outbox, settings, clock, baseUrl: config.baseUrl });
+  const companies = createCompanyService({ db, audit, companyRepo, contactRepo });
+  const contacts = createContactService({ db, audit, contactRepo, companyRepo, signIn, outbox, settings, clock, baseUrl: config.baseUrl });
   const settingsAdmin = createSettingsAdmin({ db, settings, audit, outbox, jwtLogin });
   const dashboard = createDashboard({ companies, contactRepo, outboxAdmin, audit });
   const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
@@ -162,6 +166,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     settingsAdmin,
     audit,
     contactRepo,
+    companyRepo,
     directory,
     psa,
     resolver,

@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import { hasMarkupOrLineBreak } from '../lib/text-rules.js';
 import type { Outbox } from '../mail/outbox.js';
 import type { SettingsService } from '../settings/service.js';
+import type { CompanyRepository } from './companies-repo.js';
 import { isUsable, type ContactRepository, type ContactRow, type ContactWithCompany } from './contacts-repo.js';
 import type { Page } from './paging.js';
 
@@ -71,8 +72,8 @@ export interface ContactService {
 
 // Every change commits together with its audit event (one transaction), so the trail cannot miss a
 // change that happened nor show one that was rolled back.
-export function createContactService(deps: { db: Db; audit: AuditService; contactRepo: ContactRepository; signIn: SignInService; outbox: Outbox; settings: SettingsService; clock: Clock; baseUrl: URL }): ContactService {
-  const { db, audit, contactRepo, signIn, outbox, settings, clock } = deps;
+export function createContactService(deps: { db: Db; audit: AuditService; contactRepo: ContactRepository; companyRepo: CompanyRepository; signIn: SignInService; outbox: Outbox; settings: SettingsService; clock: Clock; baseUrl: URL }): ContactService {
+  const { db, audit, contactRepo, companyRepo, signIn, outbox, settings, clock } = deps;
   const draftsFrom = () => new Date(clock.now().getTime() - DRAFT_TTL_MS);
   const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
     audit.record({ action, ...attributed(actor.staffId, actor.apiKey, detail), subject: { type: 'contact', id: contactId }, ip: actor.ip }, database);
@@ -117,9 +118,9 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
     if (idx.email < 0) return { rows: [], valid: 0, invalid: 0, fileError: 'The first line must name the columns, with at least "email" (also: first_name, last_name, company, phone).' };
     if (body.length > IMPORT_MAX_ROWS) return { rows: [], valid: 0, invalid: 0, fileError: `The file has ${body.length} rows; import at most ${IMPORT_MAX_ROWS} at a time.` };
 
-    const companies = await db('companies').select('id', 'name');
+    const companies = await companyRepo.allNames();
     const byName = new Map(companies.map((c) => [c.name.toLowerCase(), c]));
-    const domains = await db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').select('domain', 'companies.id', 'companies.name');
+    const domains = await companyRepo.allDomains();
     const byDomain = new Map(domains.map((d) => [d.domain, { id: d.id, name: d.name }]));
     const seen = new Set<string>();
 

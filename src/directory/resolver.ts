@@ -15,6 +15,7 @@ import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PsaAdapter, PsaContact } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
+import type { CompanyRepository } from './companies-repo.js';
 import { isUsable, type ContactRepository, type ContactRow } from './contacts-repo.js';
 
 type Contact = ContactRow;
@@ -55,8 +56,8 @@ export class AccountUnavailableError extends AppError {
 const CLAIM_STALE_MS = 60_000;
 const CLAIM_WAIT_MS = 30_000;
 
-export function createContactResolver(deps: { db: Db; psa: PsaAdapter; contactRepo: ContactRepository; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
-  const { db, psa, contactRepo, settings, clock } = deps;
+export function createContactResolver(deps: { db: Db; psa: PsaAdapter; contactRepo: ContactRepository; companyRepo: CompanyRepository; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
+  const { db, psa, contactRepo, companyRepo, settings, clock } = deps;
   const log = deps.logger.child({ component: 'resolver', psa: psa.provider });
   const external = psa.provider !== 'builtin';
 
@@ -68,12 +69,11 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; contactRe
 
   // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
   async function companyFor(psaCompanyId: string): Promise<number | undefined> {
-    const linked = await db('companies').where({ psa_company_id: psaCompanyId }).first('id');
+    const linked = await companyRepo.byPsaId(psaCompanyId);
     if (linked) return linked.id;
     const company = await psa.getCompany(psaCompanyId);
     if (!company) return undefined;
-    const [row] = await db('companies').insert({ name: company.name, psa_company_id: company.id }).onConflict('psa_company_id').merge({ updated_at: db.fn.now() }).returning('id');
-    return row.id;
+    return companyRepo.importFromPsa({ psaCompanyId: company.id, name: company.name });
   }
 
   async function upsertLocal(companyId: number, contact: PsaContact, trx: Db): Promise<void> {
@@ -110,7 +110,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; contactRe
   }
 
   async function domainOwner(email: string): Promise<number | undefined> {
-    return (await db('company_domains').where({ domain: emailDomain(email) }).first('company_id'))?.company_id;
+    return companyRepo.companyOfDomain(emailDomain(email));
   }
 
   const invitedOnly = async () => (await settings.get('signin_policy')).mode === 'invited_only';
@@ -188,7 +188,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter; contactRe
       try {
         const created = await check(); // another sign-in may have finished just before our claim
         if (created) return created;
-        const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
+        const company = await companyRepo.get(input.companyId);
         if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
         let psaContact: PsaContact | undefined;
         if (external && company.psa_company_id) {

@@ -1,7 +1,8 @@
 // The directory as the sign-in methods read it: a contact with its company, and a company's names.
-// The contacts table itself is owned by contacts-repo.ts; the types are re-exported here because the
+// The tables are owned by contacts-repo.ts and companies-repo.ts; the types are re-exported here because the
 // sign-in code imports them from this module.
 import type { Db } from '../db/index.js';
+import type { CompanyRepository } from './companies-repo.js';
 import type { ContactRepository, ContactRow, ContactWithCompany } from './contacts-repo.js';
 
 export type { ContactWithCompany } from './contacts-repo.js';
@@ -15,15 +16,14 @@ export interface DirectoryService {
   companyPortalName(companyId: number, db?: Db): Promise<string | undefined>;
 }
 
-export function createDirectoryService(deps: { db: Db; contactRepo: ContactRepository }): DirectoryService {
+export function createDirectoryService(deps: { contactRepo: ContactRepository; companyRepo: CompanyRepository }): DirectoryService {
   return {
     getContact: (id, db) => deps.contactRepo.getWithCompany(id, db),
     async companyName(companyId) {
-      return (await deps.db('companies').where({ id: companyId }).first('name'))?.name;
+      return (await deps.companyRepo.get(companyId))?.name;
     },
-    async companyPortalName(companyId, db = deps.db) {
-      const row = await db('companies').where({ id: companyId }).first('portal_name');
-      return row?.portal_name || undefined;
+    async companyPortalName(companyId, db) {
+      return (await deps.companyRepo.get(companyId, db))?.portal_name || undefined;
     },
   };
 }

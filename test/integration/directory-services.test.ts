@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditService } from '../../src/audit/service.js';
 import { createCompanyService } from '../../src/directory/companies.js';
 import { createContactService } from '../../src/directory/contacts.js';
+import type { CompanyRow } from '../../src/directory/companies-repo.js';
 import type { ContactRow } from '../../src/directory/contacts-repo.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { createSettingsAdmin } from '../../src/settings/admin.js';
@@ -70,10 +71,44 @@ describe('contacts repository', () => {
   });
 });
 
+describe('companies repository and the resolver', () => {
+  it('reads every column of the companies table into its row type', async () => {
+    const fields: Record<keyof CompanyRow, true> = { id: true, name: true, psa_company_id: true, portal_name: true, created_at: true, updated_at: true };
+    const { id } = await createCompany(t.services.db);
+    expect(Object.keys((await t.services.companyRepo.get(id))!).sort()).toEqual(Object.keys(fields).sort());
+  });
+
+  it('finds the company of a domain and of a tenant, and the owner of either', async () => {
+    const domain = `owned-${Date.now()}.example`;
+    const company = await createCompany(t.services.db, { domains: [domain] });
+    const tenantId = randomUUID();
+    await t.services.companies.addTenant(company.id, tenantId.toUpperCase(), actor());
+    const repo = t.services.companyRepo;
+    expect(await repo.companyOfDomain(domain)).toBe(company.id);
+    expect(await repo.companyOfTenant(tenantId.toUpperCase())).toBe(company.id);
+    expect(await repo.hasDomain(company.id, domain)).toBe(true);
+    expect(await repo.ownerOf('tenant', tenantId)).toEqual({ id: company.id, name: company.name });
+    expect(await repo.companyOfDomain(`other-${domain}`)).toBeUndefined();
+  });
+
+  it('answers who may sign in with an address from local data: usable contacts, a domain, or nobody', async () => {
+    const domain = `who-${Date.now()}.example`;
+    const company = await createCompany(t.services.db, { domains: [domain] });
+    const known = await createContact(t.services.db, { companyId: company.id, email: `known@${domain}` });
+    await createContact(t.services.db, { companyId: company.id, email: `gone@${domain}`, status: 'disabled' });
+    const { resolver } = t.services;
+    const answer = await resolver.whoMaySignInLocally(`known@${domain}`);
+    expect(answer.kind === 'contacts' && answer.contacts.map((c) => c.id)).toEqual([known.id]);
+    expect(await resolver.whoMaySignInLocally(`gone@${domain}`)).toEqual({ kind: 'none' });
+    expect(await resolver.whoMaySignInLocally(`new@${domain}`)).toEqual({ kind: 'domain', companyId: company.id });
+    expect(await resolver.whoMaySignIn(`new@${domain}`)).toEqual({ kind: 'domain', companyId: company.id });
+  });
+});
+
 describe('a change commits with its audit event', () => {
   it('company: created, renamed, given a domain and deleted together with the event, or not at all', async () => {
-    const { db, contactRepo } = t.services;
-    const broken = createCompanyService({ db, audit: failingAudit(), contactRepo });
+    const { db, contactRepo, companyRepo } = t.services;
+    const broken = createCompanyService({ db, audit: failingAudit(), companyRepo, contactRepo });
     const name = `Atomic ${Date.now()}`;
     await expect(broken.create({ name }, actor())).rejects.toBeInstanceOf(AuditDown);
     expect(await db('companies').where({ name })).toHaveLength(0);
@@ -97,7 +132,7 @@ describe('a change commits with its audit event', () => {
 
   it('contact: created, edited, enabled and signed out together with the event, or not at all', async () => {
     const s = t.services;
-    const broken = createContactService({ db: s.db, audit: failingAudit(), contactRepo: s.contactRepo, signIn: s.signIn, outbox: s.outbox, settings: s.settings, clock: s.clock, baseUrl: s.config.baseUrl });
+    const broken = createContactService({ db: s.db, audit: failingAudit(), contactRepo: s.contactRepo, companyRepo: s.companyRepo, signIn: s.signIn, outbox: s.outbox, settings: s.settings, clock: s.clock, baseUrl: s.config.baseUrl });
     const company = await createCompany(s.db);
     const email = `atomic-${Date.now()}@contoso.example`;
     const input = { companyId: company.id, email, firstName: 'Ann', lastName: 'Atom' };

@@ -75,6 +75,8 @@ export interface ContactRepository {
   update(id: number, changes: ContactChanges, db?: Db): Promise<ContactRow | undefined>;
   linkEntraIdentity(id: number, identity: { tenantId: string; objectId: string }, db?: Db): Promise<void>;
   recordTermsAccepted(id: number, version: string, db?: Db): Promise<void>;
+  /** A sign-in: its time and the browser's language; an invited contact becomes active. */
+  recordSignIn(id: number, signIn: { at: Date; locale: string }, db?: Db): Promise<void>;
 }
 
 export function createContactRepository(deps: { db: Db; clock: Clock }): ContactRepository {
@@ -148,6 +150,11 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
     async recordTermsAccepted(id, version, db = deps.db) {
       const now = clock.now();
       await table(db).where({ id }).update({ terms_accepted_at: now, terms_version: version, updated_at: now });
+    },
+    async recordSignIn(id, { at, locale }, db = deps.db) {
+      await table(db)
+        .where({ id })
+        .update({ last_sign_in_at: at, updated_at: at, locale, status: db.raw(`case when status = 'invited' then 'active' else status end`) });
     },
   };
 }

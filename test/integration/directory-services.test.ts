@@ -61,6 +61,16 @@ describe('contacts repository', () => {
     expect(await repo.countUsable()).toBe(Number((await t.services.db('contacts').whereNot({ status: 'disabled' }).count({ n: '*' }))[0]!.n));
   });
 
+  it('records a sign-in: time, language, and an invited contact becomes active (a disabled one stays disabled)', async () => {
+    const invited = await createContact(t.services.db, { status: 'invited' });
+    const disabled = await createContact(t.services.db, { status: 'disabled' });
+    const at = new Date('2026-11-05T10:00:00Z');
+    for (const { id } of [invited, disabled]) await t.services.contactRepo.recordSignIn(id, { at, locale: 'de' });
+    const row = await t.services.contactRepo.get(invited.id);
+    expect(row).toMatchObject({ status: 'active', locale: 'de', last_sign_in_at: at });
+    expect((await t.services.contactRepo.get(disabled.id))?.status).toBe('disabled');
+  });
+
   it('links an Entra identity and finds the contact by it', async () => {
     const { id } = await createContact(t.services.db);
     const identity = { tenantId: randomUUID().toUpperCase(), objectId: randomUUID() };

@@ -1,5 +1,16 @@
 // Migrations are listed here explicitly (no directory scan) so they load the same way under tsx,
 // jest and the compiled build.
+//
+// A migration's name is its identity: knex records the names it ran in knex_migrations, so a name is
+// never changed and a migration that production databases ran is never rewritten. Two names say less
+// than their migration does; what each one really creates:
+//   001_foundation  companies, company_domains, company_tenants, contacts, staff, settings, login_tokens,
+//                   auth_sessions, outbox, audit_events (append-only trigger), http_sessions, rate_limits
+//   002_psa         psa_events, import_drafts (CSV import drafts, not PSA), account_claims
+//   003_onboarding  jwt_uses only (one-time JWT login URLs; onboarding itself needs no table)
+//   004_api_keys    api_keys
+//   005_locale      contacts.locale
+// A new migration gets a name that says what it creates.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002 from './002_psa.js';

@@ -111,7 +111,7 @@ export function createApp(services: Services): express.Express {
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
   app.use(languageRoutes({ secure: config.baseUrl.protocol === 'https:' }));
-  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, db: services.db, clock: services.clock }));
+  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding }));
 
   app.use(notFound);
   app.use(handleError);

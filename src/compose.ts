@@ -3,6 +3,7 @@
 import type { Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
+import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
@@ -18,6 +19,8 @@ import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
 import { createCompanyService, type CompanyService } from './directory/companies.js';
 import { createContactService, type ContactService } from './directory/contacts.js';
+import { createCompanyRepository, type CompanyRepository } from './directory/companies-repo.js';
+import { createContactRepository, type ContactRepository } from './directory/contacts-repo.js';
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
@@ -35,6 +38,7 @@ import { createPsaEvents, type PsaEvents } from './psa/events.js';
 import { createPsaLinking, type PsaLinking } from './psa/linking.js';
 import { createPsaAdapter, psaDisplayName, type PsaOptions } from './psa/registry.js';
 import type { PsaAdapter } from './psa/types.js';
+import { createSettingsAdmin, type SettingsAdmin } from './settings/admin.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
 import { createStaffService, type StaffService } from './staff/service.js';
 
@@ -49,7 +53,13 @@ export interface Services {
   rateLimiter: RateLimiter;
   background: Background;
   settings: SettingsService;
+  /** The console's settings changes, each with its audit event. */
+  settingsAdmin: SettingsAdmin;
   audit: AuditService;
+  /** The one owner of the contacts table. */
+  contactRepo: ContactRepository;
+  /** The one owner of companies, company_domains and company_tenants. */
+  companyRepo: CompanyRepository;
   directory: DirectoryService;
   /** The configured PSA; undefined with PSA_PROVIDER=builtin (see psa/builtin.ts). */
   psa: PsaAdapter | undefined;
@@ -77,6 +87,8 @@ export interface Services {
   signIn: SignInService;
   onboarding: OnboardingService;
   jwtLogin: JwtLoginService;
+  /** The console's front page figures. */
+  dashboard: Dashboard;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
 }
@@ -121,12 +133,14 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const background = createBackground(logger);
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
   const audit = createAuditService({ db, clock });
-  const directory = createDirectoryService({ db });
+  const contactRepo = createContactRepository({ db, clock });
+  const companyRepo = createCompanyRepository({ db, clock });
+  const directory = createDirectoryService({ contactRepo, companyRepo });
   const staff = createStaffService({ db });
   const psa = createPsaAdapter(config.psa, { clock, ...options.psa });
   const psaEvents = createPsaEvents({ db, clock });
   const psaLinking = createPsaLinking({ db, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents, clock });
-  const resolver = createContactResolver({ db, psa, psaEvents, directory, settings, clock, logger });
+  const resolver = createContactResolver({ db, psa, psaEvents, contactRepo, companyRepo, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
@@ -142,10 +156,12 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }, clock),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
-  const onboarding = createOnboardingService({ db, settings, psa, psaEvents, audit, clock, logger });
+  const onboarding = createOnboardingService({ db, contactRepo, settings, psa, psaEvents, audit, logger });
   const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
-  const companies = createCompanyService({ db, audit });
-  const contacts = createContactService({ db, audit, directory, signIn, mail });
+  const companies = createCompanyService({ db, audit, companyRepo, contactRepo });
+  const contacts = createContactService({ db, audit, contactRepo, companyRepo, signIn, mail, clock });
+  const settingsAdmin = createSettingsAdmin({ db, settings, audit, mail, jwtLogin });
+  const dashboard = createDashboard({ companies, contactRepo, outboxAdmin, audit });
   const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
 
   return {
@@ -158,7 +174,10 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     rateLimiter,
     background,
     settings,
+    settingsAdmin,
     audit,
+    contactRepo,
+    companyRepo,
     directory,
     psa,
     psaEvents,
@@ -181,6 +200,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     signIn,
     onboarding,
     jwtLogin,
+    dashboard,
     async close() {
       await background.idle();
       await mailWorker.stop();

@@ -36,17 +36,11 @@ export function consoleRoutes(services: Services): Router {
   });
 
   router.get('/admin', staffOnly, async (_req, res) => {
-    const db = services.db;
-    const [[companies], [contacts], [waiting], recent] = await Promise.all([
-      db('companies').count({ n: '*' }),
-      db('contacts').whereNot({ status: 'disabled' }).count({ n: '*' }),
-      db('outbox').whereIn('status', ['pending', 'failed']).count({ n: '*' }),
-      services.audit.list({ action: 'signin.success', pageSize: 10 }),
-    ]);
-    res.render('admin/dashboard', { title: 'Console', counts: { companies: Number(companies!.n), contacts: Number(contacts!.n), waiting: Number(waiting!.n) }, recent: recent.items });
+    const { counts, recentSignIns } = await services.dashboard.summary();
+    res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns });
   });
 
-  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, audit: services.audit, mail: services.mail, db: services.db, jwtLogin: services.jwtLogin }));
+  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, jwtLogin: services.jwtLogin }));
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));

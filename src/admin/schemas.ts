@@ -1,12 +1,13 @@
 // What the console's forms accept.
 import { z } from 'zod';
 import { emailSchema } from '../lib/email.js';
+import { requiredName, singleLineText } from '../lib/text-rules.js';
 
 // A browser sends a checked box as its value ("on") and leaves an unchecked one out.
 export const checkbox = z.string().optional().transform((v) => v === 'on' || v === 'true' || v === '1');
 
-const name = (label: string, max = 100) => z.string({ message: `Enter the ${label}` }).trim().min(1, `Enter the ${label}`).max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), `The ${label} cannot contain line breaks, < or >`);
-const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max} characters`).refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >').optional().default('');
+const name = (label: string, max = 100) => requiredName(max, { required: `Enter the ${label}`, tooLong: `Use at most ${max} characters`, invalid: `The ${label} cannot contain line breaks, < or >` });
+const optionalText = (max: number) => singleLineText(max).optional().default('');
 
 export const companySchema = z.object({ name: name('company name', 200), portalName: optionalText(100) });
 export const domainSchema = z.object({ domain: z.string().max(300).default('') });

@@ -1,14 +1,12 @@
 // Admin settings: Mail Token (as DeskDirector's System > Mail Token) and console access.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AuditService } from '../audit/service.js';
 import { flash } from '../http/flash.js';
-import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
-import type { MailComposer } from '../mail/compose.js';
-import { magicLinkSettingsSchema, mailTokenSettingsSchema, sessionPolicySchema, signInPolicySchema, staffSignInSettingsSchema, termsSettingsSchema } from '../settings/schemas.js';
 import type { JwtLoginService } from '../auth/jwt/service.js';
+import type { SettingsAdmin } from '../settings/admin.js';
+import { magicLinkSettingsSchema, mailTokenSettingsSchema, sessionPolicySchema, signInPolicySchema, termsSettingsSchema } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
 import { actorOf, staffOf } from './guard.js';
 import { checkbox } from './schemas.js';
@@ -21,9 +19,9 @@ const accessForm = z.object({
   signInPolicy: signInPolicySchema.shape.mode.default('domain'),
 });
 
-export function settingsRoutes(deps: { settings: SettingsService; audit: AuditService; mail: MailComposer; db: import('../db/index.js').Db; jwtLogin: JwtLoginService }): Router {
+export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin: SettingsAdmin; jwtLogin: JwtLoginService }): Router {
   const router = Router();
-  const { settings, audit, mail, db } = deps;
+  const { settings, settingsAdmin } = deps;
 
   router.get('/mail-token', async (_req, res) => {
     res.render('admin/mail-token', { title: 'Mail Token', values: await settings.get('mail_token'), errors: {} });
@@ -34,10 +32,7 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
       res,
       async () => {
         const value = parseInput(mailTokenForm, req.body);
-        await db.transaction(async (trx) => {
-          await settings.set('mail_token', value, staffOf(res).id, trx);
-          await audit.record({ action: 'settings.mail_token_changed', actor: { type: 'staff', id: actorOf(req, res).staffId }, ip: req.ip, detail: value }, trx);
-        });
+        await settingsAdmin.saveMailToken(value, actorOf(req, res));
         flash(req, 'success', `Mail Token settings saved. Passwordless sign-in is ${value.enabled ? 'enabled' : 'disabled'}.`);
         res.redirect(303, '/admin/settings/mail-token');
       },
@@ -46,9 +41,8 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
   });
 
   router.post('/mail-token/test', async (req, res) => {
-    const sender = await settings.get('mail_token');
     const me = staffOf(res);
-    await mail.send({ to: me.email, template: 'test-mail', sender, data: { fromName: sender.fromName, fromAddress: sender.fromAddress } });
+    await settingsAdmin.sendTestMail(me.email);
     flash(req, 'success', `A test mail to ${me.email} is in the outbox; see the Outbox page for its status.`);
     res.redirect(303, '/admin/settings/mail-token');
   });
@@ -63,12 +57,7 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
       res,
       async () => {
         const value = parseInput(accessForm, req.body);
-        await db.transaction(async (trx) => {
-          await settings.set('staff_signin', staffSignInSettingsSchema.parse({ emailTokenEnabled: value.staffEmailToken }), staffOf(res).id, trx);
-          await settings.set('magic_link', { enabled: value.magicLinksEnabled, minutes: value.magicLinkMinutes }, staffOf(res).id, trx);
-          await settings.set('signin_policy', { mode: value.signInPolicy }, staffOf(res).id, trx);
-          await audit.record({ action: 'settings.access_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: value }, trx);
-        });
+        await settingsAdmin.saveAccess(value, actorOf(req, res));
         flash(req, 'success', 'Sign-in settings saved.');
         res.redirect(303, '/admin/settings/access');
       },
@@ -91,13 +80,7 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
     await handleForm(
       res,
       async () => {
-        const value = parseInput(portalForm, req.body);
-        if (value.termsText.trim() && !value.termsVersion) throw new ValidationError('Give the terms a version', { termsVersion: 'Give the terms a version (e.g. 2026-11); a new version asks everyone again' });
-        await db.transaction(async (trx) => {
-          await settings.set('terms', { text: value.termsText, version: value.termsVersion }, staffOf(res).id, trx);
-          await settings.set('session_policy', { mode: value.mode, rememberDays: value.rememberDays, idleMinutes: value.idleMinutes, absoluteHours: value.absoluteHours }, staffOf(res).id, trx);
-          await audit.record({ action: 'settings.portal_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: { termsVersion: value.termsVersion, session: value.mode } }, trx);
-        });
+        await settingsAdmin.savePortal(parseInput(portalForm, req.body), actorOf(req, res));
         flash(req, 'success', 'Portal settings saved.');
         res.redirect(303, '/admin/settings/portal');
       },
@@ -112,15 +95,13 @@ export function settingsRoutes(deps: { settings: SettingsService; audit: AuditSe
 
   router.post('/login-url', async (req, res) => {
     const enabled = checkbox.parse(req.body.enabled);
-    await deps.jwtLogin.setEnabled(enabled, staffOf(res).id);
-    await audit.record({ action: 'settings.login_url_changed', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip, detail: { enabled } });
+    await settingsAdmin.setLoginUrlEnabled(enabled, actorOf(req, res));
     flash(req, 'success', `Login URLs are ${enabled ? 'enabled' : 'disabled'}.`);
     res.redirect(303, '/admin/settings/login-url');
   });
 
   router.post('/login-url/secret', async (req, res) => {
-    const secret = await deps.jwtLogin.rotateSecret(staffOf(res).id);
-    await audit.record({ action: 'settings.login_url_secret_rotated', actor: { type: 'staff', id: staffOf(res).id }, ip: req.ip });
+    const secret = await settingsAdmin.rotateLoginUrlSecret(actorOf(req, res));
     res.set('Cache-Control', 'no-store');
     res.render('admin/login-url', { title: 'Login URLs for programs', status: await deps.jwtLogin.status(), secret });
   });

@@ -4,6 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, RateLimitedError, ValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { isBodyParserError } from '../http/body-parser-error.js';
 
 export type ApiErrorCode =
   | 'bad_request'
@@ -88,9 +89,4 @@ export function apiErrorHandler(logger: Logger) {
     logger.error({ err: error, reqId: res.locals.requestId, method: req.method, path: req.baseUrl + req.path }, 'API request failed');
     sendError(res, 500, 'internal_error', 'Something went wrong on our side. Try again in a moment.');
   };
-}
-
-function isBodyParserError(error: unknown): error is { status: number; type: string } {
-  const e = error as { status?: unknown; type?: unknown };
-  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string';
 }

@@ -5,16 +5,12 @@ import { z } from 'zod';
 import { issueText } from '../i18n/index.js';
 import { emailSchema } from '../lib/email.js';
 import { ValidationError } from '../lib/errors.js';
+import { singleLineText } from '../lib/text-rules.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 25;
 
-const text = (max: number) =>
-  z
-    .string({ message: 'Must be a string' })
-    .trim()
-    .max(max, `Use at most ${max} characters`)
-    .refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >');
+const text = (max: number) => singleLineText(max, { notString: 'Must be a string' });
 
 const companyId = z
   .number({ message: 'Give the id of a company (a whole number)' })

@@ -37,6 +37,22 @@ export interface SignInService {
   signOut(req: Request): Promise<void>;
   /** Ends every session of a contact or staff member (disable, "sign out everywhere"). */
   revokeAll(kind: SubjectKind, id: number, db?: Db): Promise<number>;
+  /** The sessions of a contact or staff member that are not ended, most recently seen first. */
+  listSessions(kind: SubjectKind, id: number): Promise<ActiveSession[]>;
+  /** Ends one session of theirs; false when they have no such session that is not ended yet. */
+  revokeSession(kind: SubjectKind, id: number, authSessionId: string): Promise<boolean>;
+  /** Ends all their sessions but one (the one they are using); returns how many were ended. */
+  revokeOtherSessions(kind: SubjectKind, id: number, keepAuthSessionId: string): Promise<number>;
+}
+
+/** A signed-in session as its owner sees it (the portal's sessions page). */
+export interface ActiveSession {
+  id: string;
+  method: SignInMethod;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  last_seen_at: Date;
 }
 
 export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditService; settings: SettingsService }): SignInService {
@@ -127,6 +143,19 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
 
     async revokeAll(kind, id, database = db) {
       return database('auth_sessions').where({ [subjects[kind].column]: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+    },
+
+    listSessions(kind, id) {
+      return db('auth_sessions').where({ [subjects[kind].column]: id }).whereNull('revoked_at').orderBy('last_seen_at', 'desc').select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
+    },
+
+    async revokeSession(kind, id, authSessionId) {
+      const ended = await db('auth_sessions').where({ id: authSessionId, [subjects[kind].column]: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+      return ended > 0;
+    },
+
+    revokeOtherSessions(kind, id, keepAuthSessionId) {
+      return db('auth_sessions').where({ [subjects[kind].column]: id }).whereNot({ id: keepAuthSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
     },
   };
 }

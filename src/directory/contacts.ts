@@ -10,9 +10,14 @@ import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { issueText, localeOr } from '../i18n/index.js';
 import { emailDomain, emailSchema } from '../lib/email.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
+import type { Clock } from '../lib/clock.js';
+import { hasMarkupOrLineBreak } from '../lib/text-rules.js';
 import type { MailComposer } from '../mail/compose.js';
-import { escapeLike, pageOf, type Page } from './companies.js';
-import type { Contact, ContactWithCompany, DirectoryService } from './service.js';
+import type { CompanyRepository } from './companies-repo.js';
+import { isUsable, type ContactRepository, type ContactRow, type ContactWithCompany } from './contacts-repo.js';
+import type { Page } from './paging.js';
+
+type Contact = ContactRow;
 
 export interface ContactInput {
   companyId: number;
@@ -65,13 +70,16 @@ export interface ContactService {
   applyImport(draftId: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
 }
 
-export function createContactService(deps: { db: Db; audit: AuditService; directory: DirectoryService; signIn: SignInService; mail: MailComposer }): ContactService {
-  const { db, audit, directory, signIn, mail } = deps;
+// Every change commits together with its audit event (one transaction), so the trail cannot miss a
+// change that happened nor show one that was rolled back.
+export function createContactService(deps: { db: Db; audit: AuditService; contactRepo: ContactRepository; companyRepo: CompanyRepository; signIn: SignInService; mail: MailComposer; clock: Clock }): ContactService {
+  const { db, audit, contactRepo, companyRepo, signIn, mail, clock } = deps;
+  const draftsFrom = () => new Date(clock.now().getTime() - DRAFT_TTL_MS);
   const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
     audit.record({ action, ...attributed(actor.staffId, actor.apiKey, detail), subject: { type: 'contact', id: contactId }, ip: actor.ip }, database);
 
   async function mustExist(id: number, database: Db = db): Promise<ContactWithCompany> {
-    const contact = await directory.getContact(id, database);
+    const contact = await contactRepo.getWithCompany(id, database);
     if (!contact) throw new NotFoundError('This contact does not exist.');
     return contact;
   }
@@ -106,9 +114,9 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
     if (idx.email < 0) return { rows: [], valid: 0, invalid: 0, fileError: 'The first line must name the columns, with at least "email" (also: first_name, last_name, company, phone).' };
     if (body.length > IMPORT_MAX_ROWS) return { rows: [], valid: 0, invalid: 0, fileError: `The file has ${body.length} rows; import at most ${IMPORT_MAX_ROWS} at a time.` };
 
-    const companies = await db('companies').select('id', 'name');
+    const companies = await companyRepo.allNames();
     const byName = new Map(companies.map((c) => [c.name.toLowerCase(), c]));
-    const domains = await db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').select('domain', 'companies.id', 'companies.name');
+    const domains = await companyRepo.allDomains();
     const byDomain = new Map(domains.map((d) => [d.domain, { id: d.id, name: d.name }]));
     const seen = new Set<string>();
 
@@ -126,7 +134,7 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
       seen.add(key);
       const [firstName, lastName, phone] = [cell(idx.first), cell(idx.last), cell(idx.phone)];
       if (firstName.length > 100 || lastName.length > 100) errors.push('Names have at most 100 characters');
-      if (/[\r\n<>]/.test(firstName + lastName + phone)) errors.push('Names and phone cannot contain line breaks, < or >');
+      if (hasMarkupOrLineBreak(firstName + lastName + phone)) errors.push('Names and phone cannot contain line breaks, < or >');
       if (phone.length > 40) errors.push('Phone has at most 40 characters');
       return { line: i + 2, email, firstName, lastName, phone: phone || null, companyId: company?.id ?? null, companyName: company?.name ?? companyName, errors };
     });
@@ -135,56 +143,30 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
   }
 
   return {
-    async list({ q = '', page = 1, pageSize = 25 }) {
-      const base = db('contacts')
-        .join('companies', 'companies.id', 'contacts.company_id')
-        .modify((query) => {
-          const term = q.trim().toLowerCase();
-          if (!term) return;
-          const like = `%${escapeLike(term)}%`;
-          query.where((w) =>
-            w
-              .whereRaw('contacts.email like ?', [like])
-              .orWhereRaw("lower(contacts.first_name || ' ' || contacts.last_name) like ?", [like])
-              .orWhereRaw('lower(companies.name) like ?', [like]),
-          );
-        });
-      const [{ n }] = await base.clone().count({ n: '*' });
-      const items = await base
-        .clone()
-        .select('contacts.*', 'companies.name as company_name', 'companies.portal_name as company_portal_name')
-        .orderBy([{ column: 'contacts.last_name' }, { column: 'contacts.first_name' }, { column: 'contacts.id' }])
-        .limit(pageSize)
-        .offset((page - 1) * pageSize);
-      return pageOf(items, Number(n), page, pageSize);
-    },
+    list: (query) => contactRepo.search(query),
 
     get: (id) => mustExist(id),
 
-    async create(input, actor) {
-      const [contact] = await db<Contact>('contacts')
-        .insert({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, status: 'invited' })
-        .returning('*')
-        .catch(duplicate);
-      await record('contact.created', contact!.id, actor, { email: input.email });
-      return contact!;
-    },
+    create: (input, actor) =>
+      db.transaction(async (trx) => {
+        const contact = await contactRepo.insert({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, status: 'invited' }, trx).catch(duplicate);
+        await record('contact.created', contact.id, actor, { email: input.email }, trx);
+        return contact;
+      }),
 
     async update(id, input, actor) {
       await mustExist(id);
-      const [contact] = await db<Contact>('contacts')
-        .where({ id })
-        .update({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, updated_at: db.fn.now() as unknown as Date })
-        .returning('*')
-        .catch(duplicate);
-      await record('contact.updated', id, actor, { email: input.email });
-      return contact!;
+      return db.transaction(async (trx) => {
+        const contact = await contactRepo.update(id, { company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null }, trx).catch(duplicate);
+        await record('contact.updated', id, actor, { email: input.email }, trx);
+        return contact!;
+      });
     },
 
     async disable(id, actor) {
       await mustExist(id);
       await db.transaction(async (trx) => {
-        await trx('contacts').where({ id }).update({ status: 'disabled', updated_at: trx.fn.now() });
+        await contactRepo.update(id, { status: 'disabled' }, trx);
         const ended = await signIn.revokeAll('contact', id, trx);
         await record('contact.disabled', id, actor, { sessionsEnded: ended }, trx);
       });
@@ -192,22 +174,26 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
 
     async enable(id, actor) {
       const contact = await mustExist(id);
-      if (contact.status !== 'disabled') return;
-      await db('contacts').where({ id }).update({ status: contact.last_sign_in_at ? 'active' : 'invited', updated_at: db.fn.now() });
-      await record('contact.enabled', id, actor);
+      if (isUsable(contact)) return;
+      await db.transaction(async (trx) => {
+        await contactRepo.update(id, { status: contact.last_sign_in_at ? 'active' : 'invited' }, trx);
+        await record('contact.enabled', id, actor, {}, trx);
+      });
     },
 
     async signOutEverywhere(id, actor) {
       await mustExist(id);
-      const ended = await signIn.revokeAll('contact', id);
-      await record('contact.signed_out_everywhere', id, actor, { sessionsEnded: ended });
-      return ended;
+      return db.transaction(async (trx) => {
+        const ended = await signIn.revokeAll('contact', id, trx);
+        await record('contact.signed_out_everywhere', id, actor, { sessionsEnded: ended }, trx);
+        return ended;
+      });
     },
 
     async invite(id, actor) {
       await db.transaction(async (trx) => {
         const contact = await mustExist(id, trx);
-        if (contact.status === 'disabled') throw new AppError(409, 'This contact is disabled: enable them before inviting them.');
+        if (!isUsable(contact)) throw new AppError(409, 'This contact is disabled: enable them before inviting them.');
         await queueInvitation(trx, contact);
         await record('contact.invited', id, actor, {}, trx);
       });
@@ -217,30 +203,30 @@ export function createContactService(deps: { db: Db; audit: AuditService; direct
     async previewImport(csv, actor) {
       const preview = await parseCsv(csv);
       if (preview.fileError) return preview;
-      await db('import_drafts').where('created_at', '<', new Date(Date.now() - DRAFT_TTL_MS)).delete();
+      await db('import_drafts').where('created_at', '<', draftsFrom()).delete();
       const draftId = randomUUID();
-      await db('import_drafts').insert({ id: draftId, staff_id: actor.staffId, csv, created_at: new Date() });
+      await db('import_drafts').insert({ id: draftId, staff_id: actor.staffId, csv, created_at: clock.now() });
       return { ...preview, draftId };
     },
 
     async applyImport(draftId, { sendInvitations }, actor) {
-      const draft = /^[0-9a-f-]{36}$/.test(draftId) ? await db('import_drafts').where({ id: draftId, staff_id: actor.staffId }).where('created_at', '>', new Date(Date.now() - DRAFT_TTL_MS)).first() : undefined;
+      const draft = /^[0-9a-f-]{36}$/.test(draftId) ? await db('import_drafts').where({ id: draftId, staff_id: actor.staffId }).where('created_at', '>', draftsFrom()).first() : undefined;
       if (!draft) throw new ValidationError('This preview has expired. Upload the file again.', { file: 'This preview has expired. Upload the file again.' });
       const preview = await parseCsv(draft.csv);
       const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0 };
       await db.transaction(async (trx) => {
         for (const row of preview.rows.filter((r) => r.errors.length === 0)) {
-          const existing = await trx<Contact>('contacts').where({ company_id: row.companyId!, email: row.email }).first();
+          const existing = await contactRepo.inCompany(row.companyId!, row.email, trx);
           const names = { first_name: row.firstName || existing?.first_name || '', last_name: row.lastName || existing?.last_name || '', phone: row.phone ?? existing?.phone ?? null };
           if (!existing) {
-            const [created] = await trx<Contact>('contacts').insert({ company_id: row.companyId!, email: row.email, status: 'invited', ...names }).returning('*');
+            const created = await contactRepo.insert({ company_id: row.companyId!, email: row.email, status: 'invited', ...names }, trx);
             counts.created += 1;
             if (sendInvitations) {
-              await queueInvitation(trx, (await directory.getContact(created!.id, trx))!);
+              await queueInvitation(trx, (await contactRepo.getWithCompany(created.id, trx))!);
               counts.invited += 1;
             }
           } else if (existing.first_name !== names.first_name || existing.last_name !== names.last_name || existing.phone !== names.phone) {
-            await trx('contacts').where({ id: existing.id }).update({ ...names, updated_at: trx.fn.now() });
+            await contactRepo.update(existing.id, names, trx);
             counts.updated += 1;
           } else {
             counts.unchanged += 1;

@@ -16,7 +16,10 @@ import type { Logger } from '../lib/logger.js';
 import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
 import type { PsaAdapter, PsaContact } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Contact, DirectoryService } from './service.js';
+import type { CompanyRepository } from './companies-repo.js';
+import { isUsable, type ContactRepository, type ContactRow } from './contacts-repo.js';
+
+type Contact = ContactRow;
 
 export type Resolution = { kind: 'contacts'; contacts: Contact[] } | { kind: 'domain'; companyId: number } | { kind: 'none' };
 
@@ -29,8 +32,16 @@ export interface NewAccount {
 }
 
 export interface ContactResolver {
-  resolve(email: string): Promise<Resolution>;
+  /**
+   * Who may sign in with this address, asking the PSA when the portal does not know it: its usable
+   * contacts, a company whose domain it is on (an account may be created), or nobody.
+   */
+  whoMaySignIn(email: string): Promise<Resolution>;
   /** The same answer from the portal's own data only (no PSA call): for confirm pages and after a token is spent. */
+  whoMaySignInLocally(email: string): Promise<Resolution>;
+  /** @deprecated the old name of whoMaySignIn, kept until src/auth (email-token/audience.ts) is moved to it. */
+  resolve(email: string): Promise<Resolution>;
+  /** @deprecated the old name of whoMaySignInLocally, kept until src/auth (email-token/audience.ts) is moved to it. */
   resolveLocal(email: string): Promise<Resolution>;
   /** Creates the contact in the PSA and locally; two concurrent calls for one address create one. */
   createAccount(input: NewAccount): Promise<Contact>;
@@ -46,8 +57,8 @@ export class AccountUnavailableError extends AppError {
 const CLAIM_STALE_MS = 60_000;
 const CLAIM_WAIT_MS = 30_000;
 
-export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefined; psaEvents: PsaEvents; directory: DirectoryService; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
-  const { db, psa, directory, settings, clock } = deps;
+export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefined; psaEvents: PsaEvents; contactRepo: ContactRepository; companyRepo: CompanyRepository; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
+  const { db, psa, contactRepo, companyRepo, settings, clock } = deps;
   // Without a PSA (PSA_PROVIDER=builtin) only the portal's own contacts and domains answer.
   const log = deps.logger.child({ component: 'resolver', psa: psa?.provider ?? 'none' });
 
@@ -58,19 +69,15 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
 
   // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
   async function companyFor(psa: PsaAdapter, psaCompanyId: string): Promise<number | undefined> {
-    const linked = await db('companies').where({ psa_company_id: psaCompanyId }).first('id');
+    const linked = await companyRepo.byPsaId(psaCompanyId);
     if (linked) return linked.id;
     const company = await psa.getCompany(psaCompanyId);
     if (!company) return undefined;
-    const [row] = await db('companies').insert({ name: company.name, psa_company_id: company.id }).onConflict('psa_company_id').merge({ updated_at: db.fn.now() }).returning('id');
-    return row.id;
+    return companyRepo.importFromPsa({ psaCompanyId: company.id, name: company.name });
   }
 
   async function upsertLocal(companyId: number, contact: PsaContact, trx: Db): Promise<void> {
-    await trx('contacts')
-      .insert({ company_id: companyId, email: contact.email.toLowerCase(), first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status: 'active' })
-      .onConflict(['company_id', 'email'])
-      .merge({ first_name: contact.firstName, last_name: contact.lastName, psa_contact_id: contact.id, updated_at: trx.fn.now() });
+    await contactRepo.upsertFromPsa({ company_id: companyId, email: contact.email, first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status: 'active' }, trx);
   }
 
   // All PSA answers are gathered first and the local contacts written in one transaction, so a PSA
@@ -87,7 +94,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
       await db.transaction(async (trx) => {
         for (const { companyId, contact } of placed) await upsertLocal(companyId, contact, trx);
       });
-      return placed.length ? directory.resolve(email) : [];
+      return placed.length ? contactRepo.usableByEmail(email) : [];
     } catch (error) {
       await recordPsaFailure(psa, 'findContactsByEmail', error);
       return undefined;
@@ -95,15 +102,15 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
   }
 
   async function local(email: string): Promise<Resolution | undefined> {
-    const contacts = await db<Contact>('contacts').where({ email }).orderBy('id');
+    const contacts = await contactRepo.allByEmail(email);
     if (!contacts.length) return undefined;
     // A technician's decision (disabled) stands: the PSA does not bring the person back.
-    const usable = contacts.filter((c) => c.status !== 'disabled');
+    const usable = contacts.filter(isUsable);
     return usable.length ? { kind: 'contacts', contacts: usable } : { kind: 'none' };
   }
 
   async function domainOwner(email: string): Promise<number | undefined> {
-    return (await db('company_domains').where({ domain: emailDomain(email) }).first('company_id'))?.company_id;
+    return companyRepo.companyOfDomain(emailDomain(email));
   }
 
   const invitedOnly = async () => (await settings.get('signin_policy')).mode === 'invited_only';
@@ -120,50 +127,55 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
   }
 
   async function waitForAccount(email: string, companyId: number): Promise<Contact> {
-    const deadline = Date.now() + CLAIM_WAIT_MS;
-    while (Date.now() < deadline) {
-      const contact = await db<Contact>('contacts').where({ email, company_id: companyId }).first();
+    const deadline = clock.now().getTime() + CLAIM_WAIT_MS;
+    while (clock.now().getTime() < deadline) {
+      const contact = await contactRepo.inCompany(companyId, email);
       if (contact) return contact;
       if (!(await db('account_claims').where({ email }).first())) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const contact = await db<Contact>('contacts').where({ email, company_id: companyId }).first();
+    const contact = await contactRepo.inCompany(companyId, email);
     if (contact) return contact;
     throw new AccountUnavailableError();
   }
 
-  return {
-    async resolve(email) {
-      const known = await local(email);
-      if (known) return known;
-      if (await invitedOnly()) return { kind: 'none' };
-      if (psa) {
-        const contacts = await fromPsa(psa, email);
-        // The PSA did not answer: we cannot tell whether the person exists there, so nothing is sent
-        // rather than risking a second PSA contact through the domain route.
-        if (contacts === undefined) return { kind: 'none' };
-        if (contacts.length) return { kind: 'contacts', contacts };
-      }
-      const companyId = await domainOwner(email);
-      return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
-    },
+  async function whoMaySignIn(email: string): Promise<Resolution> {
+    const known = await local(email);
+    if (known) return known;
+    if (await invitedOnly()) return { kind: 'none' };
+    if (psa) {
+      const contacts = await fromPsa(psa, email);
+      // The PSA did not answer: we cannot tell whether the person exists there, so nothing is sent
+      // rather than risking a second PSA contact through the domain route.
+      if (contacts === undefined) return { kind: 'none' };
+      if (contacts.length) return { kind: 'contacts', contacts };
+    }
+    const companyId = await domainOwner(email);
+    return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
+  }
 
-    async resolveLocal(email) {
-      const known = await local(email);
-      if (known) return known;
-      if (await invitedOnly()) return { kind: 'none' };
-      const companyId = await domainOwner(email);
-      return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
-    },
+  async function whoMaySignInLocally(email: string): Promise<Resolution> {
+    const known = await local(email);
+    if (known) return known;
+    if (await invitedOnly()) return { kind: 'none' };
+    const companyId = await domainOwner(email);
+    return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
+  }
+
+  return {
+    whoMaySignIn,
+    whoMaySignInLocally,
+    resolve: whoMaySignIn,
+    resolveLocal: whoMaySignInLocally,
 
     async createAccount(input) {
       const email = input.email.toLowerCase();
       // The proof may be up to 15 minutes old: check again that this address may still have an account here.
       const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.', { messageKey: 'account.refused' });
       const check = async () => {
-        const contact = await db<Contact>('contacts').where({ email, company_id: input.companyId }).first();
+        const contact = await contactRepo.inCompany(input.companyId, email);
         if (contact) {
-          if (contact.status === 'disabled') throw refuse();
+          if (!isUsable(contact)) throw refuse();
           return contact;
         }
         if ((await invitedOnly()) || (await domainOwner(email)) !== input.companyId) throw refuse();
@@ -176,7 +188,7 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
       try {
         const created = await check(); // another sign-in may have finished just before our claim
         if (created) return created;
-        const company = await db('companies').where({ id: input.companyId }).first('id', 'psa_company_id');
+        const company = await companyRepo.get(input.companyId);
         if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
         let psaContact: PsaContact | undefined;
         if (psa && company.psa_company_id) {
@@ -194,14 +206,13 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
         } else if (psa) {
           log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
         }
-        const [contact] = await db<Contact>('contacts')
+        return await contactRepo
           .insert({ company_id: company.id, email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, psa_contact_id: psaContact?.id ?? null, status: 'active' })
-          .returning('*')
           .catch(async (error) => {
-            if (isUniqueViolation(error)) return db<Contact>('contacts').where({ email, company_id: company.id });
+            const raced = isUniqueViolation(error) ? await contactRepo.inCompany(company.id, email) : undefined;
+            if (raced) return raced;
             throw error;
           });
-        return contact!;
       } finally {
         await db('account_claims').where({ email, claimed_at: claimedAt }).delete();
       }

@@ -6,6 +6,7 @@ import { english, type MessageKey } from '../i18n/index.js';
 import { AppError, RateLimitedError } from '../lib/errors.js';
 import { isDependencyDown } from './dependencies.js';
 import type { Logger } from '../lib/logger.js';
+import { isBodyParserError } from './body-parser-error.js';
 
 // The page is in the request's language (the i18n middleware), or English if it never ran.
 const translatorOf = (res: Response) => (typeof res.locals.t === 'function' ? res.locals.t : english);
@@ -63,9 +64,4 @@ export function errorHandler(logger: Logger) {
     const shown = key ? t(key, params) : message;
     res.render('errors/error', { title: status === 429 ? t('error.title.slowDown') : t('error.title'), status, message: shown, languageReturnTo: errorReturnTo(req) });
   };
-}
-
-function isBodyParserError(error: unknown): error is { status: number; type: string } {
-  const e = error as { status?: unknown; type?: unknown };
-  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string';
 }

@@ -21,6 +21,8 @@ export interface OutboxAdmin {
   list(query: { status?: string; page?: number; pageSize?: number }): Promise<{ items: OutboxRow[]; page: number; pageSize: number; total: number; pages: number }>;
   /** Makes a waiting or failed mail due now. */
   retry(id: number): Promise<void>;
+  /** Mail not sent yet: waiting for its first or next attempt, or failed for good. */
+  waitingCount(): Promise<number>;
 }
 
 export function createOutboxAdmin(deps: { db: Db; clock: Clock; outbox: Outbox }): OutboxAdmin {
@@ -46,6 +48,10 @@ export function createOutboxAdmin(deps: { db: Db; clock: Clock; outbox: Outbox }
       // Conditional: a row the worker claimed in the meantime is left alone.
       await db('outbox').where({ id }).whereIn('status', ['pending', 'failed']).update({ status: 'pending', next_attempt_at: deps.clock.now() });
       deps.outbox.notify();
+    },
+    async waitingCount() {
+      const [{ n }] = await db('outbox').whereIn('status', ['pending', 'failed']).count({ n: '*' });
+      return Number(n);
     },
   };
 }

@@ -3,8 +3,7 @@
 // Names changed here are written back to the PSA contact.
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
-import type { Contact } from '../directory/service.js';
-import type { Clock } from '../lib/clock.js';
+import type { ContactRepository, ContactRow as Contact } from '../directory/contacts-repo.js';
 import type { Logger } from '../lib/logger.js';
 import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
 import type { PsaAdapter } from '../psa/types.js';
@@ -14,14 +13,14 @@ export type OnboardingStep = 'terms' | 'profile' | undefined;
 
 export interface OnboardingService {
   /** What the contact must do before any other page, if anything. */
-  nextStep(contact: Contact & { terms_version?: string | null }): Promise<OnboardingStep>;
+  nextStep(contact: Pick<Contact, 'terms_version' | 'first_name' | 'last_name'>): Promise<OnboardingStep>;
   terms(): Promise<{ text: string; version: string }>;
   acceptTerms(contact: Contact, version: string, ip?: string | null): Promise<void>;
-  completeProfile(contact: Contact & { psa_contact_id: string | null }, names: { firstName: string; lastName: string }): Promise<void>;
+  completeProfile(contact: Contact, names: { firstName: string; lastName: string }): Promise<void>;
 }
 
-export function createOnboardingService(deps: { db: Db; settings: SettingsService; psa: PsaAdapter | undefined; psaEvents: PsaEvents; audit: AuditService; clock: Clock; logger: Logger }): OnboardingService {
-  const { db, settings, psa, audit, clock } = deps;
+export function createOnboardingService(deps: { db: Db; contactRepo: ContactRepository; settings: SettingsService; psa: PsaAdapter | undefined; psaEvents: PsaEvents; audit: AuditService; logger: Logger }): OnboardingService {
+  const { db, contactRepo, settings, psa, audit } = deps;
   return {
     async nextStep(contact) {
       const terms = await settings.get('terms');
@@ -32,12 +31,12 @@ export function createOnboardingService(deps: { db: Db; settings: SettingsServic
     terms: () => settings.get('terms'),
     async acceptTerms(contact, version, ip) {
       await db.transaction(async (trx) => {
-        await trx('contacts').where({ id: contact.id }).update({ terms_accepted_at: clock.now(), terms_version: version, updated_at: clock.now() });
+        await contactRepo.recordTermsAccepted(contact.id, version, trx);
         await audit.record({ action: 'terms.accepted', actor: { type: 'contact', id: contact.id }, subject: { type: 'contact', id: contact.id }, ip, detail: { version } }, trx);
       });
     },
     async completeProfile(contact, names) {
-      await db('contacts').where({ id: contact.id }).update({ first_name: names.firstName, last_name: names.lastName, updated_at: clock.now() });
+      await contactRepo.update(contact.id, { first_name: names.firstName, last_name: names.lastName });
       if (!contact.psa_contact_id || !psa) return;
       try {
         await psa.updateContactNames(contact.psa_contact_id, names);

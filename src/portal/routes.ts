@@ -2,25 +2,19 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { SignInService } from '../auth/sign-in.js';
-import type { Db } from '../db/index.js';
+import { isUsable } from '../directory/contacts-repo.js';
 import type { Contact, DirectoryService } from '../directory/service.js';
 import { PORTAL_COOKIE } from '../http/cookies.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import { msg } from '../i18n/index.js';
-import type { Clock } from '../lib/clock.js';
 import { NotFoundError } from '../lib/errors.js';
+import { personName } from '../lib/text-rules.js';
 import type { OnboardingService } from './onboarding.js';
 import { describeDevice } from './device.js';
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
-const plainName = (field: 'firstName' | 'lastName') =>
-  z
-    .string({ message: msg(`validation.${field}.required`) })
-    .trim()
-    .min(1, msg(`validation.${field}.required`))
-    .max(100, msg('validation.tooLong'))
-    .refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
+const plainName = (field: 'firstName' | 'lastName') => personName({ required: msg(`validation.${field}.required`), tooLong: msg('validation.tooLong'), invalid: msg(`validation.${field}.invalid`) });
 const profileSchema = z.object({ firstName: plainName('firstName'), lastName: plainName('lastName') });
 const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: msg('validation.terms.accept') }) });
 
@@ -28,14 +22,12 @@ export interface PortalDeps {
   signIn: SignInService;
   directory: DirectoryService;
   onboarding: OnboardingService;
-  db: Db;
-  clock: Clock;
 }
 
 export function portalRoutes(deps: PortalDeps): Router {
   const router = Router();
-  const { signIn, directory, onboarding, db, clock } = deps;
-  const contactOf = (res: Response) => res.locals.contact as Contact & { psa_contact_id: string | null; terms_version: string | null };
+  const { signIn, directory, onboarding } = deps;
+  const contactOf = (res: Response): Contact => res.locals.contact;
 
   // Loads the signed-in contact for every portal page; an ended or revoked session counts as none.
   async function requireContact(req: Request, res: Response, next: NextFunction) {
@@ -96,13 +88,13 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/', requireContact, requireOnboarded, async (req, res) => {
     const contact = await directory.getContact(contactOf(res).id);
     // Other accounts of the same address this browser proved: offered for switching.
-    const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && c.status !== 'disabled') : [];
+    const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && isUsable(c)) : [];
     res.render('portal/home', { title: res.locals.t('home.title'), contact, others });
   });
 
   // The contact's signed-in sessions (device, IP, last seen); the others can be ended from here.
   router.get('/sessions', requireContact, requireOnboarded, async (req, res) => {
-    const rows = await db('auth_sessions').where({ contact_id: contactOf(res).id }).whereNull('revoked_at').orderBy('last_seen_at', 'desc').select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
+    const rows = await signIn.listSessions('contact', contactOf(res).id);
     const current = req.session.signedIn?.authSessionId;
     res.render('portal/sessions', { title: res.locals.t('sessions.title'), sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent, res.locals.t), current: r.id === current })) });
   });
@@ -110,13 +102,12 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.post('/sessions/:id/end', requireContact, async (req, res) => {
     const id = String(req.params.id);
     if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
-    const ended = await db('auth_sessions').where({ id, contact_id: contactOf(res).id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
-    if (!ended) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
+    if (!(await signIn.revokeSession('contact', contactOf(res).id, id))) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
     res.redirect(303, '/sessions');
   });
 
   router.post('/sessions/end-others', requireContact, async (req, res) => {
-    await db('auth_sessions').where({ contact_id: contactOf(res).id }).whereNot({ id: req.session.signedIn!.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+    await signIn.revokeOtherSessions('contact', contactOf(res).id, req.session.signedIn!.authSessionId);
     res.redirect(303, '/sessions');
   });
 

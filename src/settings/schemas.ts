@@ -1,5 +1,6 @@
 // What a technician may change, with defaults and the rules the console validates against.
 import { z } from 'zod';
+import { singleLineText } from '../lib/text-rules.js';
 
 const headerSafe = (label: string) => (v: string) => !/[\r\n]/.test(v) || `${label} cannot contain line breaks`;
 
@@ -26,7 +27,7 @@ export const signInPolicySchema = z.object({ mode: z.enum(['domain', 'invited_on
 // The portal's terms: empty text means there are none to accept. A new version asks everyone again.
 export const termsSettingsSchema = z.object({
   text: z.string().max(50_000, 'Use at most 50,000 characters'),
-  version: z.string().trim().max(40, 'Use at most 40 characters').refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >'),
+  version: singleLineText(40),
 });
 
 // How long a client stays signed in; enforced on the server whatever the cookie says.

@@ -17,7 +17,9 @@ export interface Staff {
 export interface StaffService {
   list(): Promise<Staff[]>;
   get(id: number): Promise<Staff | undefined>;
-  /** Active staff members with this address (at most one). */
+  /** Staff members with this address who are not disabled (at most one): who may sign in to the console with it. */
+  activeByEmail(email: string, db?: Db): Promise<Staff[]>;
+  /** @deprecated the old name of activeByEmail, kept until src/auth (email-token/audience.ts, microsoft/identity.ts) is moved to it. */
   resolve(email: string, db?: Db): Promise<Staff[]>;
   create(input: { email: string; name: string; role: StaffRole }): Promise<Staff>;
   update(id: number, changes: Partial<Pick<Staff, 'name' | 'role' | 'disabled'>>): Promise<Staff>;
@@ -25,10 +27,12 @@ export interface StaffService {
 
 export function createStaffService(deps: { db: Db }): StaffService {
   const { db } = deps;
+  const activeByEmail = (email: string, database: Db = db) => database<Staff>('staff').where({ email: email.toLowerCase(), disabled: false });
   return {
     list: () => db<Staff>('staff').orderBy('name'),
     get: (id) => db<Staff>('staff').where({ id }).first(),
-    resolve: (email, database = db) => database<Staff>('staff').where({ email: email.toLowerCase(), disabled: false }),
+    activeByEmail,
+    resolve: activeByEmail,
     async create(input) {
       const existing = await db('staff').where({ email: input.email.toLowerCase() }).first('id');
       if (existing) throw new ValidationError('A staff member with this address exists already.', { email: 'A staff member with this address exists already.' });

@@ -155,7 +155,20 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['rate_limits', 'http_sessions', 'audit_events', 'outbox', 'auth_sessions', 'login_tokens', 'settings', 'staff', 'contacts', 'company_tenants', 'company_domains', 'companies']) {
+  for (const table of [
+    'rate_limits',
+    'http_sessions',
+    'audit_events',
+    'outbox',
+    'auth_sessions',
+    'login_tokens',
+    'settings',
+    'staff',
+    'contacts',
+    'company_tenants',
+    'company_domains',
+    'companies',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.raw('drop function if exists audit_events_append_only()');

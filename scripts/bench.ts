@@ -122,9 +122,15 @@ async function main() {
   await migrate(db);
   const [company] = await db('companies').insert({ name: 'Bench Ltd' }).returning('id');
   await db('company_domains').insert({ company_id: company.id, domain: 'bench.example' });
-  const people = [...Array.from({ length: WARM }, (_, i) => `warm${i}@bench.example`), ...Array.from({ length: KNOWN }, (_, i) => `person${i}@bench.example`), ...Array.from({ length: CONFIRMS }, (_, i) => `confirm${i}@bench.example`)];
+  const people = [
+    ...Array.from({ length: WARM }, (_, i) => `warm${i}@bench.example`),
+    ...Array.from({ length: KNOWN }, (_, i) => `person${i}@bench.example`),
+    ...Array.from({ length: CONFIRMS }, (_, i) => `confirm${i}@bench.example`),
+  ];
   for (let i = 0; i < people.length; i += 500) {
-    await db('contacts').insert(people.slice(i, i + 500).map((email, j) => ({ company_id: company.id, email, first_name: 'Bench', last_name: String(i + j), status: 'active' })));
+    await db('contacts').insert(
+      people.slice(i, i + 500).map((email, j) => ({ company_id: company.id, email, first_name: 'Bench', last_name: String(i + j), status: 'active' })),
+    );
   }
 
   // SMTP receiver: records when each recipient's mail was accepted.
@@ -173,7 +179,10 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const helloProcess = (port: number, processes: number) =>
-    spawn(process.execPath, ['--import', 'tsx', 'scripts/hello.ts'], { env: { ...process.env, PORT: String(port), HELLO_PROCESSES: String(processes) }, stdio: ['ignore', 'inherit', 'inherit'] });
+    spawn(process.execPath, ['--import', 'tsx', 'scripts/hello.ts'], {
+      env: { ...process.env, PORT: String(port), HELLO_PROCESSES: String(processes) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   const hello = helloProcess(helloPort, 1);
   const helloCluster = helloProcess(helloClusterPort, WEB_PROCESSES);
   const children = [app, hello, helloCluster];
@@ -205,7 +214,9 @@ async function main() {
       overallRate: TOKEN_RATE,
       connections: 10,
       duration: WARMUP_S,
-      requests: [{ method: 'POST', headers: formHeaders, setupRequest: (request) => ({ ...request, body: form({ email: `warm${warm++ % WARM}@bench.example` }) }) }],
+      requests: [
+        { method: 'POST', headers: formHeaders, setupRequest: (request) => ({ ...request, body: form({ email: `warm${warm++ % WARM}@bench.example` }) }) },
+      ],
     });
     await quiet(db);
     await allAccepted(Array.from({ length: Math.min(warm, WARM) }, (_, i) => `warm${i}@bench.example`)); // none of it is sent in the timed phase
@@ -233,18 +244,31 @@ async function main() {
     await allAccepted([...sentAt.keys()]);
     const latencies = [...sentAt].filter(([email]) => accepted.has(email)).map(([email, at]) => accepted.get(email)! - at);
     // Where that time went: the request's background work until the mail is in the outbox, then the worker.
-    const queuedAt = new Map((await db('outbox').select('to_address', 'created_at')).map((row: { to_address: string; created_at: Date }) => [row.to_address, row.created_at.getTime()]));
+    const queuedAt = new Map(
+      (await db('outbox').select('to_address', 'created_at')).map((row: { to_address: string; created_at: Date }) => [
+        row.to_address,
+        row.created_at.getTime(),
+      ]),
+    );
     const toOutbox = [...sentAt].filter(([email]) => queuedAt.has(email)).map(([email, at]) => queuedAt.get(email)! - at);
     const fromOutbox = [...queuedAt].filter(([email]) => accepted.has(email) && sentAt.has(email)).map(([email, at]) => accepted.get(email)! - at);
     await quiet(db);
 
-    rows.push(await run('POST /signin/email, unknown address', { url: `${base}/signin/email`, method: 'POST', headers: formHeaders, body: form({ email: 'nobody@nowhere.example' }) }));
+    rows.push(
+      await run('POST /signin/email, unknown address', {
+        url: `${base}/signin/email`,
+        method: 'POST',
+        headers: formHeaders,
+        body: form({ email: 'nobody@nowhere.example' }),
+      }),
+    );
     await quiet(db);
 
     // The confirm POST: each request spends its own token from its own browser session.
     const tokens = createLoginTokenStore({ db, clock: { now: () => new Date() }, key: deriveKey(SECRET, 'login-tokens') });
     const issued: string[] = [];
-    for (let i = 0; i < CONFIRMS; i++) issued.push((await tokens.issue(db, { purpose: 'email_token', email: `confirm${i}@bench.example`, minutes: 10, withCode: true })).token);
+    for (let i = 0; i < CONFIRMS; i++)
+      issued.push((await tokens.issue(db, { purpose: 'email_token', email: `confirm${i}@bench.example`, minutes: 10, withCode: true })).token);
     const browsers = await Promise.all(
       Array.from({ length: CONFIRMS }, async () => {
         const page = await fetch(`${base}/signin`);
@@ -262,7 +286,11 @@ async function main() {
             method: 'POST',
             setupRequest: (request) => {
               const i = confirmNext++ % CONFIRMS;
-              return { ...request, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browsers[i]!.cookie }, body: new URLSearchParams({ _csrf: browsers[i]!.csrf, token: issued[i]! }).toString() };
+              return {
+                ...request,
+                headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browsers[i]!.cookie },
+                body: new URLSearchParams({ _csrf: browsers[i]!.csrf, token: issued[i]! }).toString(),
+              };
             },
           },
         ],

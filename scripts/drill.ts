@@ -46,7 +46,9 @@ function freePort(): Promise<number> {
 /** Runs a PostgreSQL tool; as root it runs as the postgres user, as initdb and pg_ctl require. */
 function pg(tool: string, args: string[]) {
   const command = path.join(PG_BIN, tool);
-  const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' }) : spawnSync(command, args, { encoding: 'utf8' });
+  const result = asRoot
+    ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' })
+    : spawnSync(command, args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
 }
 
@@ -110,10 +112,26 @@ async function main() {
   const received: string[] = [];
   const cw = await startFakeConnectWise({ companyId: 'drill', publicKey: 'pub', privateKey: 'priv', clientId: 'drill-client' });
 
-  const startPg = () => pg('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -c listen_addresses=127.0.0.1 -k ${pgData}`, '-l', path.join(pgData, 'server.log'), '-w', '-t', '30', 'start']);
+  const startPg = () =>
+    pg('pg_ctl', [
+      '-D',
+      pgData,
+      '-o',
+      `-p ${pgPort} -c listen_addresses=127.0.0.1 -k ${pgData}`,
+      '-l',
+      path.join(pgData, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
   let redis: ChildProcess | undefined;
   const startRedis = () => {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir],
+      { stdio: 'ignore' },
+    );
     children.push(redis);
   };
   const stopRedis = async () => {
@@ -174,9 +192,16 @@ async function main() {
 
     const db = knexFactory({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${pgPort}/postgres`, pool: { min: 0, max: 2 } });
     const [company] = await db('companies').insert({ name: 'Drill Ltd' }).returning('id');
-    await db('contacts').insert(Array.from({ length: 9 }, (_, i) => ({ company_id: company.id, email: `person${i}@drill.example`, first_name: 'Drill', last_name: String(i), status: 'active' })));
+    await db('contacts').insert(
+      Array.from({ length: 9 }, (_, i) => ({
+        company_id: company.id,
+        email: `person${i}@drill.example`,
+        first_name: 'Drill',
+        last_name: String(i),
+        status: 'active',
+      })),
+    );
     await db.destroy();
-
 
     // The SMTP receiver here only counts recipients (the drill needs no mail bodies), so people sign in
     // through a login URL for programs (JWT), which the drill can sign itself.
@@ -185,7 +210,10 @@ async function main() {
     const { encrypt, deriveKey } = await import('../src/lib/crypto.js');
     const jwtSecret = 'drill-jwt-secret-drill-jwt-secret-0123';
     await admin('settings')
-      .insert({ key: 'jwt_login', value: JSON.stringify({ enabled: true, sealedSecret: encrypt(deriveKey('drill-secret-drill-secret-drill-secret-1', 'jwt-login'), jwtSecret) }) })
+      .insert({
+        key: 'jwt_login',
+        value: JSON.stringify({ enabled: true, sealedSecret: encrypt(deriveKey('drill-secret-drill-secret-drill-secret-1', 'jwt-login'), jwtSecret) }),
+      })
       .onConflict('key')
       .merge();
     await admin.destroy();
@@ -193,7 +221,12 @@ async function main() {
     const signedIn = async (email: string) => {
       const browser = new Browser(base);
       const now = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({ email }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now).setExpirationTime(now + 120).setJti(`${email}-${Math.random()}`).sign(new TextEncoder().encode(jwtSecret));
+      const token = await new SignJWT({ email })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 120)
+        .setJti(`${email}-${Math.random()}`)
+        .sign(new TextEncoder().encode(jwtSecret));
       const res = await browser.request(`/auth/jwt?token=${token}`);
       if (res.location !== '/') throw new Error(`sign-in of ${email} went to ${res.location}`);
       return browser;
@@ -212,9 +245,13 @@ async function main() {
         log(`${name}: Redis stopped`);
         const started = Date.now();
         // Someone who opened the sign-in page before the outage submits it during the outage.
-        const during = await stranger.request('/signin/email', { _csrf: strangerCsrf, email: 'person0@drill.example' }, 15_000).catch((e: Error) => ({ status: 0, text: e.message, location: null }));
+        const during = await stranger
+          .request('/signin/email', { _csrf: strangerCsrf, email: 'person0@drill.example' }, 15_000)
+          .catch((e: Error) => ({ status: 0, text: e.message, location: null }));
         const took = Date.now() - started;
-        log(`${name}: a sign-in page during the outage answered ${during.status} in ${took} ms: "${/<p>([^<]*)<\/p>/.exec(during.text)?.[1] ?? during.text.slice(0, 80)}"`);
+        log(
+          `${name}: a sign-in page during the outage answered ${during.status} in ${took} ms: "${/<p>([^<]*)<\/p>/.exec(during.text)?.[1] ?? during.text.slice(0, 80)}"`,
+        );
         startRedis();
         await until('Redis back', 20, async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined));
         const after = await alex.request('/');
@@ -285,7 +322,11 @@ async function main() {
         const home = await (await signedIn('person7@drill.example')).request('/');
         log(`${name}: unknown address answered ${unknown.status} in ${neutralMs} ms; a known contact got its mail and signs in (${home.status})`);
         cw.clearFailures();
-        results.push([name, unknown.status === 200 && neutralMs < 10_000 && home.status === 200, `neutral answer in ${neutralMs} ms, known contact ${home.status}`]);
+        results.push([
+          name,
+          unknown.status === 200 && neutralMs < 10_000 && home.status === 200,
+          `neutral answer in ${neutralMs} ms, known contact ${home.status}`,
+        ]);
       } catch (error) {
         results.push([name, false, (error as Error).message]);
       }
@@ -309,7 +350,11 @@ async function main() {
         });
         for (let i = 0; i < 10; i++) statuses.push((await sam.request('/')).status);
         log(`${name}: replaced by ${replaced.find((p) => !before.includes(p))}; ${statuses.length} pages meanwhile: ${[...new Set(statuses)].join(', ')}`);
-        results.push([name, statuses.every((s) => s === 200), `replaced; ${statuses.filter((s) => s === 200).length} of ${statuses.length} pages answered 200`]);
+        results.push([
+          name,
+          statuses.every((s) => s === 200),
+          `replaced; ${statuses.filter((s) => s === 200).length} of ${statuses.length} pages answered 200`,
+        ]);
       } catch (error) {
         results.push([name, false, (error as Error).message]);
       }
@@ -327,16 +372,34 @@ async function main() {
         // Portico does not have yet, and the PSA takes 1.5 s to answer.
         const late = 'late@psa-drill.example';
         cw.companies.push({ id: 901, identifier: 'PsaDrill', name: 'PSA Drill Ltd' });
-        cw.contacts.push({ id: 901, firstName: 'Lee', lastName: 'Late', company: { id: 901, name: 'PSA Drill Ltd' }, inactiveFlag: false, communicationItems: [{ type: { id: 1, name: 'Email' }, value: late, communicationType: 'Email', defaultFlag: true }] });
+        cw.contacts.push({
+          id: 901,
+          firstName: 'Lee',
+          lastName: 'Late',
+          company: { id: 901, name: 'PSA Drill Ltd' },
+          inactiveFlag: false,
+          communicationItems: [{ type: { id: 1, name: 'Email' }, value: late, communicationType: 'Email', defaultFlag: true }],
+        });
         cw.failNext({ delayMs: 1_500, times: 1 });
         await browser.request('/signin/email', { _csrf: csrf, email: late });
         // A request whose body is still on its way when the signal comes.
         const body = new URLSearchParams({ _csrf: csrf, email: 'nobody@nowhere.example' }).toString();
         const inFlight = new Promise<number>((resolve, reject) => {
-          const req = httpRequest(`${base}/signin/email`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), cookie: [...cookieHeader].map(([k, v]) => `${k}=${v}`).join('; ') } }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          });
+          const req = httpRequest(
+            `${base}/signin/email`,
+            {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(body),
+                cookie: [...cookieHeader].map(([k, v]) => `${k}=${v}`).join('; '),
+              },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
           req.on('error', reject);
           req.write(body.slice(0, 10));
           setTimeout(() => req.end(body.slice(10)), 700);
@@ -349,7 +412,9 @@ async function main() {
         const code = await exit;
         const tookMs = Date.now() - stopped;
         const mailed = received.slice(before).includes(late);
-        log(`${name}: the request in flight answered ${status}; exit code ${code} after ${tookMs} ms; the sign-in mail ${mailed ? 'went out' : 'did NOT go out'}`);
+        log(
+          `${name}: the request in flight answered ${status}; exit code ${code} after ${tookMs} ms; the sign-in mail ${mailed ? 'went out' : 'did NOT go out'}`,
+        );
         results.push([name, status === 200 && code === 0 && mailed, `request ${status}, exit ${code} in ${tookMs} ms, mail ${mailed ? 'sent' : 'lost'}`]);
       } catch (error) {
         results.push([name, false, (error as Error).message]);

@@ -11,11 +11,13 @@ const read = (pid: number | string, file: string) => {
 
 /** The processes whose parent is pid. */
 export function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so split after ")".
-    .filter((entry) => Number(read(entry, 'stat')?.split(') ')[1]?.split(' ')[1]) === pid)
-    .map(Number);
+  return (
+    readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so split after ")".
+      .filter((entry) => Number(read(entry, 'stat')?.split(') ')[1]?.split(' ')[1]) === pid)
+      .map(Number)
+  );
 }
 
 /** A supervisor's HTTP processes: its children running the same script (node:cluster forks it

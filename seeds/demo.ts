@@ -4,7 +4,17 @@ import type { Knex } from 'knex';
 import type { SettingsService } from '../src/settings/service.js';
 
 const companies = [
-  { name: 'Contoso', domain: 'contoso.example', contacts: [['Alex', 'Wilber'], ['Megan', 'Bowen'], ['Lee', 'Gu'], ['Adele', 'Vance'], ['Diego', 'Siciliani']] },
+  {
+    name: 'Contoso',
+    domain: 'contoso.example',
+    contacts: [
+      ['Alex', 'Wilber'],
+      ['Megan', 'Bowen'],
+      ['Lee', 'Gu'],
+      ['Adele', 'Vance'],
+      ['Diego', 'Siciliani'],
+    ],
+  },
   { name: 'Fabrikam', domain: 'fabrikam.example', contacts: [['Nestor', 'Wilke']] },
 ];
 

@@ -71,12 +71,31 @@ export function createApp(services: Services): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const [database, redis] = await Promise.all([answers(() => services.db.raw('select 1')), services.redis ? answers(() => services.redis!.ping()) : Promise.resolve(true)]);
-    res.status(database && redis ? 200 : 503).json({ status: database && redis ? 'ready' : 'unavailable', database: database ? 'ok' : 'down', redis: services.redis ? (redis ? 'ok' : 'down') : 'not used' });
+    const [database, redis] = await Promise.all([
+      answers(() => services.db.raw('select 1')),
+      services.redis ? answers(() => services.redis!.ping()) : Promise.resolve(true),
+    ]);
+    res.status(database && redis ? 200 : 503).json({
+      status: database && redis ? 'ready' : 'unavailable',
+      database: database ? 'ok' : 'down',
+      redis: services.redis ? (redis ? 'ok' : 'down') : 'not used',
+    });
   });
   // The User API: bearer keys and JSON, so it comes before the form parser, sessions and CSRF, which
   // are for browsers (it parses its own JSON and never creates a session or sets a cookie).
-  app.use('/api/v1', apiRoutes({ apiKeys: services.apiKeys, contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, limiter: services.rateLimiter, rateLimit: config.rateLimits.apiPerKey, baseUrl: config.baseUrl, logger }));
+  app.use(
+    '/api/v1',
+    apiRoutes({
+      apiKeys: services.apiKeys,
+      contacts: services.contacts,
+      companies: services.companies,
+      magicLinks: services.magicLinks,
+      limiter: services.rateLimiter,
+      rateLimit: config.rateLimits.apiPerKey,
+      baseUrl: config.baseUrl,
+      logger,
+    }),
+  );
   // The language of every page: the portico.lang cookie, else Accept-Language. The console stays in
   // English apart from its sign-in pages, which share the portal's views; the footer's switch posts
   // with the portal's session, so it is offered on portal pages only.
@@ -89,7 +108,13 @@ export function createApp(services: Services): express.Express {
 
   // Separate cookies for the portal and the console (see http/cookies.ts).
   const handleError = errorHandler(logger);
-  const sessionOptions = { secret: config.sessionSecret, secure: config.baseUrl.protocol === 'https:', logger, clock: services.clock, onError: (error: unknown, req: Request, res: Response) => handleError(error, req, res, () => undefined) };
+  const sessionOptions = {
+    secret: config.sessionSecret,
+    secure: config.baseUrl.protocol === 'https:',
+    logger,
+    clock: services.clock,
+    onError: (error: unknown, req: Request, res: Response) => handleError(error, req, res, () => undefined),
+  };
   const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', { ...sessionOptions, store: services.sessionStores.portal });
   const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', { ...sessionOptions, store: services.sessionStores.console });
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
@@ -103,10 +128,31 @@ export function createApp(services: Services): express.Express {
   const consoleRouter = consoleRoutes(services);
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleRouter(req, res, next) : next()));
   if (services.microsoft) {
-    app.use(microsoftRoutes({ kind: 'contact', ...services.microsoft, signIn: services.signIn, audit: services.audit, baseUrl: config.baseUrl, logger, clock: services.clock }));
+    app.use(
+      microsoftRoutes({
+        kind: 'contact',
+        ...services.microsoft,
+        signIn: services.signIn,
+        audit: services.audit,
+        baseUrl: config.baseUrl,
+        logger,
+        clock: services.clock,
+      }),
+    );
   }
   const portalMicrosoft = services.microsoft ? '/auth/microsoft' : undefined;
-  app.use('/signin', emailTokenRoutes({ emailTokens: services.portalEmailTokens, signIn: services.signIn, settings: services.settings, background: services.background, clock: services.clock, microsoftHref: portalMicrosoft, ...limits }));
+  app.use(
+    '/signin',
+    emailTokenRoutes({
+      emailTokens: services.portalEmailTokens,
+      signIn: services.signIn,
+      settings: services.settings,
+      background: services.background,
+      clock: services.clock,
+      microsoftHref: portalMicrosoft,
+      ...limits,
+    }),
+  );
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));

@@ -27,7 +27,12 @@ async function adminCreate(services: Services, args: string[]): Promise<void> {
   if (!member) {
     if (!name) throw new UsageError('--name is required for a new admin');
     member = await services.staff.create({ email: email.data, name, role: 'admin' });
-    await services.audit.record({ action: 'staff.created', actor: { type: 'system' }, subject: { type: 'staff', id: member.id }, detail: { role: 'admin', via: 'cli' } });
+    await services.audit.record({
+      action: 'staff.created',
+      actor: { type: 'system' },
+      subject: { type: 'staff', id: member.id },
+      detail: { role: 'admin', via: 'cli' },
+    });
     process.stdout.write(`Created admin ${name} <${email.data}>.\n`);
   } else {
     process.stdout.write(`${email.data} is already ${member.role === 'admin' ? 'an admin' : 'a technician'}; here is a new sign-in link.\n`);

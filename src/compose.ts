@@ -110,7 +110,13 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const dbLog = logger.child({ component: 'db' });
-  const db = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, schema: options.dbSchema, logger: { warn: (msg) => dbLog.warn(msg), error: (msg) => dbLog.error(msg) } });
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    schema: options.dbSchema,
+    logger: { warn: (msg) => dbLog.warn(msg), error: (msg) => dbLog.error(msg) },
+  });
   let redis: Redis | undefined;
   try {
     if (options.dbSchema) await db.raw('create schema if not exists ??', [options.dbSchema]);
@@ -127,7 +133,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const newSessionStore = (): Store => (redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: storeTtlSeconds }) : new DbSessionStore(db, logger));
+  const newSessionStore = (): Store =>
+    redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: storeTtlSeconds }) : new DbSessionStore(db, logger);
   const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);
@@ -153,7 +160,15 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const signIn = createSignInService({ db, clock, audit, settings });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, mail, audit });
   const microsoft = config.microsoft && {
-    oidc: createMicrosoftOidc({ authority: config.microsoft.authority, clientId: config.microsoft.clientId, clientSecret: config.microsoft.clientSecret, timeoutMs: options.microsoftTimeoutMs }, clock),
+    oidc: createMicrosoftOidc(
+      {
+        authority: config.microsoft.authority,
+        clientId: config.microsoft.clientId,
+        clientSecret: config.microsoft.clientSecret,
+        timeoutMs: options.microsoftTimeoutMs,
+      },
+      clock,
+    ),
     identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
   const onboarding = createOnboardingService({ db, contactRepo, settings, psa, psaEvents, audit, logger });

@@ -95,7 +95,9 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => nonEmpty(v) ?? '10')
-    .pipe(z.coerce.number({ message: 'must be a number of connections' }).int('must be a whole number').min(2, 'must be 2 to 200').max(200, 'must be 2 to 200')),
+    .pipe(
+      z.coerce.number({ message: 'must be a number of connections' }).int('must be a whole number').min(2, 'must be 2 to 200').max(200, 'must be 2 to 200'),
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
@@ -108,7 +110,10 @@ const schema = z.object({
   MSP_TENANT_ID: z
     .string()
     .optional()
-    .refine((v) => nonEmpty(v) === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v!.trim()), 'must be a tenant ID (GUID)'),
+    .refine(
+      (v) => nonEmpty(v) === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v!.trim()),
+      'must be a tenant ID (GUID)',
+    ),
 });
 
 /** Reads the environment; throws ConfigError naming each bad variable. */
@@ -167,11 +172,19 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-function microsoftConfig(e: { MICROSOFT_CLIENT_ID?: string; MICROSOFT_CLIENT_SECRET?: string; MICROSOFT_AUTHORITY?: string; MSP_TENANT_ID?: string }): MicrosoftConfig | undefined {
+function microsoftConfig(e: {
+  MICROSOFT_CLIENT_ID?: string;
+  MICROSOFT_CLIENT_SECRET?: string;
+  MICROSOFT_AUTHORITY?: string;
+  MSP_TENANT_ID?: string;
+}): MicrosoftConfig | undefined {
   const clientId = nonEmpty(e.MICROSOFT_CLIENT_ID);
   const clientSecret = nonEmpty(e.MICROSOFT_CLIENT_SECRET);
   if (!clientId && !clientSecret) return undefined;
-  if (!clientId || !clientSecret) throw new ConfigError([`${clientId ? 'MICROSOFT_CLIENT_SECRET' : 'MICROSOFT_CLIENT_ID'} is required when ${clientId ? 'MICROSOFT_CLIENT_ID' : 'MICROSOFT_CLIENT_SECRET'} is set`]);
+  if (!clientId || !clientSecret)
+    throw new ConfigError([
+      `${clientId ? 'MICROSOFT_CLIENT_SECRET' : 'MICROSOFT_CLIENT_ID'} is required when ${clientId ? 'MICROSOFT_CLIENT_ID' : 'MICROSOFT_CLIENT_SECRET'} is set`,
+    ]);
   return {
     clientId,
     clientSecret,

@@ -35,7 +35,13 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const server: Server = app.listen(config.port, () => {
     if (inCluster) return; // the supervisor says it once for all of its processes
     logger.info(
-      { port: config.port, baseUrl: config.baseUrl.toString(), database: config.databaseUrl ? 'postgresql' : `embedded (${config.dataDir})`, sessions: config.redisUrl ? 'redis' : 'database', mail: services.mailTransport.kind },
+      {
+        port: config.port,
+        baseUrl: config.baseUrl.toString(),
+        database: config.databaseUrl ? 'postgresql' : `embedded (${config.dataDir})`,
+        sessions: config.redisUrl ? 'redis' : 'database',
+        mail: services.mailTransport.kind,
+      },
       `Portico is serving ${config.baseUrl}`,
     );
   });

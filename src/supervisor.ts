@@ -62,7 +62,13 @@ export async function supervise(config: Config, logger: Logger): Promise<void> {
     listening += 1;
     if (listening === config.webConcurrency) {
       logger.info(
-        { port: config.port, baseUrl: config.baseUrl.toString(), processes: config.webConcurrency, sessions: config.redisUrl ? 'redis' : 'database', mail: services.mailTransport.kind },
+        {
+          port: config.port,
+          baseUrl: config.baseUrl.toString(),
+          processes: config.webConcurrency,
+          sessions: config.redisUrl ? 'redis' : 'database',
+          mail: services.mailTransport.kind,
+        },
         `Portico is serving ${config.baseUrl} with ${config.webConcurrency} HTTP processes`,
       );
     }

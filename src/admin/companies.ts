@@ -13,7 +13,13 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
 
   async function renderCompany(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const company = await companies.get(idParam(req));
-    res.render('admin/company', { title: company.name, company, values: { name: company.name, portalName: company.portal_name ?? '', domain: '', tenantId: '' }, errors: {}, ...locals });
+    res.render('admin/company', {
+      title: company.name,
+      company,
+      values: { name: company.name, portalName: company.portal_name ?? '', domain: '', tenantId: '' },
+      errors: {},
+      ...locals,
+    });
   }
 
   router.get('/', async (req, res) => {
@@ -70,7 +76,11 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
       },
       async (errors, message) => {
         const company = await companies.get(id);
-        await renderCompany(req, res, { values: { name: company.name, portalName: company.portal_name ?? '', domain: String(req.body.domain ?? ''), tenantId: '' }, errors, message });
+        await renderCompany(req, res, {
+          values: { name: company.name, portalName: company.portal_name ?? '', domain: String(req.body.domain ?? ''), tenantId: '' },
+          errors,
+          message,
+        });
       },
     );
   });
@@ -92,7 +102,11 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
       },
       async (errors, message) => {
         const company = await companies.get(id);
-        await renderCompany(req, res, { values: { name: company.name, portalName: company.portal_name ?? '', domain: '', tenantId: String(req.body.tenantId ?? '') }, errors, message });
+        await renderCompany(req, res, {
+          values: { name: company.name, portalName: company.portal_name ?? '', domain: '', tenantId: String(req.body.tenantId ?? '') },
+          errors,
+          message,
+        });
       },
     );
   });

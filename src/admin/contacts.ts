@@ -36,7 +36,9 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(req.file.buffer);
     } catch {
-      throw new ValidationError('The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".', { file: 'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".' });
+      throw new ValidationError('The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".', {
+        file: 'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)".',
+      });
     }
   };
 
@@ -47,7 +49,12 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
 
   router.get('/new', async (req, res) => {
     const companyId = Number(req.query.company) || '';
-    res.render('admin/contact-new', { title: 'New contact', companies: await companies.all(), values: { companyId, email: '', firstName: '', lastName: '', phone: '' }, errors: {} });
+    res.render('admin/contact-new', {
+      title: 'New contact',
+      companies: await companies.all(),
+      values: { companyId, email: '', firstName: '', lastName: '', phone: '' },
+      errors: {},
+    });
   });
 
   router.post('/', async (req, res) => {
@@ -62,7 +69,8 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     );
   });
 
-  const renderImport = (res: Response, status: number, locals: Record<string, unknown>) => res.status(status).render('admin/import', { title: 'Import contacts', preview: undefined, errors: {}, ...locals });
+  const renderImport = (res: Response, status: number, locals: Record<string, unknown>) =>
+    res.status(status).render('admin/import', { title: 'Import contacts', preview: undefined, errors: {}, ...locals });
 
   // Registered before /:id so "import" is not taken for an id.
   router.get('/import', (_req, res) => renderImport(res, 200, {}));
@@ -84,7 +92,11 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
   router.post('/import/apply', async (req, res) => {
     const { draftId, sendInvitations } = parseInput(importSchema, req.body);
     const counts = await contacts.applyImport(draftId, { sendInvitations }, actorOf(req, res));
-    flash(req, 'success', `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`);
+    flash(
+      req,
+      'success',
+      `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`,
+    );
     res.redirect(303, '/admin/contacts');
   });
 

@@ -14,7 +14,12 @@ export function outboxRoutes(deps: { outboxAdmin: OutboxAdmin }): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const status = OUTBOX_STATUSES.includes(textParam(req, 'status')) ? textParam(req, 'status') : '';
-    res.render('admin/outbox', { title: 'Outbox', status, statuses: OUTBOX_STATUSES, result: await deps.outboxAdmin.list({ status: status || undefined, page: pageParam(req) }) });
+    res.render('admin/outbox', {
+      title: 'Outbox',
+      status,
+      statuses: OUTBOX_STATUSES,
+      result: await deps.outboxAdmin.list({ status: status || undefined, page: pageParam(req) }),
+    });
   });
   router.post('/:id/retry', async (req, res) => {
     await deps.outboxAdmin.retry(idParam(req));

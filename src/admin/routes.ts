@@ -22,8 +22,22 @@ export function consoleRoutes(services: Services): Router {
 
   // Staff sign in with Microsoft only from the MSP's own tenant, so the button needs MSP_TENANT_ID too.
   const staffMicrosoft = services.microsoft && services.config.microsoft?.mspTenantId ? services.microsoft : undefined;
-  if (staffMicrosoft) router.use(microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger, clock }));
-  router.use('/admin/signin', emailTokenRoutes({ emailTokens: services.staffEmailTokens, signIn, settings: services.settings, background: services.background, clock, microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined, ...limits }));
+  if (staffMicrosoft)
+    router.use(
+      microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger, clock }),
+    );
+  router.use(
+    '/admin/signin',
+    emailTokenRoutes({
+      emailTokens: services.staffEmailTokens,
+      signIn,
+      settings: services.settings,
+      background: services.background,
+      clock,
+      microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined,
+      ...limits,
+    }),
+  );
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
   const staffOnly = requireStaff(signIn);
@@ -40,11 +54,19 @@ export function consoleRoutes(services: Services): Router {
     res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns });
   });
 
-  router.use('/admin/settings', ...adminOnly, settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, jwtLogin: services.jwtLogin }));
+  router.use(
+    '/admin/settings',
+    ...adminOnly,
+    settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, jwtLogin: services.jwtLogin }),
+  );
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
-  router.use('/admin/contacts', staffOnly, contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }));
+  router.use(
+    '/admin/contacts',
+    staffOnly,
+    contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }),
+  );
   router.use('/admin/psa', staffOnly, psaRoutes({ linking: services.psaLinking, events: services.psaEvents }));
   router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
   router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));

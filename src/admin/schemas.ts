@@ -4,9 +4,13 @@ import { emailSchema } from '../lib/email.js';
 import { requiredName, singleLineText } from '../lib/text-rules.js';
 
 // A browser sends a checked box as its value ("on") and leaves an unchecked one out.
-export const checkbox = z.string().optional().transform((v) => v === 'on' || v === 'true' || v === '1');
+export const checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
 
-const name = (label: string, max = 100) => requiredName(max, { required: `Enter the ${label}`, tooLong: `Use at most ${max} characters`, invalid: `The ${label} cannot contain line breaks, < or >` });
+const name = (label: string, max = 100) =>
+  requiredName(max, { required: `Enter the ${label}`, tooLong: `Use at most ${max} characters`, invalid: `The ${label} cannot contain line breaks, < or >` });
 const optionalText = (max: number) => singleLineText(max).optional().default('');
 
 export const companySchema = z.object({ name: name('company name', 200), portalName: optionalText(100) });
@@ -21,7 +25,11 @@ export const contactSchema = z.object({
   phone: optionalText(40),
 });
 
-export const staffSchema = z.object({ email: emailSchema, name: name('name'), role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }) });
+export const staffSchema = z.object({
+  email: emailSchema,
+  name: name('name'),
+  role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }),
+});
 export const staffChangeSchema = z.object({ role: z.enum(['admin', 'technician'], { message: 'Choose admin or technician' }), disabled: checkbox });
 
 export const importSchema = z.object({ draftId: z.string().max(64).default(''), sendInvitations: checkbox });

@@ -36,7 +36,8 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
         flash(req, 'success', `Mail Token settings saved. Passwordless sign-in is ${value.enabled ? 'enabled' : 'disabled'}.`);
         res.redirect(303, '/admin/settings/mail-token');
       },
-      (errors, message) => res.render('admin/mail-token', { title: 'Mail Token', values: { ...req.body, enabled: Boolean(req.body.enabled) }, errors, message }),
+      (errors, message) =>
+        res.render('admin/mail-token', { title: 'Mail Token', values: { ...req.body, enabled: Boolean(req.body.enabled) }, errors, message }),
     );
   });
 
@@ -49,7 +50,11 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
 
   router.get('/access', async (_req, res) => {
     const [staffSignIn, magic, policy] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link'), settings.get('signin_policy')]);
-    res.render('admin/access', { title: 'Sign-in settings', values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes, signInPolicy: policy.mode }, errors: {} });
+    res.render('admin/access', {
+      title: 'Sign-in settings',
+      values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes, signInPolicy: policy.mode },
+      errors: {},
+    });
   });
 
   router.post('/access', async (req, res) => {
@@ -61,12 +66,20 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
         flash(req, 'success', 'Sign-in settings saved.');
         res.redirect(303, '/admin/settings/access');
       },
-      (errors, message) => res.render('admin/access', { title: 'Sign-in settings', values: { ...req.body, staffEmailToken: Boolean(req.body.staffEmailToken), magicLinksEnabled: Boolean(req.body.magicLinksEnabled) }, errors, message }),
+      (errors, message) =>
+        res.render('admin/access', {
+          title: 'Sign-in settings',
+          values: { ...req.body, staffEmailToken: Boolean(req.body.staffEmailToken), magicLinksEnabled: Boolean(req.body.magicLinksEnabled) },
+          errors,
+          message,
+        }),
     );
   });
 
   // Terms shown at first sign-in, and how long clients stay signed in.
-  const portalForm = z.object({ termsText: termsSettingsSchema.shape.text.default(''), termsVersion: termsSettingsSchema.shape.version.default('') }).merge(sessionPolicySchema);
+  const portalForm = z
+    .object({ termsText: termsSettingsSchema.shape.text.default(''), termsVersion: termsSettingsSchema.shape.version.default('') })
+    .merge(sessionPolicySchema);
   const portalValues = async () => {
     const [terms, policy] = await Promise.all([settings.get('terms'), settings.get('session_policy')]);
     return { termsText: terms.text, termsVersion: terms.version, ...policy };

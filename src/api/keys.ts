@@ -55,7 +55,16 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; audit: AuditSe
         const [row] = await trx('api_keys')
           .insert({ name, prefix: secret.slice(0, SHOWN_PREFIX_LENGTH), key_hash: hash(secret), created_by: actor.staffId, created_at: clock.now() })
           .returning([...COLUMNS]);
-        await audit.record({ action: 'api_key.created', actor: { type: 'staff', id: actor.staffId }, subject: { type: 'api_key', id: row.id }, ip: actor.ip, detail: { name, prefix: row.prefix } }, trx);
+        await audit.record(
+          {
+            action: 'api_key.created',
+            actor: { type: 'staff', id: actor.staffId },
+            subject: { type: 'api_key', id: row.id },
+            ip: actor.ip,
+            detail: { name, prefix: row.prefix },
+          },
+          trx,
+        );
         return row as ApiKey;
       });
       return { key, secret };
@@ -70,11 +79,25 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; audit: AuditSe
 
     async revoke(id, actor) {
       return db.transaction(async (trx) => {
-        const row = await trx('api_keys').where({ id }).first<ApiKey | undefined>(...COLUMNS);
+        const row = await trx('api_keys')
+          .where({ id })
+          .first<ApiKey | undefined>(...COLUMNS);
         if (!row) throw new NotFoundError('This API key does not exist.');
         if (row.revoked_at) return row;
-        const [revoked] = await trx('api_keys').where({ id }).update({ revoked_at: clock.now() }).returning([...COLUMNS]);
-        await audit.record({ action: 'api_key.revoked', actor: { type: 'staff', id: actor.staffId }, subject: { type: 'api_key', id }, ip: actor.ip, detail: { name: row.name, prefix: row.prefix } }, trx);
+        const [revoked] = await trx('api_keys')
+          .where({ id })
+          .update({ revoked_at: clock.now() })
+          .returning([...COLUMNS]);
+        await audit.record(
+          {
+            action: 'api_key.revoked',
+            actor: { type: 'staff', id: actor.staffId },
+            subject: { type: 'api_key', id },
+            ip: actor.ip,
+            detail: { name: row.name, prefix: row.prefix },
+          },
+          trx,
+        );
         return revoked as ApiKey;
       });
     },
@@ -84,7 +107,10 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; audit: AuditSe
       const presented = hash(bearer);
       // Looked up by the public prefix, then compared in constant time, so response times say
       // nothing about how much of a guessed hash matched.
-      const candidates = await db('api_keys').where({ prefix: bearer.slice(0, SHOWN_PREFIX_LENGTH) }).whereNull('revoked_at').select<Array<ApiKey & { key_hash: string }>>(...COLUMNS, 'key_hash');
+      const candidates = await db('api_keys')
+        .where({ prefix: bearer.slice(0, SHOWN_PREFIX_LENGTH) })
+        .whereNull('revoked_at')
+        .select<Array<ApiKey & { key_hash: string }>>(...COLUMNS, 'key_hash');
       const match = candidates.find((row) => constantTimeEqual(row.key_hash, presented));
       if (!match) return undefined;
       const { key_hash: _stored, ...key } = match;

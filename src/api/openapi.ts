@@ -14,7 +14,15 @@ const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 const text = (maxLength: number, description?: string) => ({ type: 'string', maxLength, ...(description ? { description } : {}) });
 
-const STATUS_OF: Record<string, string> = { BadRequest: '400', Unauthorized: '401', NotFound: '404', Conflict: '409', UnsupportedMediaType: '415', ValidationFailed: '422', RateLimited: '429' };
+const STATUS_OF: Record<string, string> = {
+  BadRequest: '400',
+  Unauthorized: '401',
+  NotFound: '404',
+  Conflict: '409',
+  UnsupportedMediaType: '415',
+  ValidationFailed: '422',
+  RateLimited: '429',
+};
 /** The error answers of an operation, by the names in components.responses. */
 const errors = (...names: string[]) => Object.fromEntries(names.map((n) => [STATUS_OF[n]!, response(n)]));
 const ALWAYS = ['Unauthorized', 'RateLimited'];
@@ -58,7 +66,11 @@ export function buildOpenApiDocument(baseUrl: URL) {
           summary: 'Create a contact (status "invited" until the first sign-in)',
           requestBody: { required: true, content: json(ref('ContactCreate')) },
           responses: {
-            '201': { description: 'The new contact', headers: { Location: { description: 'The contact\'s URL', schema: { type: 'string' } } }, content: json(ref('Contact')) },
+            '201': {
+              description: 'The new contact',
+              headers: { Location: { description: "The contact's URL", schema: { type: 'string' } } },
+              content: json(ref('Contact')),
+            },
             ...errors('BadRequest', 'UnsupportedMediaType', 'ValidationFailed', ...ALWAYS),
           },
         },
@@ -74,9 +86,12 @@ export function buildOpenApiDocument(baseUrl: URL) {
         patch: {
           tags: ['Contacts'],
           operationId: 'updateContact',
-          summary: 'Change some of a contact\'s fields; fields not sent keep their values',
+          summary: "Change some of a contact's fields; fields not sent keep their values",
           requestBody: { required: true, content: json(ref('ContactUpdate')) },
-          responses: { '200': { description: 'The contact as saved', content: json(ref('Contact')) }, ...errors('BadRequest', 'NotFound', 'UnsupportedMediaType', 'ValidationFailed', ...ALWAYS) },
+          responses: {
+            '200': { description: 'The contact as saved', content: json(ref('Contact')) },
+            ...errors('BadRequest', 'NotFound', 'UnsupportedMediaType', 'ValidationFailed', ...ALWAYS),
+          },
         },
       },
       '/contacts/{id}/disable': {
@@ -115,15 +130,34 @@ export function buildOpenApiDocument(baseUrl: URL) {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from the console (/admin/api-keys), "pk_" and 43 characters.' },
       },
       parameters: {
-        id: { name: 'id', in: 'path', required: true, description: 'The contact\'s id', schema: { type: 'integer', minimum: 1 } },
+        id: { name: 'id', in: 'path', required: true, description: "The contact's id", schema: { type: 'integer', minimum: 1 } },
         q: { name: 'q', in: 'query', required: false, description: 'Search text', schema: { type: 'string', maxLength: 200 } },
         page: { name: 'page', in: 'query', required: false, description: 'Page number, from 1', schema: { type: 'integer', minimum: 1, default: 1 } },
-        pageSize: { name: 'pageSize', in: 'query', required: false, description: 'Items per page', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } },
+        pageSize: {
+          name: 'pageSize',
+          in: 'query',
+          required: false,
+          description: 'Items per page',
+          schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+        },
       },
       schemas: {
         Contact: {
           type: 'object',
-          required: ['id', 'companyId', 'companyName', 'email', 'firstName', 'lastName', 'phone', 'status', 'psaContactId', 'lastSignInAt', 'createdAt', 'updatedAt'],
+          required: [
+            'id',
+            'companyId',
+            'companyName',
+            'email',
+            'firstName',
+            'lastName',
+            'phone',
+            'status',
+            'psaContactId',
+            'lastSignInAt',
+            'createdAt',
+            'updatedAt',
+          ],
           properties: {
             id: { type: 'integer' },
             companyId: { type: 'integer' },
@@ -133,7 +167,7 @@ export function buildOpenApiDocument(baseUrl: URL) {
             lastName: { type: 'string' },
             phone: nullableString,
             status: { type: 'string', enum: ['invited', 'active', 'disabled'] },
-            psaContactId: { ...nullableString, description: 'The contact\'s id in the PSA, when linked' },
+            psaContactId: { ...nullableString, description: "The contact's id in the PSA, when linked" },
             lastSignInAt: nullableDateTime,
             createdAt: dateTime,
             updatedAt: dateTime,
@@ -170,7 +204,7 @@ export function buildOpenApiDocument(baseUrl: URL) {
           properties: {
             id: { type: 'integer' },
             name: { type: 'string' },
-            portalName: { ...nullableString, description: 'The company\'s own portal name, when set' },
+            portalName: { ...nullableString, description: "The company's own portal name, when set" },
             psaCompanyId: nullableString,
             domains: { type: 'array', items: { type: 'string' }, description: 'Email domains, normalized (lower case, punycode)' },
             contactCount: { type: 'integer' },
@@ -182,7 +216,10 @@ export function buildOpenApiDocument(baseUrl: URL) {
         MagicLink: {
           type: 'object',
           required: ['link', 'expiresAt'],
-          properties: { link: { type: 'string', format: 'uri', description: 'Single use; opens a confirm page that signs the contact in' }, expiresAt: dateTime },
+          properties: {
+            link: { type: 'string', format: 'uri', description: 'Single use; opens a confirm page that signs the contact in' },
+            expiresAt: dateTime,
+          },
         },
         Error: {
           type: 'object',
@@ -194,7 +231,19 @@ export function buildOpenApiDocument(baseUrl: URL) {
               properties: {
                 code: {
                   type: 'string',
-                  enum: ['bad_request', 'invalid_json', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_failed', 'rate_limited', 'internal_error'],
+                  enum: [
+                    'bad_request',
+                    'invalid_json',
+                    'unauthorized',
+                    'forbidden',
+                    'not_found',
+                    'conflict',
+                    'payload_too_large',
+                    'unsupported_media_type',
+                    'validation_failed',
+                    'rate_limited',
+                    'internal_error',
+                  ],
                 },
                 message: { type: 'string' },
                 fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'With validation_failed: one message per field' },
@@ -211,7 +260,7 @@ export function buildOpenApiDocument(baseUrl: URL) {
           content: json(ref('Error')),
         },
         NotFound: { description: 'No such contact (not_found)', content: json(ref('Error')) },
-        Conflict: { description: 'Not possible in the contact\'s state, e.g. disabled, or magic links turned off (conflict)', content: json(ref('Error')) },
+        Conflict: { description: "Not possible in the contact's state, e.g. disabled, or magic links turned off (conflict)", content: json(ref('Error')) },
         UnsupportedMediaType: { description: 'The body is not JSON (unsupported_media_type)', content: json(ref('Error')) },
         ValidationFailed: { description: 'Fields with unacceptable values, each named in error.fields (validation_failed)', content: json(ref('Error')) },
         RateLimited: {
@@ -228,6 +277,11 @@ function page(item: string) {
   return {
     type: 'object',
     required: ['data', 'page', 'pageSize', 'total'],
-    properties: { data: { type: 'array', items: ref(item) }, page: { type: 'integer' }, pageSize: { type: 'integer' }, total: { type: 'integer', description: 'Items in all pages' } },
+    properties: {
+      data: { type: 'array', items: ref(item) },
+      page: { type: 'integer' },
+      pageSize: { type: 'integer' },
+      total: { type: 'integer', description: 'Items in all pages' },
+    },
   };
 }

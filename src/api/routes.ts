@@ -62,7 +62,10 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.post('/contacts', requireJson, async (req, res) => {
     const input = parseApiInput(contactCreateSchema, req.body ?? {});
     const created = await contacts.create(input, actorOf(req, res));
-    res.status(201).location(`${API_BASE_PATH}/contacts/${created.id}`).json(presentContact(await contacts.get(created.id)));
+    res
+      .status(201)
+      .location(`${API_BASE_PATH}/contacts/${created.id}`)
+      .json(presentContact(await contacts.get(created.id)));
   });
 
   router.patch('/contacts/:id', requireJson, async (req, res) => {

@@ -40,7 +40,10 @@ export const contactCreateSchema = z
     email: emailSchema,
     firstName: text(100).optional().default(''),
     lastName: text(100).optional().default(''),
-    phone: text(40).nullable().optional().transform((v) => v || null),
+    phone: text(40)
+      .nullable()
+      .optional()
+      .transform((v) => v || null),
   })
   .strict();
 

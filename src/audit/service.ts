@@ -61,7 +61,10 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
     async list({ contactId, staffId, action, page = 1, pageSize = 50 }) {
       const db = deps.db;
       const base = db('audit_events as e').modify((q) => {
-        if (contactId) q.where((w) => w.where({ 'e.actor_type': 'contact', 'e.actor_id': contactId }).orWhere({ 'e.subject_type': 'contact', 'e.subject_id': String(contactId) }));
+        if (contactId)
+          q.where((w) =>
+            w.where({ 'e.actor_type': 'contact', 'e.actor_id': contactId }).orWhere({ 'e.subject_type': 'contact', 'e.subject_id': String(contactId) }),
+          );
         if (staffId) q.where({ 'e.actor_type': 'staff', 'e.actor_id': staffId });
         if (action) q.where('e.action', action);
       });
@@ -70,8 +73,12 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
         .clone()
         .select(
           'e.*',
-          db.raw(`case e.actor_type when 'staff' then (select name from staff s where s.id = e.actor_id) when 'contact' then (select email from contacts c where c.id = e.actor_id) end as actor_label`),
-          db.raw(`case e.subject_type when 'contact' then (select email from contacts c where c.id::text = e.subject_id) when 'company' then (select name from companies c where c.id::text = e.subject_id) when 'staff' then (select email from staff s where s.id::text = e.subject_id) end as subject_label`),
+          db.raw(
+            `case e.actor_type when 'staff' then (select name from staff s where s.id = e.actor_id) when 'contact' then (select email from contacts c where c.id = e.actor_id) end as actor_label`,
+          ),
+          db.raw(
+            `case e.subject_type when 'contact' then (select email from contacts c where c.id::text = e.subject_id) when 'company' then (select name from companies c where c.id::text = e.subject_id) when 'staff' then (select email from staff s where s.id::text = e.subject_id) end as subject_label`,
+          ),
         )
         .orderBy('e.id', 'desc')
         .limit(pageSize)
@@ -96,6 +103,12 @@ export interface ApiKeyActor {
  * Who did it, for services that act for staff and for the User API: a staff member, or, for an API
  * key, a system actor whose detail names the key (an API key is no person, but must be traceable).
  */
-export function attributed(staffId: number | null, apiKey: ApiKeyActor | undefined, detail: Record<string, unknown> = {}): Pick<AuditEvent, 'actor' | 'detail'> {
-  return apiKey ? { actor: { type: 'system' }, detail: { ...detail, apiKey: apiKey.name, apiKeyId: apiKey.id } } : { actor: { type: 'staff', id: staffId }, detail };
+export function attributed(
+  staffId: number | null,
+  apiKey: ApiKeyActor | undefined,
+  detail: Record<string, unknown> = {},
+): Pick<AuditEvent, 'actor' | 'detail'> {
+  return apiKey
+    ? { actor: { type: 'system' }, detail: { ...detail, apiKey: apiKey.name, apiKeyId: apiKey.id } }
+    : { actor: { type: 'staff', id: staffId }, detail };
 }

@@ -116,7 +116,14 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
       // One statement: the earlier tokens die and the new one is born together. (The UPDATE works on
       // the snapshot from before the INSERT, so it cannot revoke the new row.)
       await trx('login_tokens')
-        .with('revoked', (earlier) => earlier.from('login_tokens').where({ purpose: options.purpose, ...holder }).whereNull('consumed_at').whereNull('revoked_at').update({ revoked_at: now }))
+        .with('revoked', (earlier) =>
+          earlier
+            .from('login_tokens')
+            .where({ purpose: options.purpose, ...holder })
+            .whereNull('consumed_at')
+            .whereNull('revoked_at')
+            .update({ revoked_at: now }),
+        )
         .insert({
           id,
           purpose: options.purpose,

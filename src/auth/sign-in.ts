@@ -61,7 +61,11 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
   async function limits(kind: SubjectKind) {
     if (kind === 'staff') return { idleMs: STAFF_IDLE_MS, absoluteMs: STAFF_ABSOLUTE_MS, rememberMs: undefined };
     const policy = await settings.get('session_policy');
-    return { idleMs: policy.idleMinutes * 60_000, absoluteMs: policy.absoluteHours * 3_600_000, rememberMs: policy.mode === 'remember' ? policy.rememberDays * 86_400_000 : undefined };
+    return {
+      idleMs: policy.idleMinutes * 60_000,
+      absoluteMs: policy.absoluteHours * 3_600_000,
+      rememberMs: policy.mode === 'remember' ? policy.rememberDays * 86_400_000 : undefined,
+    };
   }
 
   const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
@@ -89,7 +93,17 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         // The contact's language for mails sent to them later (magic links, invitations).
         if (kind === 'contact') changes.locale = requestLocale(req);
         await trx(table).where({ id }).update(changes);
-        await audit.record({ action: 'signin.success', actor: { type: kind, id }, subject: { type: kind, id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
+        await audit.record(
+          {
+            action: 'signin.success',
+            actor: { type: kind, id },
+            subject: { type: kind, id },
+            ip: req.ip,
+            userAgent: req.get('user-agent'),
+            detail: { method },
+          },
+          trx,
+        );
       });
       const returnTo = req.session.returnTo;
       await promisify((done) => req.session.regenerate(done));
@@ -113,7 +127,12 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       const row = await db('auth_sessions')
         .join(table, `${table}.id`, `auth_sessions.${column}`)
         .where('auth_sessions.id', signedIn.authSessionId)
-        .first(`${table}.*`, 'auth_sessions.revoked_at as session_revoked_at', 'auth_sessions.last_seen_at as session_last_seen_at', 'auth_sessions.created_at as session_created_at');
+        .first(
+          `${table}.*`,
+          'auth_sessions.revoked_at as session_revoked_at',
+          'auth_sessions.last_seen_at as session_last_seen_at',
+          'auth_sessions.created_at as session_created_at',
+        );
       const { idleMs, absoluteMs } = await limits(kind);
       const ended =
         !row ||
@@ -142,20 +161,34 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
     },
 
     async revokeAll(kind, id, database = db) {
-      return database('auth_sessions').where({ [subjects[kind].column]: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+      return database('auth_sessions')
+        .where({ [subjects[kind].column]: id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: clock.now() });
     },
 
     listSessions(kind, id) {
-      return db('auth_sessions').where({ [subjects[kind].column]: id }).whereNull('revoked_at').orderBy('last_seen_at', 'desc').select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
+      return db('auth_sessions')
+        .where({ [subjects[kind].column]: id })
+        .whereNull('revoked_at')
+        .orderBy('last_seen_at', 'desc')
+        .select('id', 'ip', 'user_agent', 'created_at', 'last_seen_at', 'method');
     },
 
     async revokeSession(kind, id, authSessionId) {
-      const ended = await db('auth_sessions').where({ id: authSessionId, [subjects[kind].column]: id }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+      const ended = await db('auth_sessions')
+        .where({ id: authSessionId, [subjects[kind].column]: id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: clock.now() });
       return ended > 0;
     },
 
     revokeOtherSessions(kind, id, keepAuthSessionId) {
-      return db('auth_sessions').where({ [subjects[kind].column]: id }).whereNot({ id: keepAuthSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
+      return db('auth_sessions')
+        .where({ [subjects[kind].column]: id })
+        .whereNot({ id: keepAuthSessionId })
+        .whereNull('revoked_at')
+        .update({ revoked_at: clock.now() });
     },
   };
 }

@@ -89,7 +89,11 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
       const base = db('companies').modify((query) => {
         if (q.trim()) {
           const like = `%${escapeLike(q.trim().toLowerCase())}%`;
-          query.where((w) => w.whereRaw('lower(companies.name) like ?', [like]).orWhereExists(db('company_domains').whereRaw('company_domains.company_id = companies.id').andWhere('domain', 'like', like)));
+          query.where((w) =>
+            w
+              .whereRaw('lower(companies.name) like ?', [like])
+              .orWhereExists(db('company_domains').whereRaw('company_domains.company_id = companies.id').andWhere('domain', 'like', like)),
+          );
         }
       });
       const [{ n }] = await base.clone().count({ n: '*' });
@@ -127,13 +131,18 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
       await companies(db).where({ id }).delete();
     },
     async importFromPsa({ psaCompanyId, name }, db = deps.db) {
-      const [row] = await db('companies').insert({ name, psa_company_id: psaCompanyId }).onConflict('psa_company_id').merge({ updated_at: clock.now() }).returning('id');
+      const [row] = await db('companies')
+        .insert({ name, psa_company_id: psaCompanyId })
+        .onConflict('psa_company_id')
+        .merge({ updated_at: clock.now() })
+        .returning('id');
       return row.id;
     },
 
     domainsOf: (companyId, db = deps.db) => db('company_domains').where({ company_id: companyId }).orderBy('domain').select('id', 'domain'),
     tenantsOf: (companyId, db = deps.db) => db('company_tenants').where({ company_id: companyId }).orderBy('tenant_id').select('id', 'tenant_id'),
-    allDomains: (db = deps.db) => db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').select('domain', 'companies.id', 'companies.name'),
+    allDomains: (db = deps.db) =>
+      db('company_domains').join('companies', 'companies.id', 'company_domains.company_id').select('domain', 'companies.id', 'companies.name'),
     async companyOfDomain(domain, db = deps.db) {
       return (await db('company_domains').where({ domain }).first('company_id'))?.company_id;
     },
@@ -145,7 +154,10 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
     },
     ownerOf(kind, value, db = deps.db) {
       const { table, column } = ownedTables[kind];
-      return db(table).join('companies', 'companies.id', `${table}.company_id`).where({ [column]: value }).first('companies.id', 'companies.name');
+      return db(table)
+        .join('companies', 'companies.id', `${table}.company_id`)
+        .where({ [column]: value })
+        .first('companies.id', 'companies.name');
     },
     async addOwned(kind, companyId, value, db = deps.db) {
       const { table, column } = ownedTables[kind];

@@ -9,7 +9,7 @@ import type { ContactRepository } from './contacts-repo.js';
 import { normalizeDomain, normalizeTenantId } from './domains.js';
 import type { Page } from './paging.js';
 
-export { escapeLike, pageOf, type Page } from './paging.js';
+export type { Page } from './paging.js';
 
 export type Company = CompanyRow;
 
@@ -44,8 +44,24 @@ export interface CompanyService {
 
 // Domains and Entra tenants both belong to exactly one company; they differ only in names.
 const owned = {
-  domain: { kind: 'domain', field: 'domain', event: 'domain', detail: 'domain', noun: (v: string) => v, thisCompany: (v: string) => `${v} is already a domain of this company.`, missing: 'This domain is not on this company.' },
-  tenant: { kind: 'tenant', field: 'tenantId', event: 'tenant', detail: 'tenantId', noun: () => 'This tenant', thisCompany: () => 'This tenant is already linked to this company.', missing: 'This tenant is not on this company.' },
+  domain: {
+    kind: 'domain',
+    field: 'domain',
+    event: 'domain',
+    detail: 'domain',
+    noun: (v: string) => v,
+    thisCompany: (v: string) => `${v} is already a domain of this company.`,
+    missing: 'This domain is not on this company.',
+  },
+  tenant: {
+    kind: 'tenant',
+    field: 'tenantId',
+    event: 'tenant',
+    detail: 'tenantId',
+    noun: () => 'This tenant',
+    thisCompany: () => 'This tenant is already linked to this company.',
+    missing: 'This tenant is not on this company.',
+  },
 } as const satisfies Record<OwnedKind, { kind: OwnedKind } & Record<string, unknown>>;
 type Owned = (typeof owned)[OwnedKind];
 

@@ -87,12 +87,16 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
 
   return {
     get: (id, db = deps.db) => table(db).where({ id }).first(),
-    getWithCompany: (id, db = deps.db) => withCompany(db).where('contacts.id', id).first(...withCompanyColumns),
+    getWithCompany: (id, db = deps.db) =>
+      withCompany(db)
+        .where('contacts.id', id)
+        .first(...withCompanyColumns),
     getUsable: (id, db = deps.db) => table(db).where({ id }).whereNot({ status: 'disabled' }).first(),
     allByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).orderBy('id'),
     usableByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).whereNot({ status: 'disabled' }).orderBy('id'),
     inCompany: (companyId, email, db = deps.db) => table(db).where({ company_id: companyId, email: email.toLowerCase() }).first(),
-    byEntraIdentity: ({ tenantId, objectId }, db = deps.db) => table(db).where({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase() }).first(),
+    byEntraIdentity: ({ tenantId, objectId }, db = deps.db) =>
+      table(db).where({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase() }).first(),
 
     async search({ q = '', page = 1, pageSize = 25 }) {
       const base = withCompany(deps.db).modify((query) => {

@@ -67,12 +67,24 @@ export interface ContactService {
   /** Checks every row and keeps the file as a draft for applyImport. */
   previewImport(csv: string, actor: Actor): Promise<ImportPreview>;
   /** Upserts the valid rows of a previewed draft (on company + email); returns counts. Importing the same file twice changes nothing more. */
-  applyImport(draftId: string, options: { sendInvitations: boolean }, actor: Actor): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
+  applyImport(
+    draftId: string,
+    options: { sendInvitations: boolean },
+    actor: Actor,
+  ): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
 }
 
 // Every change commits together with its audit event (one transaction), so the trail cannot miss a
 // change that happened nor show one that was rolled back.
-export function createContactService(deps: { db: Db; audit: AuditService; contactRepo: ContactRepository; companyRepo: CompanyRepository; signIn: SignInService; mail: MailComposer; clock: Clock }): ContactService {
+export function createContactService(deps: {
+  db: Db;
+  audit: AuditService;
+  contactRepo: ContactRepository;
+  companyRepo: CompanyRepository;
+  signIn: SignInService;
+  mail: MailComposer;
+  clock: Clock;
+}): ContactService {
   const { db, audit, contactRepo, companyRepo, signIn, mail, clock } = deps;
   const draftsFrom = () => new Date(clock.now().getTime() - DRAFT_TTL_MS);
   const record = (action: string, contactId: number, actor: Actor, detail: Record<string, unknown> = {}, database: Db = db) =>
@@ -85,7 +97,8 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
   }
 
   function duplicate(error: unknown): never {
-    if (isUniqueViolation(error)) throw new ValidationError('This company already has a contact with this address.', { email: 'This company already has a contact with this address.' });
+    if (isUniqueViolation(error))
+      throw new ValidationError('This company already has a contact with this address.', { email: 'This company already has a contact with this address.' });
     if (isForeignKeyViolation(error)) throw new ValidationError('Choose a company that exists.', { companyId: 'Choose a company that exists.' });
     throw error;
   }
@@ -96,7 +109,12 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
       template: 'invitation',
       portalName: contact.company_portal_name,
       // In the language the contact last signed in with (none yet: English).
-      data: { portalUrl: mail.link(contactAudience.basePath, { email: contact.email }), email: contact.email, firstName: contact.first_name || contact.email, locale: localeOr(contact.locale) },
+      data: {
+        portalUrl: mail.link(contactAudience.basePath, { email: contact.email }),
+        email: contact.email,
+        firstName: contact.first_name || contact.email,
+        locale: localeOr(contact.locale),
+      },
     });
   }
 
@@ -110,9 +128,22 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
     const [header, ...body] = records;
     const columns = (header ?? []).map((h) => h.toLowerCase().replace(/[\s-]+/g, '_'));
     const at = (name: string[]) => columns.findIndex((c) => name.includes(c));
-    const idx = { email: at(['email', 'e_mail', 'email_address']), first: at(['first_name', 'firstname', 'given_name']), last: at(['last_name', 'lastname', 'surname', 'family_name']), company: at(['company', 'company_name']), phone: at(['phone', 'phone_number']) };
-    if (idx.email < 0) return { rows: [], valid: 0, invalid: 0, fileError: 'The first line must name the columns, with at least "email" (also: first_name, last_name, company, phone).' };
-    if (body.length > IMPORT_MAX_ROWS) return { rows: [], valid: 0, invalid: 0, fileError: `The file has ${body.length} rows; import at most ${IMPORT_MAX_ROWS} at a time.` };
+    const idx = {
+      email: at(['email', 'e_mail', 'email_address']),
+      first: at(['first_name', 'firstname', 'given_name']),
+      last: at(['last_name', 'lastname', 'surname', 'family_name']),
+      company: at(['company', 'company_name']),
+      phone: at(['phone', 'phone_number']),
+    };
+    if (idx.email < 0)
+      return {
+        rows: [],
+        valid: 0,
+        invalid: 0,
+        fileError: 'The first line must name the columns, with at least "email" (also: first_name, last_name, company, phone).',
+      };
+    if (body.length > IMPORT_MAX_ROWS)
+      return { rows: [], valid: 0, invalid: 0, fileError: `The file has ${body.length} rows; import at most ${IMPORT_MAX_ROWS} at a time.` };
 
     const companies = await companyRepo.allNames();
     const byName = new Map(companies.map((c) => [c.name.toLowerCase(), c]));
@@ -136,7 +167,16 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
       if (firstName.length > 100 || lastName.length > 100) errors.push('Names have at most 100 characters');
       if (hasMarkupOrLineBreak(firstName + lastName + phone)) errors.push('Names and phone cannot contain line breaks, < or >');
       if (phone.length > 40) errors.push('Phone has at most 40 characters');
-      return { line: i + 2, email, firstName, lastName, phone: phone || null, companyId: company?.id ?? null, companyName: company?.name ?? companyName, errors };
+      return {
+        line: i + 2,
+        email,
+        firstName,
+        lastName,
+        phone: phone || null,
+        companyId: company?.id ?? null,
+        companyName: company?.name ?? companyName,
+        errors,
+      };
     });
     const invalid = rows.filter((r) => r.errors.length).length;
     return { rows, valid: rows.length - invalid, invalid };
@@ -149,7 +189,19 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
 
     create: (input, actor) =>
       db.transaction(async (trx) => {
-        const contact = await contactRepo.insert({ company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, status: 'invited' }, trx).catch(duplicate);
+        const contact = await contactRepo
+          .insert(
+            {
+              company_id: input.companyId,
+              email: input.email,
+              first_name: input.firstName,
+              last_name: input.lastName,
+              phone: input.phone || null,
+              status: 'invited',
+            },
+            trx,
+          )
+          .catch(duplicate);
         await record('contact.created', contact.id, actor, { email: input.email }, trx);
         return contact;
       }),
@@ -157,7 +209,13 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
     async update(id, input, actor) {
       await mustExist(id);
       return db.transaction(async (trx) => {
-        const contact = await contactRepo.update(id, { company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null }, trx).catch(duplicate);
+        const contact = await contactRepo
+          .update(
+            id,
+            { company_id: input.companyId, email: input.email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null },
+            trx,
+          )
+          .catch(duplicate);
         await record('contact.updated', id, actor, { email: input.email }, trx);
         return contact!;
       });
@@ -210,14 +268,20 @@ export function createContactService(deps: { db: Db; audit: AuditService; contac
     },
 
     async applyImport(draftId, { sendInvitations }, actor) {
-      const draft = /^[0-9a-f-]{36}$/.test(draftId) ? await db('import_drafts').where({ id: draftId, staff_id: actor.staffId }).where('created_at', '>', draftsFrom()).first() : undefined;
+      const draft = /^[0-9a-f-]{36}$/.test(draftId)
+        ? await db('import_drafts').where({ id: draftId, staff_id: actor.staffId }).where('created_at', '>', draftsFrom()).first()
+        : undefined;
       if (!draft) throw new ValidationError('This preview has expired. Upload the file again.', { file: 'This preview has expired. Upload the file again.' });
       const preview = await parseCsv(draft.csv);
       const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0 };
       await db.transaction(async (trx) => {
         for (const row of preview.rows.filter((r) => r.errors.length === 0)) {
           const existing = await contactRepo.inCompany(row.companyId!, row.email, trx);
-          const names = { first_name: row.firstName || existing?.first_name || '', last_name: row.lastName || existing?.last_name || '', phone: row.phone ?? existing?.phone ?? null };
+          const names = {
+            first_name: row.firstName || existing?.first_name || '',
+            last_name: row.lastName || existing?.last_name || '',
+            phone: row.phone ?? existing?.phone ?? null,
+          };
           if (!existing) {
             const created = await contactRepo.insert({ company_id: row.companyId!, email: row.email, status: 'invited', ...names }, trx);
             counts.created += 1;

@@ -26,6 +26,9 @@ export function normalizeDomain(input: string): DomainCheck {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function normalizeTenantId(input: string): { ok: true; tenantId: string } | { ok: false; message: string } {
-  const value = input.trim().toLowerCase().replace(/^\{|\}$/g, '');
+  const value = input
+    .trim()
+    .toLowerCase()
+    .replace(/^\{|\}$/g, '');
   return GUID.test(value) ? { ok: true, tenantId: value } : { ok: false, message: 'Enter the tenant ID as a GUID, e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47' };
 }

@@ -49,7 +49,9 @@ export interface ContactResolver {
 
 export class AccountUnavailableError extends AppError {
   constructor() {
-    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.', { messageKey: 'account.unavailable' });
+    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.', {
+      messageKey: 'account.unavailable',
+    });
   }
 }
 
@@ -57,7 +59,16 @@ export class AccountUnavailableError extends AppError {
 const CLAIM_STALE_MS = 60_000;
 const CLAIM_WAIT_MS = 30_000;
 
-export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefined; psaEvents: PsaEvents; contactRepo: ContactRepository; companyRepo: CompanyRepository; settings: SettingsService; clock: Clock; logger: Logger }): ContactResolver {
+export function createContactResolver(deps: {
+  db: Db;
+  psa: PsaAdapter | undefined;
+  psaEvents: PsaEvents;
+  contactRepo: ContactRepository;
+  companyRepo: CompanyRepository;
+  settings: SettingsService;
+  clock: Clock;
+  logger: Logger;
+}): ContactResolver {
   const { db, psa, contactRepo, companyRepo, settings, clock } = deps;
   // Without a PSA (PSA_PROVIDER=builtin) only the portal's own contacts and domains answer.
   const log = deps.logger.child({ component: 'resolver', psa: psa?.provider ?? 'none' });
@@ -77,7 +88,18 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
   }
 
   async function upsertLocal(companyId: number, contact: PsaContact, trx: Db): Promise<void> {
-    await contactRepo.upsertFromPsa({ company_id: companyId, email: contact.email, first_name: contact.firstName, last_name: contact.lastName, phone: contact.phone, psa_contact_id: contact.id, status: 'active' }, trx);
+    await contactRepo.upsertFromPsa(
+      {
+        company_id: companyId,
+        email: contact.email,
+        first_name: contact.firstName,
+        last_name: contact.lastName,
+        phone: contact.phone,
+        psa_contact_id: contact.id,
+        status: 'active',
+      },
+      trx,
+    );
   }
 
   // All PSA answers are gathered first and the local contacts written in one transaction, so a PSA
@@ -122,7 +144,11 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
     const now = clock.now();
     const inserted = await db('account_claims').insert({ email, claimed_at: now }).onConflict('email').ignore().returning('email');
     if (inserted.length) return now;
-    const taken = await db('account_claims').where({ email }).where('claimed_at', '<', new Date(now.getTime() - CLAIM_STALE_MS)).update({ claimed_at: now }).returning('email');
+    const taken = await db('account_claims')
+      .where({ email })
+      .where('claimed_at', '<', new Date(now.getTime() - CLAIM_STALE_MS))
+      .update({ claimed_at: now })
+      .returning('email');
     return taken.length ? now : undefined;
   }
 
@@ -197,7 +223,15 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
             // a deactivated PSA contact stays deactivated.
             const inCompany = (await psa.findContactsByEmail(email)).filter((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
             if (inCompany.length && !inCompany.some((c) => c.active)) throw refuse();
-            psaContact = inCompany.find((c) => c.active) ?? (await psa.createContact({ companyId: company.psa_company_id, email, firstName: input.firstName, lastName: input.lastName, phone: input.phone ?? null }));
+            psaContact =
+              inCompany.find((c) => c.active) ??
+              (await psa.createContact({
+                companyId: company.psa_company_id,
+                email,
+                firstName: input.firstName,
+                lastName: input.lastName,
+                phone: input.phone ?? null,
+              }));
           } catch (error) {
             if (error instanceof AppError) throw error;
             await recordPsaFailure(psa, 'createContact', error);
@@ -207,7 +241,15 @@ export function createContactResolver(deps: { db: Db; psa: PsaAdapter | undefine
           log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
         }
         return await contactRepo
-          .insert({ company_id: company.id, email, first_name: input.firstName, last_name: input.lastName, phone: input.phone || null, psa_contact_id: psaContact?.id ?? null, status: 'active' })
+          .insert({
+            company_id: company.id,
+            email,
+            first_name: input.firstName,
+            last_name: input.lastName,
+            phone: input.phone || null,
+            psa_contact_id: psaContact?.id ?? null,
+            status: 'active',
+          })
           .catch(async (error) => {
             const raced = isUniqueViolation(error) ? await contactRepo.inCompany(company.id, email) : undefined;
             if (raced) return raced;

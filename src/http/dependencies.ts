@@ -31,7 +31,13 @@ export async function answers(check: () => Promise<unknown>, timeoutMs = 1_000):
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([check().then(() => true, () => false), late]);
+    return await Promise.race([
+      check().then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -42,13 +42,19 @@ export function errorHandler(logger: Logger) {
       // Uploads are the console's (English) only.
       status = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
       key = undefined;
-      message = error.code === 'LIMIT_FILE_SIZE' ? 'The file is larger than 1 MB. Split it and import the parts.' : 'The upload could not be read. Choose one CSV file and try again.';
+      message =
+        error.code === 'LIMIT_FILE_SIZE'
+          ? 'The file is larger than 1 MB. Split it and import the parts.'
+          : 'The upload could not be read. Choose one CSV file and try again.';
     } else if (isDependencyDown(error)) {
       status = 503;
       key = 'error.unavailable';
       message = 'The portal is briefly unavailable. Try again in a minute.';
       res.set('Retry-After', '30');
-      logger.warn({ reqId: res.locals.requestId, method: req.method, path: req.path, err: (error as Error).message }, 'a dependency (database or Redis) is unavailable');
+      logger.warn(
+        { reqId: res.locals.requestId, method: req.method, path: req.path, err: (error as Error).message },
+        'a dependency (database or Redis) is unavailable',
+      );
     } else if (isBodyParserError(error)) {
       status = error.status;
       key = error.status === 413 ? 'error.tooLarge' : 'error.unreadable';
@@ -62,6 +68,11 @@ export function errorHandler(logger: Logger) {
       return;
     }
     const shown = key ? t(key, params) : message;
-    res.render('errors/error', { title: status === 429 ? t('error.title.slowDown') : t('error.title'), status, message: shown, languageReturnTo: errorReturnTo(req) });
+    res.render('errors/error', {
+      title: status === 429 ? t('error.title.slowDown') : t('error.title'),
+      status,
+      message: shown,
+      languageReturnTo: errorReturnTo(req),
+    });
   };
 }

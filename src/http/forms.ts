@@ -2,7 +2,11 @@
 import type { Response } from 'express';
 import { ValidationError } from '../lib/errors.js';
 
-export async function handleForm(res: Response, action: () => Promise<void>, renderAgain: (errors: Record<string, string>, message: string) => Promise<void> | void): Promise<void> {
+export async function handleForm(
+  res: Response,
+  action: () => Promise<void>,
+  renderAgain: (errors: Record<string, string>, message: string) => Promise<void> | void,
+): Promise<void> {
   try {
     await action();
   } catch (error) {

@@ -26,7 +26,10 @@ export class DbSessionStore extends session.Store {
     super();
     // Expired rows are ignored on read; the sweep only keeps the table small.
     this.sweeper = setInterval(() => {
-      this.db('http_sessions').where('expires_at', '<', new Date()).delete().catch((err) => logger.warn({ err }, 'session sweep failed'));
+      this.db('http_sessions')
+        .where('expires_at', '<', new Date())
+        .delete()
+        .catch((err) => logger.warn({ err }, 'session sweep failed'));
     }, sweepEveryMs);
     this.sweeper.unref();
   }
@@ -48,21 +51,30 @@ export class DbSessionStore extends session.Store {
       .insert({ sid, data: JSON.stringify(sess), expires_at: this.expiry(sess) })
       .onConflict('sid')
       .merge()
-      .then(() => callback?.(), (err) => callback?.(err));
+      .then(
+        () => callback?.(),
+        (err) => callback?.(err),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
     this.db('http_sessions')
       .where({ sid })
       .update({ expires_at: this.expiry(sess) })
-      .then(() => callback?.(), (err) => callback?.(err));
+      .then(
+        () => callback?.(),
+        (err) => callback?.(err),
+      );
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.db('http_sessions')
       .where({ sid })
       .delete()
-      .then(() => callback?.(), (err) => callback?.(err));
+      .then(
+        () => callback?.(),
+        (err) => callback?.(err),
+      );
   }
 
   close(): void {

@@ -114,7 +114,10 @@ class BrowserSession {
   }
 
   save(callback?: Callback): this {
-    this.control.save().then(() => callback?.(), (err) => callback?.(err));
+    this.control.save().then(
+      () => callback?.(),
+      (err) => callback?.(err),
+    );
     return this;
   }
 
@@ -219,7 +222,9 @@ class SessionControl {
   }
 
   async reload(): Promise<void> {
-    const data = await new Promise<Stored | null | undefined>((resolve, reject) => this.options.store.get(this.id, (err, found) => (err ? reject(err) : resolve(found as Stored))));
+    const data = await new Promise<Stored | null | undefined>((resolve, reject) =>
+      this.options.store.get(this.id, (err, found) => (err ? reject(err) : resolve(found as Stored))),
+    );
     clearData(this.session);
     if (data) this.loaded(this.id, data);
     this.req.session = this.session as unknown as Session & Partial<SessionData>;
@@ -250,7 +255,10 @@ export function sessionMiddleware(name: string, path: string, options: SessionOp
         if (action === 'destroy') res.clearCookie(name, cookieOptions);
         // A new id or expiry goes out once the store has the session (saved now, or by save() earlier).
         else if (control.stored !== undefined && (control.cookieChanged || (action === 'save' && session.cookie.expires))) {
-          res.cookie(name, `s:${session.id}.${signatureOf(session.id, secret)}`, { ...cookieOptions, ...(session.cookie.expires ? { expires: session.cookie.expires } : {}) });
+          res.cookie(name, `s:${session.id}.${signatureOf(session.id, secret)}`, {
+            ...cookieOptions,
+            ...(session.cookie.expires ? { expires: session.cookie.expires } : {}),
+          });
         }
       };
       if (action !== 'save') {

@@ -27,6 +27,8 @@ export type Translate = (key: MessageKey, params?: Params) => string;
 export type TranslateHtml = (key: MessageKey, params?: Record<string, string | number | Html>) => string;
 
 declare global {
+  // Express's own Locals interface lives in the global Express namespace; augmenting it needs one.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       locale: Locale;
@@ -95,7 +97,9 @@ export function escapeHtml(value: unknown): string {
 
 /** For the keys that carry markup (<strong>): the catalogue's HTML as is, every parameter escaped unless given as { html }. */
 export function translateHtml(locale: string, key: MessageKey, params: Record<string, string | number | Html> = {}): string {
-  return interpolate(lookup(locale, key), params, (value) => (typeof value === 'object' && value !== null && 'html' in value ? String((value as Html).html) : escapeHtml(value)));
+  return interpolate(lookup(locale, key), params, (value) =>
+    typeof value === 'object' && value !== null && 'html' in value ? String((value as Html).html) : escapeHtml(value),
+  );
 }
 
 export function translator(locale: string): Translate {
@@ -167,7 +171,10 @@ export function localize(res: Response, locale: Locale): void {
 }
 
 // Made once: every request in a language uses the same functions and the same list.
-const translators = Object.fromEntries(SUPPORTED.map((code) => [code, { t: translator(code), th: htmlTranslator(code) }])) as Record<Locale, { t: Translate; th: TranslateHtml }>;
+const translators = Object.fromEntries(SUPPORTED.map((code) => [code, { t: translator(code), th: htmlTranslator(code) }])) as Record<
+  Locale,
+  { t: Translate; th: TranslateHtml }
+>;
 const languages: ReadonlyArray<{ code: Locale; name: string }> = SUPPORTED.map((code) => ({ code, name: translate(code, 'language.name') }));
 
 export interface I18nOptions {

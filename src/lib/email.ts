@@ -17,7 +17,14 @@ export const emailSchema = z
     const at = v.lastIndexOf('@');
     const local = v.slice(0, at);
     const domain = v.slice(at + 1);
-    if (at < 1 || /\s/.test(v) || local.length > 64 || !/^[^\s@"<>(),;:\\[\]]+$/.test(local) || !/^([a-z0-9-]+\.)+[a-z0-9-]{2,}$/i.test(domain) || domain.split('.').some((label) => label.length > 63 || label.startsWith('-') || label.endsWith('-'))) {
+    if (
+      at < 1 ||
+      /\s/.test(v) ||
+      local.length > 64 ||
+      !/^[^\s@"<>(),;:\\[\]]+$/.test(local) ||
+      !/^([a-z0-9-]+\.)+[a-z0-9-]{2,}$/i.test(domain) ||
+      domain.split('.').some((label) => label.length > 63 || label.startsWith('-') || label.endsWith('-'))
+    ) {
       return fail(msg('validation.email.invalid'));
     }
   })

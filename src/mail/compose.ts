@@ -42,7 +42,13 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
     const sender = mail.sender ?? (await settings.get('mail_token', trx));
     // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
     const data = { ...mail.data, portalName: mail.portalName || sender.portalName } as MailTemplates[K];
-    await outbox.enqueue(trx, { to: mail.to, from: { name: sender.fromName, address: sender.fromAddress }, template: mail.template, data, discardAfter: mail.discardAfter });
+    await outbox.enqueue(trx, {
+      to: mail.to,
+      from: { name: sender.fromName, address: sender.fromAddress },
+      template: mail.template,
+      data,
+      discardAfter: mail.discardAfter,
+    });
   }
 
   return {

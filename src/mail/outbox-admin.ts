@@ -18,7 +18,11 @@ export interface OutboxRow {
 }
 
 export interface OutboxAdmin {
-  list(query: { status?: string; page?: number; pageSize?: number }): Promise<{ items: OutboxRow[]; page: number; pageSize: number; total: number; pages: number }>;
+  list(query: {
+    status?: string;
+    page?: number;
+    pageSize?: number;
+  }): Promise<{ items: OutboxRow[]; page: number; pageSize: number; total: number; pages: number }>;
   /** Makes a waiting or failed mail due now. */
   retry(id: number): Promise<void>;
   /** Mail not sent yet: waiting for its first or next attempt, or failed for good. */
@@ -44,7 +48,8 @@ export function createOutboxAdmin(deps: { db: Db; clock: Clock; outbox: Outbox }
     async retry(id) {
       const row = await db('outbox').where({ id }).first('status', 'sealed_body');
       if (!row) throw new NotFoundError('This mail is not in the outbox.');
-      if (!['pending', 'failed'].includes(row.status) || !row.sealed_body) throw new AppError(409, `This mail is ${row.status}; only waiting or failed mail can be retried.`);
+      if (!['pending', 'failed'].includes(row.status) || !row.sealed_body)
+        throw new AppError(409, `This mail is ${row.status}; only waiting or failed mail can be retried.`);
       // Conditional: a row the worker claimed in the meantime is left alone.
       await db('outbox').where({ id }).whereIn('status', ['pending', 'failed']).update({ status: 'pending', next_attempt_at: deps.clock.now() });
       deps.outbox.notify();

@@ -26,7 +26,10 @@ export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 }
 
-export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: MailTransport; clock: Clock; logger: Logger }, options: MailWorkerOptions = {}): MailWorker {
+export function createMailWorker(
+  deps: { db: Db; outbox: Outbox; transport: MailTransport; clock: Clock; logger: Logger },
+  options: MailWorkerOptions = {},
+): MailWorker {
   const { pollMs = 2_000, batchSize = 50, maxAttempts = 12, staleClaimMs = 5 * 60_000 } = options;
   const log = deps.logger.child({ component: 'mail-worker' });
   let timer: NodeJS.Timeout | undefined;
@@ -63,7 +66,8 @@ export function createMailWorker(deps: { db: Db; outbox: Outbox; transport: Mail
     } catch (error) {
       const message = (error as Error).message?.slice(0, 500) ?? String(error);
       const giveUp = row.attempts >= maxAttempts;
-      await deps.db('outbox')
+      await deps
+        .db('outbox')
         .where({ id: row.id })
         .update({ status: giveUp ? 'failed' : 'pending', last_error: message, next_attempt_at: new Date(now.getTime() + backoffMs(row.attempts)) });
       log.warn({ outboxId: row.id, attempts: row.attempts, err: message }, giveUp ? 'mail failed; giving up' : 'mail failed; will retry');

@@ -19,7 +19,15 @@ export interface OnboardingService {
   completeProfile(contact: Contact, names: { firstName: string; lastName: string }): Promise<void>;
 }
 
-export function createOnboardingService(deps: { db: Db; contactRepo: ContactRepository; settings: SettingsService; psa: PsaAdapter | undefined; psaEvents: PsaEvents; audit: AuditService; logger: Logger }): OnboardingService {
+export function createOnboardingService(deps: {
+  db: Db;
+  contactRepo: ContactRepository;
+  settings: SettingsService;
+  psa: PsaAdapter | undefined;
+  psaEvents: PsaEvents;
+  audit: AuditService;
+  logger: Logger;
+}): OnboardingService {
   const { db, contactRepo, settings, psa, audit } = deps;
   return {
     async nextStep(contact) {
@@ -32,7 +40,10 @@ export function createOnboardingService(deps: { db: Db; contactRepo: ContactRepo
     async acceptTerms(contact, version, ip) {
       await db.transaction(async (trx) => {
         await contactRepo.recordTermsAccepted(contact.id, version, trx);
-        await audit.record({ action: 'terms.accepted', actor: { type: 'contact', id: contact.id }, subject: { type: 'contact', id: contact.id }, ip, detail: { version } }, trx);
+        await audit.record(
+          { action: 'terms.accepted', actor: { type: 'contact', id: contact.id }, subject: { type: 'contact', id: contact.id }, ip, detail: { version } },
+          trx,
+        );
       });
     },
     async completeProfile(contact, names) {

@@ -14,7 +14,8 @@ import type { OnboardingService } from './onboarding.js';
 import { describeDevice } from './device.js';
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
-const plainName = (field: 'firstName' | 'lastName') => personName({ required: msg(`validation.${field}.required`), tooLong: msg('validation.tooLong'), invalid: msg(`validation.${field}.invalid`) });
+const plainName = (field: 'firstName' | 'lastName') =>
+  personName({ required: msg(`validation.${field}.required`), tooLong: msg('validation.tooLong'), invalid: msg(`validation.${field}.invalid`) });
 const profileSchema = z.object({ firstName: plainName('firstName'), lastName: plainName('lastName') });
 const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: msg('validation.terms.accept') }) });
 
@@ -88,7 +89,11 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/', requireContact, requireOnboarded, async (req, res) => {
     const contact = await directory.getContact(contactOf(res).id);
     // Other accounts of the same address this browser proved: offered for switching.
-    const others = req.session.accounts ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter((c) => c && isUsable(c)) : [];
+    const others = req.session.accounts
+      ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter(
+          (c) => c && isUsable(c),
+        )
+      : [];
     res.render('portal/home', { title: res.locals.t('home.title'), contact, others });
   });
 
@@ -96,12 +101,16 @@ export function portalRoutes(deps: PortalDeps): Router {
   router.get('/sessions', requireContact, requireOnboarded, async (req, res) => {
     const rows = await signIn.listSessions('contact', contactOf(res).id);
     const current = req.session.signedIn?.authSessionId;
-    res.render('portal/sessions', { title: res.locals.t('sessions.title'), sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent, res.locals.t), current: r.id === current })) });
+    res.render('portal/sessions', {
+      title: res.locals.t('sessions.title'),
+      sessions: rows.map((r) => ({ ...r, device: describeDevice(r.user_agent, res.locals.t), current: r.id === current })),
+    });
   });
 
   router.post('/sessions/:id/end', requireContact, async (req, res) => {
     const id = String(req.params.id);
-    if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
+    if (id === req.session.signedIn?.authSessionId || !/^[0-9a-f-]{36}$/.test(id))
+      throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
     if (!(await signIn.revokeSession('contact', contactOf(res).id, id))) throw new NotFoundError('There is no such session to end.', 'sessions.notFound');
     res.redirect(303, '/sessions');
   });

@@ -136,7 +136,10 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       try {
         const found = await psa.searchCompanies(query, SEARCH_LIMIT);
         const linked = await db<PortalCompanyRef>('companies')
-          .whereIn('psa_company_id', found.map((c) => c.id))
+          .whereIn(
+            'psa_company_id',
+            found.map((c) => c.id),
+          )
           .select('id', 'name', 'psa_company_id');
         return { results: found.map((c) => ({ ...c, linkedTo: linked.find((l) => l.psa_company_id === c.id) })) };
       } catch (error) {

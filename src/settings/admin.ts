@@ -34,7 +34,13 @@ export interface SettingsAdmin {
   rotateLoginUrlSecret(actor: Actor): Promise<string>;
 }
 
-export function createSettingsAdmin(deps: { db: Db; settings: SettingsService; audit: AuditService; mail: MailComposer; jwtLogin: JwtLoginService }): SettingsAdmin {
+export function createSettingsAdmin(deps: {
+  db: Db;
+  settings: SettingsService;
+  audit: AuditService;
+  mail: MailComposer;
+  jwtLogin: JwtLoginService;
+}): SettingsAdmin {
   const { db, settings, audit, mail, jwtLogin } = deps;
   const record = (action: string, actor: Actor, detail: Record<string, unknown> | undefined, trx?: Db) =>
     audit.record({ action, actor: { type: 'staff', id: actor.staffId }, ip: actor.ip, detail }, trx);
@@ -60,10 +66,16 @@ export function createSettingsAdmin(deps: { db: Db; settings: SettingsService; a
       }),
 
     async savePortal(value, actor) {
-      if (value.termsText.trim() && !value.termsVersion) throw new ValidationError('Give the terms a version', { termsVersion: 'Give the terms a version (e.g. 2026-11); a new version asks everyone again' });
+      if (value.termsText.trim() && !value.termsVersion)
+        throw new ValidationError('Give the terms a version', { termsVersion: 'Give the terms a version (e.g. 2026-11); a new version asks everyone again' });
       await db.transaction(async (trx) => {
         await settings.set('terms', { text: value.termsText, version: value.termsVersion }, actor.staffId, trx);
-        await settings.set('session_policy', { mode: value.mode, rememberDays: value.rememberDays, idleMinutes: value.idleMinutes, absoluteHours: value.absoluteHours }, actor.staffId, trx);
+        await settings.set(
+          'session_policy',
+          { mode: value.mode, rememberDays: value.rememberDays, idleMinutes: value.idleMinutes, absoluteHours: value.absoluteHours },
+          actor.staffId,
+          trx,
+        );
         await record('settings.portal_changed', actor, { termsVersion: value.termsVersion, session: value.mode }, trx);
       });
     },

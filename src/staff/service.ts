@@ -35,7 +35,8 @@ export function createStaffService(deps: { db: Db }): StaffService {
     resolve: activeByEmail,
     async create(input) {
       const existing = await db('staff').where({ email: input.email.toLowerCase() }).first('id');
-      if (existing) throw new ValidationError('A staff member with this address exists already.', { email: 'A staff member with this address exists already.' });
+      if (existing)
+        throw new ValidationError('A staff member with this address exists already.', { email: 'A staff member with this address exists already.' });
       const [row] = await db<Staff>('staff').insert({ email: input.email.toLowerCase(), name: input.name, role: input.role }).returning('*');
       return row!;
     },

@@ -14,10 +14,18 @@ export async function launch(): Promise<Browser> {
   try {
     return await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   } catch (error) {
-    throw new Error(`Chromium could not start from ${CHROMIUM} (install it with: apt-get install -y chromium): ${(error as Error).message}`);
+    throw new Error(`Chromium could not start from ${CHROMIUM} (install it with: apt-get install -y chromium): ${(error as Error).message}`, { cause: error });
   }
 }
 

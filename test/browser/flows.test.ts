@@ -28,7 +28,10 @@ beforeAll(async () => {
   // chosen first.
   const port = await freePort();
   entra = await startFakeEntra({ ...client, redirectUris: [`http://127.0.0.1:${port}/auth/microsoft/callback`], tenants: [CONTOSO_TENANT] });
-  app = await serveApp({ env: { MICROSOFT_CLIENT_ID: client.clientId, MICROSOFT_CLIENT_SECRET: client.clientSecret, MICROSOFT_AUTHORITY: entra.authority } }, port);
+  app = await serveApp(
+    { env: { MICROSOFT_CLIENT_ID: client.clientId, MICROSOFT_CLIENT_SECRET: client.clientSecret, MICROSOFT_AUTHORITY: entra.authority } },
+    port,
+  );
   companyId = (await createCompany(app.services.db, { name: 'Contoso', domains: ['contoso.example'] })).id;
   await app.services.db('company_tenants').insert({ company_id: companyId, tenant_id: CONTOSO_TENANT });
 }, 60_000);
@@ -88,7 +91,9 @@ it('counts down before Resend is possible, then sends a new mail', async () => {
     const later = Number(await page.locator('[data-countdown-value]').textContent());
     expect(later).toBeLessThan(first);
     await screenshot(page, '05-resend-countdown');
-    await page.waitForFunction(() => !(document.querySelector('form[action="/signin/resend"] button') as HTMLButtonElement).disabled, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => !(document.querySelector('form[action="/signin/resend"] button') as HTMLButtonElement).disabled, undefined, {
+      timeout: 15_000,
+    });
     const before = app.smtp.messages.length;
     await button.click();
     await page.waitForSelector('text=A new mail is on its way');
@@ -105,7 +110,12 @@ it('signs in with Microsoft, and falls back to the email form when the person ca
   const page = await newPage();
   await page.goto(`${app.url}/signin`);
   await screenshot(page, '07-signin-with-microsoft-button');
-  entra.next({ tenant: CONTOSO_TENANT, oid: '00000000-0000-4000-8000-000000000001', email: 'adele@contoso.example', preferredUsername: 'adele@contoso.example' });
+  entra.next({
+    tenant: CONTOSO_TENANT,
+    oid: '00000000-0000-4000-8000-000000000001',
+    email: 'adele@contoso.example',
+    preferredUsername: 'adele@contoso.example',
+  });
   await page.click('text=Sign in with Microsoft');
   await page.waitForSelector('text=Welcome, Adele Vance');
   await screenshot(page, '08-home-by-microsoft');

@@ -74,7 +74,8 @@ function compile(entity: string, condition: Condition): (row: Row) => boolean {
   if (!condition || typeof condition !== 'object') throw new ApiError(400, 'Each filter item must be an object.');
   const op = typeof condition.op === 'string' ? condition.op.toLowerCase() : '';
   if (op === 'and' || op === 'or') {
-    if (!Array.isArray(condition.items) || condition.items.length === 0) throw new ApiError(400, `The '${condition.op}' operator requires a non-empty items array.`);
+    if (!Array.isArray(condition.items) || condition.items.length === 0)
+      throw new ApiError(400, `The '${condition.op}' operator requires a non-empty items array.`);
     const parts = condition.items.map((item) => compile(entity, item as Condition));
     return op === 'and' ? (row) => parts.every((p) => p(row)) : (row) => parts.some((p) => p(row));
   }
@@ -183,7 +184,8 @@ export async function startFakeAutotask(opts: { username: string; secret: string
     if (!Array.isArray(filter) || filter.length === 0) throw new ApiError(400, 'A query requires a filter with at least one item.');
     const predicates = filter.map((c) => compile(entity, c as Condition));
     const maxRecords = prop(search, 'MaxRecords');
-    if (maxRecords !== undefined && (typeof maxRecords !== 'number' || maxRecords < 1 || maxRecords > 500)) throw new ApiError(400, 'MaxRecords must be between 1 and 500.');
+    if (maxRecords !== undefined && (typeof maxRecords !== 'number' || maxRecords < 1 || maxRecords > 500))
+      throw new ApiError(400, 'MaxRecords must be between 1 and 500.');
     const size = Math.min((maxRecords as number | undefined) ?? 500, fake.pageSize);
     const matching = rowsOf(entity)
       .filter((row) => predicates.every((p) => p(row)))
@@ -218,7 +220,17 @@ export async function startFakeAutotask(opts: { username: string; secret: string
     let m: RegExpExecArray | null;
 
     if (method === 'GET' && /^companies\/entityinformation$/i.test(rest)) {
-      return { info: { name: 'Company', canCreate: true, canDelete: false, canQuery: true, canUpdate: true, hasUserDefinedFields: true, supportsWebhookCallouts: true } };
+      return {
+        info: {
+          name: 'Company',
+          canCreate: true,
+          canDelete: false,
+          canQuery: true,
+          canUpdate: true,
+          hasUserDefinedFields: true,
+          supportsWebhookCallouts: true,
+        },
+      };
     }
     if (method === 'POST' && (m = /^(Contacts|Companies)\/query$/i.exec(rest))) {
       if (!body || typeof body !== 'object') throw new ApiError(400, 'The request body must be a JSON search object.');
@@ -276,7 +288,8 @@ export async function startFakeAutotask(opts: { username: string; secret: string
         const field = FIELDS.contacts.find((f) => f.toLowerCase() === key.toLowerCase());
         if (!field || field === 'id') throw new ApiError(500, `Unable to find ${key} in the contacts entity.`);
         if (field === 'companyID' && Number(value) !== companyId) throw new ApiError(500, 'companyID does not match the parent company.');
-        if (['firstName', 'lastName', 'isActive'].includes(field) && (value === undefined || value === null || value === '')) throw new ApiError(500, `Missing Required Field: ${field}`);
+        if (['firstName', 'lastName', 'isActive'].includes(field) && (value === undefined || value === null || value === ''))
+          throw new ApiError(500, `Missing Required Field: ${field}`);
         changes.push([field, value]);
       }
       for (const [field, value] of changes) (target as unknown as Row)[field] = value;
@@ -296,7 +309,14 @@ export async function startFakeAutotask(opts: { username: string; secret: string
     } catch {
       return send(res, 400, { errors: ['The request body is not valid JSON.'] });
     }
-    requests.push({ method: req.method ?? '', path: target.pathname, query: Object.fromEntries(target.searchParams), headers: req.headers, body, at: Date.now() });
+    requests.push({
+      method: req.method ?? '',
+      path: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    });
 
     // The first queued failure aimed at this request (by method, when the spec names one) applies.
     const index = failures.findIndex((f) => !f.method || f.method.toUpperCase() === req.method);

@@ -133,7 +133,13 @@ export function parseConditions(text: string, parameter: string): Clause[] {
 }
 
 const likeToRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'is');
+  new RegExp(
+    `^${pattern
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/%/g, '.*')
+      .replace(/_/g, '.')}$`,
+    'is',
+  );
 
 function test(actual: unknown, clause: Clause): boolean {
   const { op, value } = clause;
@@ -150,7 +156,8 @@ function test(actual: unknown, clause: Clause): boolean {
   return false;
 }
 
-const at = (record: unknown, path: string[]) => path.reduce<unknown>((o, key) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), record);
+const at = (record: unknown, path: string[]) =>
+  path.reduce<unknown>((o, key) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined), record);
 
 const matches = (record: unknown, clauses: Clause[]) => clauses.every((c) => test(at(record, c.path), c));
 
@@ -165,7 +172,8 @@ function matchesChildren(record: unknown, clauses: Clause[]): boolean {
 
 function checkChildPaths(clauses: Clause[], collections: string[]) {
   for (const c of clauses)
-    if (c.path.length < 2 || !collections.includes(c.path[0])) throw badRequest(`childConditions is invalid: "${c.path.join('/')}" is not a field of ${collections.join(' or ')}`, 'childConditions');
+    if (c.path.length < 2 || !collections.includes(c.path[0]))
+      throw badRequest(`childConditions is invalid: "${c.path.join('/')}" is not a field of ${collections.join(' or ')}`, 'childConditions');
 }
 
 // --- server -------------------------------------------------------------------------------------
@@ -267,15 +275,24 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
       if (!m) throw badRequest('orderBy is invalid.', 'orderBy');
       const path = m[1].split('/');
       const sign = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
-      result = [...result].sort((a, b) => sign * String(at(a, path) ?? '').localeCompare(String(at(b, path) ?? ''), 'en', { numeric: true, sensitivity: 'base' }));
+      result = [...result].sort(
+        (a, b) => sign * String(at(a, path) ?? '').localeCompare(String(at(b, path) ?? ''), 'en', { numeric: true, sensitivity: 'base' }),
+      );
     }
     return result;
   }
 
   function createContact(input: unknown): FakeCwContact {
-    const body = (input ?? {}) as Partial<{ firstName: unknown; lastName: unknown; company: { id?: unknown }; communicationItems: unknown; inactiveFlag: unknown }>;
+    const body = (input ?? {}) as Partial<{
+      firstName: unknown;
+      lastName: unknown;
+      company: { id?: unknown };
+      communicationItems: unknown;
+      inactiveFlag: unknown;
+    }>;
     const errors: Array<{ code: string; message: string; resource: string; field: string }> = [];
-    if (typeof body.firstName !== 'string' || !body.firstName.trim()) errors.push({ code: 'NullOrEmpty', message: 'firstName may not be empty', resource: 'contact', field: 'firstName' });
+    if (typeof body.firstName !== 'string' || !body.firstName.trim())
+      errors.push({ code: 'NullOrEmpty', message: 'firstName may not be empty', resource: 'contact', field: 'firstName' });
     const company = body.company == null ? null : companies.find((c) => c.id === body.company?.id);
     if (body.company != null && !company) errors.push({ code: 'InvalidObject', message: 'company not found', resource: 'contact', field: 'company' });
     const items: FakeCwCommunicationItem[] = [];
@@ -283,7 +300,8 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
       const item = raw as { type?: { id?: unknown }; value?: unknown; defaultFlag?: unknown };
       const type = communicationTypes.find((t) => t.id === item.type?.id);
       if (!type) errors.push({ code: 'InvalidObject', message: 'communicationItems type not found', resource: 'contact', field: 'communicationItems/type' });
-      else if (typeof item.value !== 'string' || !item.value) errors.push({ code: 'NullOrEmpty', message: 'communicationItems value may not be empty', resource: 'contact', field: 'communicationItems/value' });
+      else if (typeof item.value !== 'string' || !item.value)
+        errors.push({ code: 'NullOrEmpty', message: 'communicationItems value may not be empty', resource: 'contact', field: 'communicationItems/value' });
       else
         items.push({
           id: items.length + 1,
@@ -317,11 +335,22 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     for (const raw of input) {
       const operation = (raw && typeof raw === 'object' ? raw : {}) as { op?: unknown; path?: unknown; value?: unknown };
       const path = typeof operation.path === 'string' ? operation.path.replace(/^\//, '') : '';
-      const field = Object.keys(PATCHABLE_CONTACT_FIELDS).find((f) => f.toLowerCase() === path.toLowerCase()) as keyof typeof PATCHABLE_CONTACT_FIELDS | undefined;
+      const field = Object.keys(PATCHABLE_CONTACT_FIELDS).find((f) => f.toLowerCase() === path.toLowerCase()) as
+        keyof typeof PATCHABLE_CONTACT_FIELDS | undefined;
       if (typeof operation.op !== 'string' || operation.op.toLowerCase() !== 'replace') {
-        errors.push({ code: 'InvalidField', message: `Operation "${String(operation.op)}" is not supported here; only replace is.`, resource: 'contact', field: path || 'op' });
+        errors.push({
+          code: 'InvalidField',
+          message: `Operation "${String(operation.op)}" is not supported here; only replace is.`,
+          resource: 'contact',
+          field: path || 'op',
+        });
       } else if (!field) {
-        errors.push({ code: 'InvalidField', message: `"${String(operation.path)}" is not a field of contact that can be patched.`, resource: 'contact', field: String(operation.path) });
+        errors.push({
+          code: 'InvalidField',
+          message: `"${String(operation.path)}" is not a field of contact that can be patched.`,
+          resource: 'contact',
+          field: String(operation.path),
+        });
       } else if (!('value' in operation)) {
         errors.push({ code: 'NullOrEmpty', message: `A replace of ${field} needs a value.`, resource: 'contact', field });
       } else {
@@ -349,19 +378,34 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
       if (failure.delayMs) await sleep(failure.delayMs, timers);
       if (failure.status) {
         const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'Retry-After': String(failure.retryAfter) } : {};
-        return send(res, failure.status, failure.body ?? { code: failure.status === 429 ? 'TooManyRequests' : 'UnexpectedServerError', message: `Simulated failure (${failure.status})` }, headers);
+        return send(
+          res,
+          failure.status,
+          failure.body ?? { code: failure.status === 429 ? 'TooManyRequests' : 'UnexpectedServerError', message: `Simulated failure (${failure.status})` },
+          headers,
+        );
       }
     }
 
-    if (req.headers.authorization !== expectedAuth) return send(res, 401, { code: 'Unauthorized', message: 'Authentication failed: invalid company, public key or private key.' });
+    if (req.headers.authorization !== expectedAuth)
+      return send(res, 401, { code: 'Unauthorized', message: 'Authentication failed: invalid company, public key or private key.' });
     if (req.headers.clientid !== opts.clientId) return send(res, 401, { code: 'Unauthorized', message: 'A valid clientId header is required.' });
     if (body instanceof CwError) throw body;
     if (!url.pathname.startsWith(`${BASE_PATH}/`)) throw new CwError(404, { code: 'NotFound', message: 'Not found' });
 
     let m: RegExpExecArray | null;
-    if (method === 'GET' && path === '/system/info') return send(res, 200, { version: 'v2024.1', isCloud: false, serverTimeZone: 'Eastern Standard Time', licenseBits: [] });
+    if (method === 'GET' && path === '/system/info')
+      return send(res, 200, { version: 'v2024.1', isCloud: false, serverTimeZone: 'Eastern Standard Time', licenseBits: [] });
     if (method === 'GET' && path === '/company/companies') {
-      const page = paged(req, url, filtered(url, companies.filter((c) => !c.deletedFlag), ['types', 'site']));
+      const page = paged(
+        req,
+        url,
+        filtered(
+          url,
+          companies.filter((c) => !c.deletedFlag),
+          ['types', 'site'],
+        ),
+      );
       return send(res, 200, page.body, page.headers);
     }
     if (method === 'GET' && (m = /^\/company\/companies\/(\d+)$/.exec(path))) {

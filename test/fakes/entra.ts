@@ -33,7 +33,13 @@ export interface FakeEntra {
   close(): Promise<void>;
 }
 
-export async function startFakeEntra(options: { clientId: string; clientSecret: string; redirectUris: string[]; tenants: string[]; unpublishedKeyTenants?: string[] }): Promise<FakeEntra> {
+export async function startFakeEntra(options: {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  tenants: string[];
+  unpublishedKeyTenants?: string[];
+}): Promise<FakeEntra> {
   const app = express();
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,7 +49,12 @@ export async function startFakeEntra(options: { clientId: string; clientSecret: 
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'entra-test-key', alg: 'RS256', use: 'sig' };
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = signingKey;
   // A tenant that signs with a key of its own, published nowhere: its tokens must be refused.
-  const rogueKey = { ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)), kid: 'entra-test-key', alg: 'RS256', use: 'sig' };
+  const rogueKey = {
+    ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+    kid: 'entra-test-key',
+    alg: 'RS256',
+    use: 'sig',
+  };
 
   let upcoming: EntraUser | 'cancel' | undefined;
   let current: EntraUser | undefined;
@@ -102,7 +113,12 @@ export async function startFakeEntra(options: { clientId: string; clientSecret: 
           const choice = upcoming;
           upcoming = undefined;
           if (!choice || choice === 'cancel') {
-            await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent' }, { mergeWithLastSubmission: false });
+            await provider.interactionFinished(
+              req,
+              res,
+              { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent' },
+              { mergeWithLastSubmission: false },
+            );
             return;
           }
           const sub = `${choice.tenant}:${choice.oid}`;

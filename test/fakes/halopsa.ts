@@ -154,8 +154,10 @@ export async function startFakeHaloPsa(opts: { clientId: string; clientSecret: s
       // before anything is written, so a bad item leaves the store as it was.
       for (const item of items) {
         if (item.id !== undefined && item.id !== null) {
-          if (!users.some((u) => String(u.id) === String(item.id))) return send(res, 404, { ClassName: 'HaloNotFoundException', Message: `User ${String(item.id)} not found` });
-          if (item.site_id !== undefined && !sites.some((s) => s.id === item.site_id)) return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
+          if (!users.some((u) => String(u.id) === String(item.id)))
+            return send(res, 404, { ClassName: 'HaloNotFoundException', Message: `User ${String(item.id)} not found` });
+          if (item.site_id !== undefined && !sites.some((s) => s.id === item.site_id))
+            return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
         } else if (!sites.some((s) => s.id === item.site_id)) {
           return send(res, 400, { ClassName: 'HaloValidationException', Message: `Site ${item.site_id} does not exist` });
         }

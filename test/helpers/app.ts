@@ -71,7 +71,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const clock = new TestClock();
   const schema = config.databaseUrl ? `t_${id}` : undefined;
-  const services = await buildServices(config, { logger: createLogger(config.logLevel, sink), clock, dbSchema: schema, mailWorker: { pollMs: 50 }, psa: options.psa, microsoftTimeoutMs: options.microsoftTimeoutMs });
+  const services = await buildServices(config, {
+    logger: createLogger(config.logLevel, sink),
+    clock,
+    dbSchema: schema,
+    mailWorker: { pollMs: 50 },
+    psa: options.psa,
+    microsoftTimeoutMs: options.microsoftTimeoutMs,
+  });
   services.mailWorker.start();
   const app = createApp(services);
 

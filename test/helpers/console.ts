@@ -11,7 +11,10 @@ export async function staffAgent(t: TestApp, role: 'admin' | 'technician', name 
   const agent = t.agent();
   const url = new URL(link);
   const page = await agent.get(url.pathname + url.search);
-  const done = await agent.post(url.pathname).type('form').send({ _csrf: csrfFrom(page.text), token: url.searchParams.get('token') });
+  const done = await agent
+    .post(url.pathname)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), token: url.searchParams.get('token') });
   if (done.status !== 303) throw new Error(`staff sign-in failed: ${done.status}`);
   return { agent, member };
 }
@@ -31,5 +34,8 @@ export async function clientAgent(t: TestApp, companyId?: number) {
 export async function postForm(agent: ReturnType<TestApp['agent']>, pagePath: string, action: string, fields: Record<string, string>) {
   const page = await agent.get(pagePath);
   if (page.status !== 200) throw new Error(`GET ${pagePath} answered ${page.status}`);
-  return agent.post(action).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }

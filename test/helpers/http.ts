@@ -36,10 +36,16 @@ export function codeFrom(mail: ParsedMail): string {
 export async function confirmLink(agent: Agent, link: URL) {
   const page = await agent.get(link.pathname + link.search);
   if (page.status !== 200) return page;
-  return agent.post('/signin/verify').type('form').send({ _csrf: csrfFrom(page.text), token: link.searchParams.get('token') });
+  return agent
+    .post('/signin/verify')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), token: link.searchParams.get('token') });
 }
 
 export async function submitCode(agent: Agent, code: string) {
   const page = await agent.get('/signin/code');
-  return agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(page.text), code });
+  return agent
+    .post('/signin/code')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), code });
 }

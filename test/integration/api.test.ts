@@ -67,7 +67,10 @@ describe('API keys in the console', () => {
     const row = rows.find((r) => r.name === 'PSA sync');
     expect(row.prefix).toBe(key.slice(0, 11));
     expect(row.key_hash).not.toBe(key);
-    const audit = await t.services.db('audit_events').where({ action: 'api_key.created', subject_id: String(row.id) }).first();
+    const audit = await t.services
+      .db('audit_events')
+      .where({ action: 'api_key.created', subject_id: String(row.id) })
+      .first();
     expect(audit).toMatchObject({ actor_type: 'staff' });
     expect(JSON.stringify(audit)).not.toContain(key);
   });
@@ -110,7 +113,12 @@ describe('API keys in the console', () => {
     const res = await api(doomed).get('/contacts');
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthorized');
-    expect(await t.services.db('audit_events').where({ action: 'api_key.revoked', subject_id: String(row.id) }).first()).toBeDefined();
+    expect(
+      await t.services
+        .db('audit_events')
+        .where({ action: 'api_key.revoked', subject_id: String(row.id) })
+        .first(),
+    ).toBeDefined();
     expect((await postForm(admin, '/admin/api-keys', '/admin/api-keys/999999/revoke', {})).status).toBe(404);
   });
 
@@ -141,7 +149,13 @@ describe('authentication', () => {
   });
 
   it('refuses other schemes, and keys in the query string', async () => {
-    expect((await supertest(t.app).get('/api/v1/contacts').set('Authorization', `Basic ${Buffer.from(`x:${key}`).toString('base64')}`)).status).toBe(401);
+    expect(
+      (
+        await supertest(t.app)
+          .get('/api/v1/contacts')
+          .set('Authorization', `Basic ${Buffer.from(`x:${key}`).toString('base64')}`)
+      ).status,
+    ).toBe(401);
     expect((await supertest(t.app).get(`/api/v1/contacts?access_token=${key}`)).status).toBe(401);
   });
 
@@ -170,7 +184,13 @@ describe('contacts', () => {
   });
 
   it('creates a contact (201, Location) and records the API key in the audit log', async () => {
-    const res = await api().post('/contacts', { companyId: company.id, email: ' Megan@Contoso-API.example ', firstName: 'Megan', lastName: 'Bowen', phone: '+1 555 0100' });
+    const res = await api().post('/contacts', {
+      companyId: company.id,
+      email: ' Megan@Contoso-API.example ',
+      firstName: 'Megan',
+      lastName: 'Bowen',
+      phone: '+1 555 0100',
+    });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/v1/contacts/${res.body.id}`);
     expect(res.body).toEqual({
@@ -187,7 +207,10 @@ describe('contacts', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
-    const audit = await t.services.db('audit_events').where({ action: 'contact.created', subject_id: String(res.body.id) }).first();
+    const audit = await t.services
+      .db('audit_events')
+      .where({ action: 'contact.created', subject_id: String(res.body.id) })
+      .first();
     expect(audit).toMatchObject({ actor_type: 'system', actor_id: null, detail: expect.objectContaining({ apiKey: 'PSA sync' }) });
     expect((await api().get(`/contacts/${res.body.id}`)).body).toEqual(res.body);
   });
@@ -220,7 +243,10 @@ describe('contacts', () => {
     const broken = await api().post('/contacts').set('Content-Type', 'application/json').send('{"email": ');
     expect(broken.status).toBe(400);
     expect(broken.body.error.code).toBe('invalid_json');
-    const form = await api().post('/contacts').type('form').send({ companyId: String(company.id), email: 'form@contoso-api.example' });
+    const form = await api()
+      .post('/contacts')
+      .type('form')
+      .send({ companyId: String(company.id), email: 'form@contoso-api.example' });
     expect(form.status).toBe(415);
     expect(form.body.error.code).toBe('unsupported_media_type');
     const array = await api().post('/contacts', [{ companyId: company.id }]);
@@ -244,7 +270,8 @@ describe('contacts', () => {
   });
 
   it('updates only the fields sent; phone null clears the phone', async () => {
-    const created = (await api().post('/contacts', { companyId: company.id, email: 'lee@contoso-api.example', firstName: 'Lee', lastName: 'Gu', phone: '123' })).body;
+    const created = (await api().post('/contacts', { companyId: company.id, email: 'lee@contoso-api.example', firstName: 'Lee', lastName: 'Gu', phone: '123' }))
+      .body;
     const res = await api().patch(`/contacts/${created.id}`, { lastName: 'Gu-Smith' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ email: 'lee@contoso-api.example', firstName: 'Lee', lastName: 'Gu-Smith', phone: '123', companyId: company.id });
@@ -270,12 +297,20 @@ describe('contacts', () => {
     expect(res.body.status).toBe('disabled');
     expect((await client.get('/')).status).toBe(303);
     expect((await api().post('/contacts/999999/disable')).status).toBe(404);
-    const audit = await t.services.db('audit_events').where({ action: 'contact.disabled', subject_id: String(contact.id) }).first();
+    const audit = await t.services
+      .db('audit_events')
+      .where({ action: 'contact.disabled', subject_id: String(contact.id) })
+      .first();
     expect(audit).toMatchObject({ actor_type: 'system', detail: expect.objectContaining({ apiKey: 'PSA sync', sessionsEnded: 1 }) });
   });
 
   it('makes a one-time magic link that signs the contact in', async () => {
-    const contact = await createContact(t.services.db, { companyId: company.id, email: `magic-${Date.now()}@contoso-api.example`, firstName: 'Mag', lastName: 'Ic' });
+    const contact = await createContact(t.services.db, {
+      companyId: company.id,
+      email: `magic-${Date.now()}@contoso-api.example`,
+      firstName: 'Mag',
+      lastName: 'Ic',
+    });
     const res = await api().post(`/contacts/${contact.id}/magic-link`);
     expect(res.status).toBe(201);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -287,12 +322,18 @@ describe('contacts', () => {
     const browser = t.agent();
     const confirm = await browser.get(link.pathname + link.search);
     expect(confirm.text).toContain(`as ${contact.email}?`);
-    const done = await browser.post(link.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const done = await browser
+      .post(link.pathname)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     expect(done.status).toBe(303);
     expect((await browser.get('/')).text).toContain('Mag Ic');
     expect((await supertest(t.app).get(link.pathname + link.search)).status).toBe(400);
 
-    const audit = await t.services.db('audit_events').where({ action: 'magic_link.generated', subject_id: String(contact.id) }).first();
+    const audit = await t.services
+      .db('audit_events')
+      .where({ action: 'magic_link.generated', subject_id: String(contact.id) })
+      .first();
     expect(audit).toMatchObject({ actor_type: 'system', actor_id: null, detail: expect.objectContaining({ apiKey: 'PSA sync' }) });
   });
 
@@ -306,7 +347,12 @@ describe('contacts', () => {
 
   it('lists contacts in pages, searched with q', async () => {
     const paged = await createCompany(t.services.db, { name: 'Pagination Partners' });
-    for (let i = 0; i < 23; i++) await createContact(t.services.db, { companyId: paged.id, email: `p${String(i).padStart(2, '0')}@pagination.example`, lastName: `Paged${String(i).padStart(2, '0')}` });
+    for (let i = 0; i < 23; i++)
+      await createContact(t.services.db, {
+        companyId: paged.id,
+        email: `p${String(i).padStart(2, '0')}@pagination.example`,
+        lastName: `Paged${String(i).padStart(2, '0')}`,
+      });
     const first = await api().get('/contacts?q=pagination&pageSize=10');
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ page: 1, pageSize: 10, total: 23 });
@@ -335,7 +381,11 @@ describe('contacts', () => {
 
 describe('companies', () => {
   it('lists companies with their domains, in pages, searched by name or domain', async () => {
-    const company = await createCompany(t.services.db, { name: 'Northwind API', domains: ['northwind-api.example', 'mail.northwind-api.example'], portalName: 'Northwind Help' });
+    const company = await createCompany(t.services.db, {
+      name: 'Northwind API',
+      domains: ['northwind-api.example', 'mail.northwind-api.example'],
+      portalName: 'Northwind Help',
+    });
     await createContact(t.services.db, { companyId: company.id });
     const byDomain = await api().get('/companies?q=northwind-api.example');
     expect(byDomain.status).toBe(200);
@@ -358,7 +408,12 @@ describe('companies', () => {
 });
 
 describe('the OpenAPI document', () => {
-  type Doc = { openapi: string; servers: Array<{ url: string }>; paths: Record<string, Record<string, unknown>>; components: Record<string, Record<string, unknown>> };
+  type Doc = {
+    openapi: string;
+    servers: Array<{ url: string }>;
+    paths: Record<string, Record<string, unknown>>;
+    components: Record<string, Record<string, unknown>>;
+  };
   const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
   let doc: Doc;
   beforeAll(async () => {
@@ -384,14 +439,27 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes exactly the routes the API router registers', () => {
-    const router = apiRoutes({ apiKeys: t.services.apiKeys, contacts: t.services.contacts, companies: t.services.companies, magicLinks: t.services.magicLinks, limiter: t.services.rateLimiter, rateLimit: t.config.rateLimits.apiPerKey, baseUrl: t.config.baseUrl, logger: t.services.logger });
+    const router = apiRoutes({
+      apiKeys: t.services.apiKeys,
+      contacts: t.services.contacts,
+      companies: t.services.companies,
+      magicLinks: t.services.magicLinks,
+      limiter: t.services.rateLimiter,
+      rateLimit: t.config.rateLimits.apiPerKey,
+      baseUrl: t.config.baseUrl,
+      logger: t.services.logger,
+    });
     type Layer = { route?: { path: string; methods: Record<string, boolean> } };
     const registered = (router.stack as Layer[])
       .filter((layer) => layer.route)
       .flatMap((layer) => Object.keys(layer.route!.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`))
       .sort();
     const documented = Object.entries(doc.paths)
-      .flatMap(([path, item]) => Object.keys(item).filter((k) => METHODS.includes(k)).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((k) => METHODS.includes(k))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
       .sort();
     expect(registered.length).toBeGreaterThanOrEqual(8);
     expect(documented).toEqual(registered);
@@ -404,17 +472,26 @@ describe('the OpenAPI document', () => {
         const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
         expect(params.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(inPath);
         for (const response of Object.values(op.responses as Record<string, unknown>)) resolve(response);
-        if (op.requestBody) resolve(((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']!).schema);
+        if (op.requestBody) resolve((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']!.schema);
         expect(op.security === undefined || (path === '/openapi.json' && method === 'get')).toBe(true);
       }
     }
-    expect(JSON.stringify(doc).match(/"\$ref":"[^"]+"/g)!.every((r) => resolve(JSON.parse(`{${r}}`)))).toBe(true);
+    expect(
+      JSON.stringify(doc)
+        .match(/"\$ref":"[^"]+"/g)!
+        .every((r) => resolve(JSON.parse(`{${r}}`))),
+    ).toBe(true);
   });
 
   it('names the fields the request schemas accept, and the fields the answers carry', async () => {
     const schemas = doc.components.schemas as Record<string, { properties: Record<string, unknown>; required?: string[] }>;
     expect(Object.keys(schemas.ContactCreate!.properties).sort()).toEqual(Object.keys(contactCreateSchema.shape).sort());
-    expect(schemas.ContactCreate!.required!.sort()).toEqual(Object.entries(contactCreateSchema.shape).filter(([, s]) => !s.isOptional()).map(([k]) => k).sort());
+    expect(schemas.ContactCreate!.required!.sort()).toEqual(
+      Object.entries(contactCreateSchema.shape)
+        .filter(([, s]) => !s.isOptional())
+        .map(([k]) => k)
+        .sort(),
+    );
     expect(Object.keys(schemas.ContactUpdate!.properties).sort()).toEqual(Object.keys(contactUpdateSchema.shape).sort());
 
     const list = (await api().get('/contacts?pageSize=1')).body;

@@ -93,7 +93,10 @@ describe.each(Object.keys(STAFF) as Array<keyof typeof STAFF>)('as %s', (who) =>
   ];
   it.each(posts)('POST %s', async (_name, url, expected) => {
     const page = await agents[who].get('/admin/signin');
-    const res = await agents[who].post(url()).type('form').send({ _csrf: csrfFrom(page.text), name: '', domain: 'x', tenantId: 'x', email: 'bad' });
+    const res = await agents[who]
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: '', domain: 'x', tenantId: 'x', email: 'bad' });
     expect(res.status).toBe(expected[who] ?? 303);
     if (res.status === 303) expect(res.headers.location).toMatch(who in expected ? /^\/admin\/(?!signin)/ : /^\/admin\/signin/);
     expect(res.text).not.toMatch(/\n\s+at /);
@@ -120,13 +123,19 @@ describe('staff sign-in by email token', () => {
     const agent = t.agent();
     const page = await agent.get('/admin/signin');
     expect(page.text).toContain('Technician sign-in');
-    const answer = await agent.post('/admin/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: member.email });
+    const answer = await agent
+      .post('/admin/signin/email')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: member.email });
     expect(answer.status).toBe(200);
     await t.settle();
     const mail = await t.smtp.waitForMail(member.email);
     expect(mail.text).toContain('/admin/signin/verify?token=');
     const codePage = await agent.get('/admin/signin/code');
-    const signedIn = await agent.post('/admin/signin/code').type('form').send({ _csrf: csrfFrom(codePage.text), code: codeFrom(mail) });
+    const signedIn = await agent
+      .post('/admin/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(codePage.text), code: codeFrom(mail) });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.location).toBe('/admin');
     expect((await agent.get('/admin')).text).toContain('Eli Email');
@@ -138,9 +147,15 @@ describe('staff sign-in by email token', () => {
     const member = await t.services.staff.create({ email: `nostaffportal-${Date.now()}@msp.example`, name: 'Nora', role: 'technician' });
     const agent = t.agent();
     const consolePage = await agent.get('/admin/signin');
-    await agent.post('/admin/signin/email').type('form').send({ _csrf: csrfFrom(consolePage.text), email: 'walk@walkthrough.example' });
+    await agent
+      .post('/admin/signin/email')
+      .type('form')
+      .send({ _csrf: csrfFrom(consolePage.text), email: 'walk@walkthrough.example' });
     const portalPage = await agent.get('/signin');
-    await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(portalPage.text), email: member.email });
+    await agent
+      .post('/signin/email')
+      .type('form')
+      .send({ _csrf: csrfFrom(portalPage.text), email: member.email });
     await t.settle();
     expect(await t.services.db('login_tokens').where({ email: member.email })).toHaveLength(0);
     expect(await t.services.db('login_tokens').where({ email: 'walk@walkthrough.example', purpose: 'staff_email_token' })).toHaveLength(0);
@@ -152,7 +167,11 @@ describe('staff sign-in by email token', () => {
       const page = await t.agent().get('/admin/signin');
       expect(page.text).not.toContain('name="email"');
     } finally {
-      await postForm(agents.admin, '/admin/settings/access', '/admin/settings/access', { staffEmailToken: 'on', magicLinksEnabled: 'on', magicLinkMinutes: '15' });
+      await postForm(agents.admin, '/admin/settings/access', '/admin/settings/access', {
+        staffEmailToken: 'on',
+        magicLinksEnabled: 'on',
+        magicLinkMinutes: '15',
+      });
     }
     expect((await t.agent().get('/admin/signin')).text).toContain('name="email"');
   });
@@ -167,7 +186,18 @@ describe('changes to settings and staff need a recent sign-in', () => {
     const stale = await agent.get('/admin/settings/mail-token');
     expect(stale.status).toBe(303);
     expect(stale.headers.location).toBe('/admin/signin?again=1&returnTo=%2Fadmin%2Fsettings%2Fmail-token');
-    const post = await agent.post('/admin/settings/mail-token').type('form').send({ _csrf: csrfFrom(page.text), enabled: 'on', portalName: 'Changed', fromAddress: 'a@b.example', fromName: 'X', tokenMinutes: '10', resendCooldownSeconds: '60' });
+    const post = await agent
+      .post('/admin/settings/mail-token')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        enabled: 'on',
+        portalName: 'Changed',
+        fromAddress: 'a@b.example',
+        fromName: 'X',
+        tokenMinutes: '10',
+        resendCooldownSeconds: '60',
+      });
     expect(post.status).toBe(303);
     expect(post.headers.location).toMatch(/^\/admin\/signin\?again=1/);
     expect((await t.services.settings.get('mail_token')).portalName).not.toBe('Changed');
@@ -180,7 +210,12 @@ describe('changes to settings and staff need a recent sign-in', () => {
 describe('portico admin:create', () => {
   const cli = (dataDir: string, ...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'admin:create', ...args], {
-      env: { PATH: process.env.PATH, DATA_DIR: dataDir, BASE_URL: 'http://portal.test.example', SESSION_SECRET: 'test-secret-that-is-long-enough-to-pass-validation' },
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dataDir,
+        BASE_URL: 'http://portal.test.example',
+        SESSION_SECRET: 'test-secret-that-is-long-enough-to-pass-validation',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -203,7 +238,10 @@ describe('portico admin:create', () => {
         const agent = app.agent();
         const confirm = await agent.get(link.pathname + link.search);
         expect(confirm.status).toBe(200);
-        const done = await agent.post(link.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+        const done = await agent
+          .post(link.pathname)
+          .type('form')
+          .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
         expect(done.headers.location).toBe('/admin');
         const home = await agent.get('/admin');
         expect(home.text).toContain('First Admin');

@@ -22,12 +22,20 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const validMailToken = { enabled: 'on', portalName: 'Contoso IT Portal', fromAddress: 'help@msp.example', fromName: 'MSP Help Desk', tokenMinutes: '10', resendCooldownSeconds: '60' };
+const validMailToken = {
+  enabled: 'on',
+  portalName: 'Contoso IT Portal',
+  fromAddress: 'help@msp.example',
+  fromName: 'MSP Help Desk',
+  tokenMinutes: '10',
+  resendCooldownSeconds: '60',
+};
 
 describe('Mail Token settings', () => {
   it('shows one form with the documented fields and the status badge', async () => {
     const page = await admin.get('/admin/settings/mail-token');
-    for (const field of ['enabled', 'portalName', 'fromAddress', 'fromName', 'tokenMinutes', 'resendCooldownSeconds']) expect(page.text).toContain(`name="${field}"`);
+    for (const field of ['enabled', 'portalName', 'fromAddress', 'fromName', 'tokenMinutes', 'resendCooldownSeconds'])
+      expect(page.text).toContain(`name="${field}"`);
     expect(page.text).toMatch(/badge-on">Enabled/);
   });
 
@@ -53,7 +61,11 @@ describe('Mail Token settings', () => {
     ['fromName', 'Evil\r\nBcc: x@y.example', 'line breaks'],
   ])('refuses %s=%j with a message beside the field and saves nothing', async (field, value, message) => {
     const before = await t.services.settings.get('mail_token');
-    const res = await postForm(admin, '/admin/settings/mail-token', '/admin/settings/mail-token', { ...validMailToken, portalName: 'Half Saved?', [field]: value });
+    const res = await postForm(admin, '/admin/settings/mail-token', '/admin/settings/mail-token', {
+      ...validMailToken,
+      portalName: 'Half Saved?',
+      [field]: value,
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain(message);
     expect(res.text).toContain(`id="${field}-error"`);
@@ -185,7 +197,12 @@ describe('contacts', () => {
   });
 
   it('creates and edits a contact, and finds it by name, email or company', async () => {
-    const created = await postForm(tech, '/admin/contacts/new', '/admin/contacts', { companyId: String(company.id), email: 'Nestor@Fabrikam.example', firstName: 'Nestor', lastName: 'Wilke' });
+    const created = await postForm(tech, '/admin/contacts/new', '/admin/contacts', {
+      companyId: String(company.id),
+      email: 'Nestor@Fabrikam.example',
+      firstName: 'Nestor',
+      lastName: 'Wilke',
+    });
     expect(created.status).toBe(303);
     const url = created.headers.location;
     for (const q of ['nestor w', 'nestor@fab', 'fabrikam']) {
@@ -196,7 +213,12 @@ describe('contacts', () => {
     const duplicate = await postForm(tech, '/admin/contacts/new', '/admin/contacts', { companyId: String(company.id), email: 'nestor@fabrikam.example' });
     expect(duplicate.status).toBe(400);
     expect(duplicate.text).toContain('already has a contact with this address');
-    const edited = await postForm(tech, url, url, { companyId: String(company.id), email: 'nestor@fabrikam.example', firstName: 'Nestor', lastName: 'Wilke-Smith' });
+    const edited = await postForm(tech, url, url, {
+      companyId: String(company.id),
+      email: 'nestor@fabrikam.example',
+      firstName: 'Nestor',
+      lastName: 'Wilke-Smith',
+    });
     expect(edited.status).toBe(303);
     expect((await tech.get(url)).text).toContain('Wilke-Smith');
   });
@@ -222,7 +244,12 @@ describe('contacts', () => {
   });
 
   it('invites a contact by mail with the portal name, the portal link and their address', async () => {
-    const contact = await createContact(t.services.db, { companyId: company.id, email: `invitee-${Date.now()}@fabrikam.example`, firstName: 'Ivy', status: 'invited' });
+    const contact = await createContact(t.services.db, {
+      companyId: company.id,
+      email: `invitee-${Date.now()}@fabrikam.example`,
+      firstName: 'Ivy',
+      status: 'invited',
+    });
     const url = `/admin/contacts/${contact.id}`;
     expect((await postForm(tech, url, `${url}/invite`, {})).status).toBe(303);
     await t.settle();
@@ -233,7 +260,12 @@ describe('contacts', () => {
   });
 
   it('generates a one-time magic link that signs the contact in, without changing who the technician is', async () => {
-    const contact = await createContact(t.services.db, { companyId: company.id, email: `magic-${Date.now()}@fabrikam.example`, firstName: 'Mag', lastName: 'Ic' });
+    const contact = await createContact(t.services.db, {
+      companyId: company.id,
+      email: `magic-${Date.now()}@fabrikam.example`,
+      firstName: 'Mag',
+      lastName: 'Ic',
+    });
     const url = `/admin/contacts/${contact.id}`;
     const answer = await postForm(tech, url, `${url}/magic-link`, {});
     expect(answer.status).toBe(200);
@@ -246,14 +278,20 @@ describe('contacts', () => {
     // the console session stays the technician's.
     const confirm = await tech.get(link.pathname + link.search);
     expect(confirm.text).toContain(`as ${contact.email}?`);
-    const done = await tech.post(link.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const done = await tech
+      .post(link.pathname)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     expect(done.status).toBe(303);
     expect((await tech.get('/')).text).toContain('Mag Ic');
     expect((await tech.get('/admin')).text).toContain('Tom Tech');
 
     // Single use: a second browser cannot use it again.
     expect((await supertest(t.app).get(link.pathname + link.search)).status).toBe(400);
-    const audit = await t.services.db('audit_events').where({ action: 'magic_link.generated', subject_id: String(contact.id) }).first();
+    const audit = await t.services
+      .db('audit_events')
+      .where({ action: 'magic_link.generated', subject_id: String(contact.id) })
+      .first();
     expect(audit).toMatchObject({ actor_type: 'staff', actor_id: techId });
   });
 
@@ -266,7 +304,10 @@ describe('contacts', () => {
     const link = new URL(/Login now: (\S+)/.exec(mail.text!)![1]!);
     const agent = t.agent();
     const confirm = await agent.get(link.pathname + link.search);
-    const done = await agent.post(link.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const done = await agent
+      .post(link.pathname)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     expect(done.status).toBe(303);
   });
 });
@@ -285,7 +326,10 @@ describe('CSV import', () => {
     await createCompany(t.services.db, { name: 'ImportCo', domains: ['importco.example'] });
     const upload = async () => {
       const page = await tech.get('/admin/contacts/import');
-      return tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from(csv), { filename: 'contacts.csv', contentType: 'text/csv' });
+      return tech
+        .post('/admin/contacts/import')
+        .field('_csrf', csrfFrom(page.text))
+        .attach('file', Buffer.from(csv), { filename: 'contacts.csv', contentType: 'text/csv' });
     };
     const preview = await upload();
     expect(preview.status).toBe(200);
@@ -298,11 +342,17 @@ describe('CSV import', () => {
     const apply = async (invite: boolean) => {
       const shown = await upload();
       const draftId = /name="draftId" value="([^"]+)"/.exec(shown.text)![1]!;
-      const res = await tech.post('/admin/contacts/import/apply').type('form').send({ _csrf: csrfFrom(shown.text), draftId, ...(invite ? { sendInvitations: 'on' } : {}) });
+      const res = await tech
+        .post('/admin/contacts/import/apply')
+        .type('form')
+        .send({ _csrf: csrfFrom(shown.text), draftId, ...(invite ? { sendInvitations: 'on' } : {}) });
       expect(res.status).toBe(303);
       const list = (await tech.get('/admin/contacts')).text;
       // A draft is applied once.
-      const again = await tech.post('/admin/contacts/import/apply').type('form').send({ _csrf: csrfFrom(shown.text), draftId });
+      const again = await tech
+        .post('/admin/contacts/import/apply')
+        .type('form')
+        .send({ _csrf: csrfFrom(shown.text), draftId });
       expect(again.status).toBe(400);
       return list;
     };
@@ -316,7 +366,10 @@ describe('CSV import', () => {
 
   it('explains a file without an email column', async () => {
     const page = await tech.get('/admin/contacts/import');
-    const res = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from('name\nx'), { filename: 'x.csv', contentType: 'text/csv' });
+    const res = await tech
+      .post('/admin/contacts/import')
+      .field('_csrf', csrfFrom(page.text))
+      .attach('file', Buffer.from('name\nx'), { filename: 'x.csv', contentType: 'text/csv' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('The first line must name the columns');
   });
@@ -324,10 +377,16 @@ describe('CSV import', () => {
   it('refuses a file that is not UTF-8, and one over 1 MB, with a clear 4xx', async () => {
     const page = await tech.get('/admin/contacts/import');
     const latin1 = Buffer.from('email,first_name\nzoe@importco.example,Zo\xe9\n', 'latin1');
-    const res = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', latin1, { filename: 'x.csv', contentType: 'text/csv' });
+    const res = await tech
+      .post('/admin/contacts/import')
+      .field('_csrf', csrfFrom(page.text))
+      .attach('file', latin1, { filename: 'x.csv', contentType: 'text/csv' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('CSV UTF-8');
-    const big = await tech.post('/admin/contacts/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.alloc(1_100_000, 'a'), { filename: 'big.csv', contentType: 'text/csv' });
+    const big = await tech
+      .post('/admin/contacts/import')
+      .field('_csrf', csrfFrom(page.text))
+      .attach('file', Buffer.alloc(1_100_000, 'a'), { filename: 'big.csv', contentType: 'text/csv' });
     expect(big.status).toBe(413);
     expect(big.text).toContain('larger than 1 MB');
   });
@@ -349,7 +408,10 @@ describe('outbox and audit', () => {
     expect(page.text).toContain(contact.email);
     expect(page.text).toContain('Service unavailable');
     t.smtp.setAccepting(true);
-    const retried = await tech.post(`/admin/outbox/${row.id}/retry`).type('form').send({ _csrf: csrfFrom(page.text) });
+    const retried = await tech
+      .post(`/admin/outbox/${row.id}/retry`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(retried.status).toBe(303);
     await t.services.mailWorker.runOnce();
     await t.smtp.waitForMail(contact.email);

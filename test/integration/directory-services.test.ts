@@ -22,7 +22,8 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const actor = () => ({ staffId, ip: '192.0.2.1' });
-const eventsFor = (action: string, subjectType: string, subjectId: number | string) => t.services.db('audit_events').where({ action, subject_type: subjectType, subject_id: String(subjectId) });
+const eventsFor = (action: string, subjectType: string, subjectId: number | string) =>
+  t.services.db('audit_events').where({ action, subject_type: subjectType, subject_id: String(subjectId) });
 
 // Writes the event through the caller's transaction, then fails: if the change did not share that
 // transaction, the row (and the event) would stay behind.
@@ -39,8 +40,22 @@ describe('contacts repository', () => {
   it('reads every column of the contacts table into its row type', async () => {
     // Record<keyof ContactRow, true>: the compiler checks this list names every field of the type, and no other.
     const fields: Record<keyof ContactRow, true> = {
-      id: true, company_id: true, email: true, first_name: true, last_name: true, phone: true, psa_contact_id: true, status: true,
-      entra_tenant_id: true, entra_object_id: true, terms_accepted_at: true, terms_version: true, last_sign_in_at: true, locale: true, created_at: true, updated_at: true,
+      id: true,
+      company_id: true,
+      email: true,
+      first_name: true,
+      last_name: true,
+      phone: true,
+      psa_contact_id: true,
+      status: true,
+      entra_tenant_id: true,
+      entra_object_id: true,
+      terms_accepted_at: true,
+      terms_version: true,
+      last_sign_in_at: true,
+      locale: true,
+      created_at: true,
+      updated_at: true,
     };
     const { id } = await createContact(t.services.db);
     const row = await t.services.contactRepo.get(id);
@@ -142,7 +157,15 @@ describe('a change commits with its audit event', () => {
 
   it('contact: created, edited, enabled and signed out together with the event, or not at all', async () => {
     const s = t.services;
-    const broken = createContactService({ db: s.db, audit: failingAudit(), contactRepo: s.contactRepo, companyRepo: s.companyRepo, signIn: s.signIn, mail: s.mail, clock: s.clock });
+    const broken = createContactService({
+      db: s.db,
+      audit: failingAudit(),
+      contactRepo: s.contactRepo,
+      companyRepo: s.companyRepo,
+      signIn: s.signIn,
+      mail: s.mail,
+      clock: s.clock,
+    });
     const company = await createCompany(s.db);
     const email = `atomic-${Date.now()}@contoso.example`;
     const input = { companyId: company.id, email, firstName: 'Ann', lastName: 'Atom' };
@@ -160,7 +183,9 @@ describe('a change commits with its audit event', () => {
     await s.contacts.enable(contact.id, actor());
     expect((await s.contactRepo.get(contact.id))?.status).toBe('invited');
 
-    await s.db('auth_sessions').insert({ id: randomUUID(), kind: 'contact', contact_id: contact.id, method: 'email_link', created_at: s.clock.now(), last_seen_at: s.clock.now() });
+    await s
+      .db('auth_sessions')
+      .insert({ id: randomUUID(), kind: 'contact', contact_id: contact.id, method: 'email_link', created_at: s.clock.now(), last_seen_at: s.clock.now() });
     await expect(broken.signOutEverywhere(contact.id, actor())).rejects.toBeInstanceOf(AuditDown);
     expect(await s.signIn.listSessions('contact', contact.id)).toHaveLength(1);
     expect(await s.contacts.signOutEverywhere(contact.id, actor())).toBe(1);
@@ -188,7 +213,9 @@ describe('settings admin', () => {
     const s = t.services;
     const broken = createSettingsAdmin({ db: s.db, settings: s.settings, audit: failingAudit(), mail: s.mail, jwtLogin: s.jwtLogin });
     const before = await s.settings.get('magic_link', s.db);
-    await expect(broken.saveAccess({ staffEmailToken: true, magicLinksEnabled: !before.enabled, magicLinkMinutes: 45, signInPolicy: 'domain' }, actor())).rejects.toBeInstanceOf(AuditDown);
+    await expect(
+      broken.saveAccess({ staffEmailToken: true, magicLinksEnabled: !before.enabled, magicLinkMinutes: 45, signInPolicy: 'domain' }, actor()),
+    ).rejects.toBeInstanceOf(AuditDown);
     expect(await s.settings.get('magic_link', s.db)).toEqual(before);
   });
 });
@@ -214,7 +241,16 @@ describe("a contact's own sessions (sign-in service)", () => {
     const theirs = await createContact(db);
     const session = (contactId: number, minutesAgo: number) => {
       const at = new Date(clock.now().getTime() - minutesAgo * 60_000);
-      return { id: randomUUID(), kind: 'contact', contact_id: contactId, method: 'email_code', ip: '192.0.2.7', user_agent: 'test', created_at: at, last_seen_at: at };
+      return {
+        id: randomUUID(),
+        kind: 'contact',
+        contact_id: contactId,
+        method: 'email_code',
+        ip: '192.0.2.7',
+        user_agent: 'test',
+        created_at: at,
+        last_seen_at: at,
+      };
     };
     const [current, older, oldest, other] = [session(mine.id, 1), session(mine.id, 5), session(mine.id, 9), session(theirs.id, 1)];
     await db('auth_sessions').insert([current, older, oldest, other]);

@@ -42,10 +42,14 @@ describe('the audit trail of a request', () => {
     await requestToken(t.agent(), contact.email);
     await requestToken(t.agent(), stranger);
     await t.settle();
-    const events = await t.services.db('audit_events').where({ action: 'signin.token_requested' }).whereRaw("detail->>'email' in (?, ?)", [contact.email, stranger]);
+    const events = await t.services
+      .db('audit_events')
+      .where({ action: 'signin.token_requested' })
+      .whereRaw("detail->>'email' in (?, ?)", [contact.email, stranger]);
     const issued = Object.fromEntries(events.map((e: { detail: { email: string; issued: boolean } }) => [e.detail.email, e.detail.issued]));
     expect(issued).toEqual({ [contact.email]: true, [stranger]: false });
-    const count = async (table: string, where: Record<string, string>) => Number(((await t.services.db(table).where(where).count({ n: '*' })) as Array<{ n: string | number }>)[0]!.n);
+    const count = async (table: string, where: Record<string, string>) =>
+      Number(((await t.services.db(table).where(where).count({ n: '*' })) as Array<{ n: string | number }>)[0]!.n);
     expect([await count('login_tokens', { email: contact.email }), await count('outbox', { to_address: contact.email })]).toEqual([1, 1]);
     expect([await count('login_tokens', { email: stranger }), await count('outbox', { to_address: stranger })]).toEqual([0, 0]);
   });
@@ -73,7 +77,10 @@ describe('signing in by link', () => {
     expect(confirm.text).toContain(`Sign in to Client Portal as ${contact.email}?`);
     expect(confirm.headers['referrer-policy']).toBe('no-referrer');
 
-    const signedIn = await agent.post('/signin/verify').type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const signedIn = await agent
+      .post('/signin/verify')
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.location).toBe('/');
     const home = await agent.get('/');
@@ -123,7 +130,14 @@ describe('signing in by link', () => {
         return { agent, csrf: csrfFrom(page.text) };
       }),
     );
-    const results = await Promise.all(browsers.map(({ agent, csrf }) => agent.post('/signin/verify').type('form').send({ _csrf: csrf, token: link.searchParams.get('token') })));
+    const results = await Promise.all(
+      browsers.map(({ agent, csrf }) =>
+        agent
+          .post('/signin/verify')
+          .type('form')
+          .send({ _csrf: csrf, token: link.searchParams.get('token') }),
+      ),
+    );
     expect(results.filter((r) => r.status === 303)).toHaveLength(1);
     expect(results.filter((r) => r.status === 400)).toHaveLength(49);
     const sessions = await t.services.db('auth_sessions').where({ contact_id: contact.id });
@@ -165,7 +179,10 @@ describe('signing in by code', () => {
     const home = await agent.get('/');
     expect(home.text).toContain('Megan');
     // The sign-in ended this browser's request: the code cannot be used again.
-    const again = await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(home.text), code });
+    const again = await agent
+      .post('/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text), code });
     expect(again.status).toBe(400);
     const row = await t.services.db('login_tokens').where({ email: contact.email }).first();
     expect(row.consumed_at).not.toBeNull();
@@ -224,7 +241,10 @@ describe('resend', () => {
     const first = await requestToken(agent, contact.email);
     expect(first.text).toMatch(/data-countdown="(59|60)"/);
     await t.settle();
-    const early = await agent.post('/signin/resend').type('form').send({ _csrf: csrfFrom(first.text) });
+    const early = await agent
+      .post('/signin/resend')
+      .type('form')
+      .send({ _csrf: csrfFrom(first.text) });
     expect(early.status).toBe(429);
     expect(Number(early.headers['retry-after'])).toBeGreaterThan(0);
     await t.settle();
@@ -238,7 +258,10 @@ describe('resend', () => {
     const before = t.smtp.messages.length;
     const oldMail = await mailFor(contact.email);
     t.clock.advance(61_000);
-    const resent = await agent.post('/signin/resend').type('form').send({ _csrf: csrfFrom(first.text) });
+    const resent = await agent
+      .post('/signin/resend')
+      .type('form')
+      .send({ _csrf: csrfFrom(first.text) });
     expect(resent.status).toBe(200);
     expect(resent.text).toContain('A new mail is on its way');
     const newMail = await mailFor(contact.email, before + 1);
@@ -277,7 +300,13 @@ describe('what the answer reveals', () => {
     const contact = await newContact();
     const agent = t.agent();
     const _csrf = await csrfFor(agent);
-    await agent.post('/signin/email').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https').type('form').send({ _csrf, email: contact.email });
+    await agent
+      .post('/signin/email')
+      .set('Host', 'evil.example')
+      .set('X-Forwarded-Host', 'evil.example')
+      .set('X-Forwarded-Proto', 'https')
+      .type('form')
+      .send({ _csrf, email: contact.email });
     const link = linkFrom(await mailFor(contact.email));
     expect(link.origin).toBe('http://portal.test.example');
   });
@@ -300,10 +329,13 @@ describe('what the answer reveals', () => {
 });
 
 describe('malformed links', () => {
-  it.each(['------------------------------------.' + 'a'.repeat(43), '0'.repeat(36) + '.' + 'a'.repeat(43), 'x', ''])('answer 400, never 500: %j', async (token) => {
-    const res = await supertest(t.app).get(`/signin/verify?token=${encodeURIComponent(token)}`);
-    expect(res.status).toBe(400);
-  });
+  it.each(['------------------------------------.' + 'a'.repeat(43), '0'.repeat(36) + '.' + 'a'.repeat(43), 'x', ''])(
+    'answer 400, never 500: %j',
+    async (token) => {
+      const res = await supertest(t.app).get(`/signin/verify?token=${encodeURIComponent(token)}`);
+      expect(res.status).toBe(400);
+    },
+  );
 });
 
 describe('input validation', () => {
@@ -326,7 +358,10 @@ describe('sessions', () => {
     const contact = await newContact();
     const agent = t.agent();
     const page = await agent.get('/signin');
-    const requested = await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: contact.email });
+    const requested = await agent
+      .post('/signin/email')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: contact.email });
     const before = sidOf(requested);
     const signedIn = await confirmLink(agent, linkFrom(await mailFor(contact.email)));
     return { agent, contact, before, after: sidOf(signedIn) };
@@ -342,7 +377,10 @@ describe('sessions', () => {
   it('sets HttpOnly, SameSite=Lax session and CSRF cookies without Secure on plain http', async () => {
     const agent = t.agent();
     const page = await agent.get('/signin');
-    const requested = await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: 'nobody@nowhere.example' });
+    const requested = await agent
+      .post('/signin/email')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: 'nobody@nowhere.example' });
     const cookies = [cookieNamed(page, 'portico.csrf'), cookieNamed(requested, 'portico.sid')];
     for (const cookie of cookies) {
       expect(cookie).toMatch(/; HttpOnly/);
@@ -357,7 +395,10 @@ describe('sessions', () => {
     const { agent, after } = await signedInAgent();
     expect((await supertest(t.app).get('/').set('Cookie', after!)).status).toBe(200);
     const home = await agent.get('/');
-    const out = await agent.post('/signout').type('form').send({ _csrf: csrfFrom(home.text) });
+    const out = await agent
+      .post('/signout')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe('/signin?signedOut=1');
     const replay = await supertest(t.app).get('/').set('Cookie', after!);
@@ -386,7 +427,10 @@ describe('sessions', () => {
       const agent = t.agent();
       const page = await agent.get(`/signin?returnTo=${encodeURIComponent(returnTo!)}`);
       const before = t.smtp.messages.length;
-      await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: contact.email });
+      await agent
+        .post('/signin/email')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email: contact.email });
       const done = await confirmLink(agent, linkFrom(await mailFor(contact.email, before)));
       expect(done.headers.location).toBe(expected);
     }
@@ -416,7 +460,11 @@ describe('CSRF', () => {
     const bob = t.agent();
     await csrfFor(bob);
     expect((await bob.post('/signin/email').type('form').send({ _csrf: aliceToken, email: 'nobody@nowhere.example' })).status).toBe(403);
-    const forged = await supertest(t.app).post('/signin/email').set('Cookie', `portico.csrf=${'A'.repeat(43)}`).type('form').send({ _csrf: 'A'.repeat(43), email: 'nobody@nowhere.example' });
+    const forged = await supertest(t.app)
+      .post('/signin/email')
+      .set('Cookie', `portico.csrf=${'A'.repeat(43)}`)
+      .type('form')
+      .send({ _csrf: 'A'.repeat(43), email: 'nobody@nowhere.example' });
     expect(forged.status).toBe(403);
     expect((await alice.post('/signin/email').type('form').send({ _csrf: aliceToken, email: 'nobody@nowhere.example' })).status).toBe(200);
   });
@@ -437,16 +485,26 @@ describe('CSRF', () => {
     expect(csrfFrom(home.text)).not.toBe(firstTab);
     // A token known before the sign-in (e.g. planted with a cookie) is worthless after it.
     expect((await agent.post('/signout').type('form').send({ _csrf: firstTab })).status).toBe(403);
-    expect((await agent.post('/signout').type('form').send({ _csrf: csrfFrom(home.text) })).status).toBe(303);
+    expect(
+      (
+        await agent
+          .post('/signout')
+          .type('form')
+          .send({ _csrf: csrfFrom(home.text) })
+      ).status,
+    ).toBe(303);
   });
 
-  it.each(['/signin/email', '/signin/code', '/signin/resend', '/signin/verify', '/signout'])('refuses POST %s without or with a wrong _csrf (403)', async (path) => {
-    const agent = t.agent();
-    await csrfFor(agent);
-    expect((await agent.post(path).type('form').send({ email: 'alex@contoso.example' })).status).toBe(403);
-    expect((await agent.post(path).type('form').send({ _csrf: 'wrong', email: 'alex@contoso.example' })).status).toBe(403);
-    expect((await supertest(t.app).post(path).type('form').send({ _csrf: 'x' })).status).toBe(403);
-  });
+  it.each(['/signin/email', '/signin/code', '/signin/resend', '/signin/verify', '/signout'])(
+    'refuses POST %s without or with a wrong _csrf (403)',
+    async (path) => {
+      const agent = t.agent();
+      await csrfFor(agent);
+      expect((await agent.post(path).type('form').send({ email: 'alex@contoso.example' })).status).toBe(403);
+      expect((await agent.post(path).type('form').send({ _csrf: 'wrong', email: 'alex@contoso.example' })).status).toBe(403);
+      expect((await supertest(t.app).post(path).type('form').send({ _csrf: 'x' })).status).toBe(403);
+    },
+  );
 });
 
 describe('turning Mail Token off', () => {

@@ -95,7 +95,9 @@ describe('the footer switch', () => {
   it('is on portal pages as a form with both languages', async () => {
     const page = await browser('en').get('/signin');
     expect(page.text).toContain('action="/language"');
-    expect(page.text).toMatch(/<button type="submit" class="link" name="lang" value="en" lang="en" aria-current="true">English<\/button> \| <button type="submit" class="link" name="lang" value="de" lang="de">Deutsch<\/button>/);
+    expect(page.text).toMatch(
+      /<button type="submit" class="link" name="lang" value="en" lang="en" aria-current="true">English<\/button> \| <button type="submit" class="link" name="lang" value="de" lang="de">Deutsch<\/button>/,
+    );
     expect(page.text).toContain('name="returnTo" value="/signin"');
   });
 
@@ -164,7 +166,10 @@ describe('the footer switch', () => {
     const agent = browser('en');
     const { answer } = await requestMail(agent, contact.email);
     expect(answer.text).toContain('name="returnTo" value="/signin/code"');
-    const switched = await agent.post('/language').type('form').send({ _csrf: csrfFrom(answer.text), lang: 'de', returnTo: '/signin/code' });
+    const switched = await agent
+      .post('/language')
+      .type('form')
+      .send({ _csrf: csrfFrom(answer.text), lang: 'de', returnTo: '/signin/code' });
     expect(switched.headers.location).toBe('/signin/code');
     const page = await agent.get('/signin/code');
     expect(page.text).toContain('Prüfen Sie Ihr Postfach');
@@ -196,7 +201,10 @@ describe('mails', () => {
     const confirm = await agent.get(link.pathname + link.search);
     expect(confirm.text).toContain(`Bei Client Portal als ${contact.email} anmelden?`);
     // …and so does the code.
-    const signedIn = await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(confirm.text), code });
+    const signedIn = await agent
+      .post('/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), code });
     expect(signedIn.status).toBe(303);
     const home = await agent.get('/');
     expect(home.text).toContain('Willkommen, Lena Weber');
@@ -239,7 +247,10 @@ describe('mails', () => {
     const agent = browser('de');
     const { mail } = await requestMail(agent, contact.email);
     const page = await agent.get('/signin/code');
-    await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(page.text), code: codeIn(mail.text!) });
+    await agent
+      .post('/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), code: codeIn(mail.text!) });
     const row = await t.services.db('contacts').where({ id: contact.id }).first('locale');
     expect(row.locale).toBe('de');
 
@@ -309,7 +320,10 @@ function englishLeftovers(html: string): string[] {
   const en = catalogs.en as Record<string, string>;
   const de = catalogs.de as Record<string, string>;
   // What a person reads: the text between the tags, and the attributes people see (title, aria-label, placeholder).
-  const visible = [...html.replace(/<script[\s\S]*?<\/script>/g, '').split(/<[^>]*>/), ...[...html.matchAll(/(?:aria-label|title|placeholder)="([^"]*)"/g)].map((m) => m[1]!)]
+  const visible = [
+    ...html.replace(/<script[\s\S]*?<\/script>/g, '').split(/<[^>]*>/),
+    ...[...html.matchAll(/(?:aria-label|title|placeholder)="([^"]*)"/g)].map((m) => m[1]!),
+  ]
     .join('\n')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -330,7 +344,9 @@ function englishLeftovers(html: string): string[] {
 
 describe('every client page in German', () => {
   it('finds English where it is (the check works)', async () => {
-    expect(englishLeftovers((await browser('en').get('/signin')).text)).toEqual(expect.arrayContaining(['signin.intro: Enter your work email address. We will send you a link and a code to sign in.']));
+    expect(englishLeftovers((await browser('en').get('/signin')).text)).toEqual(
+      expect.arrayContaining(['signin.intro: Enter your work email address. We will send you a link and a code to sign in.']),
+    );
     expect(englishLeftovers('<p>signin.title</p>')).toEqual(['raw key signin.title']);
   });
 
@@ -347,26 +363,44 @@ describe('every client page in German', () => {
       const link = linkIn(mail.text!);
       const confirm = await agent.get(link.pathname + link.search);
       pages.push(['confirm', confirm]);
-      const wrongCode = await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(confirm.text), code: 'nope' });
+      const wrongCode = await agent
+        .post('/signin/code')
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text), code: 'nope' });
       expect(wrongCode.text).toContain('Geben Sie den 8-stelligen Code aus der E-Mail ein');
       pages.push(['wrong code', wrongCode]);
-      const signedIn = await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(confirm.text), code: codeIn(mail.text!) });
+      const signedIn = await agent
+        .post('/signin/code')
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text), code: codeIn(mail.text!) });
       expect(signedIn.headers.location).toBe('/');
       const termsPage = await agent.get('/welcome/terms');
       expect(termsPage.text).toContain('Ich akzeptiere diese Bedingungen');
       pages.push(['terms', termsPage]);
-      const notTicked = await agent.post('/welcome/terms').type('form').send({ _csrf: csrfFrom(termsPage.text), version: 'v1' });
+      const notTicked = await agent
+        .post('/welcome/terms')
+        .type('form')
+        .send({ _csrf: csrfFrom(termsPage.text), version: 'v1' });
       expect(notTicked.text).toContain('Setzen Sie das Häkchen');
       pages.push(['terms not ticked', notTicked]);
-      await agent.post('/welcome/terms').type('form').send({ _csrf: csrfFrom(termsPage.text), version: 'v1', accept: 'on' });
+      await agent
+        .post('/welcome/terms')
+        .type('form')
+        .send({ _csrf: csrfFrom(termsPage.text), version: 'v1', accept: 'on' });
       const profile = await agent.get('/welcome/profile');
       expect(profile.text).toContain('Vervollständigen Sie Ihr Profil');
       pages.push(['profile', profile]);
-      const noNames = await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(profile.text), firstName: '', lastName: 'a<b' });
+      const noNames = await agent
+        .post('/welcome/profile')
+        .type('form')
+        .send({ _csrf: csrfFrom(profile.text), firstName: '', lastName: 'a<b' });
       expect(noNames.text).toContain('Geben Sie Ihren Vornamen ein');
       expect(noNames.text).toContain('Ihr Nachname darf keine Zeilenumbrüche, &lt; oder &gt; enthalten');
       pages.push(['profile errors', noNames]);
-      await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(profile.text), firstName: 'Jonas', lastName: 'Keller' });
+      await agent
+        .post('/welcome/profile')
+        .type('form')
+        .send({ _csrf: csrfFrom(profile.text), firstName: 'Jonas', lastName: 'Keller' });
       const home = await agent.get('/');
       expect(home.text).toContain('Willkommen, Jonas Keller');
       expect(home.text).toContain('Contoso'); // names the contact's company
@@ -375,7 +409,10 @@ describe('every client page in German', () => {
       const sessions = await agent.get('/sessions');
       expect(sessions.text).toContain('(dieser Browser)');
       pages.push(['sessions', sessions]);
-      const noSession = await agent.post('/sessions/00000000-0000-4000-8000-000000000000/end').type('form').send({ _csrf: csrfFrom(home.text) });
+      const noSession = await agent
+        .post('/sessions/00000000-0000-4000-8000-000000000000/end')
+        .type('form')
+        .send({ _csrf: csrfFrom(home.text) });
       expect(noSession.status).toBe(404);
       expect(noSession.text).toContain('Diese Sitzung gibt es nicht.');
       pages.push(['no such session', noSession]);
@@ -395,12 +432,18 @@ describe('every client page in German', () => {
     const newcomer = `new-${Date.now()}@contoso.example`;
     const { mail } = await requestMail(agent, newcomer);
     const page = await agent.get('/signin/code');
-    await agent.post('/signin/code').type('form').send({ _csrf: csrfFrom(page.text), code: codeIn(mail.text!) });
+    await agent
+      .post('/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), code: codeIn(mail.text!) });
     const create = await agent.get('/signin/create-account');
     expect(create.text).toContain('Ihr Konto anlegen');
     expect(create.text).toContain(`Willkommen! <strong>${newcomer}</strong> gehört zu <strong>Contoso</strong>.`);
     pages.push(['create-account', create]);
-    const invalid = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(create.text), firstName: '', lastName: 'x'.repeat(101), phone: 'abc' });
+    const invalid = await agent
+      .post('/signin/create-account')
+      .type('form')
+      .send({ _csrf: csrfFrom(create.text), firstName: '', lastName: 'x'.repeat(101), phone: 'abc' });
     expect(invalid.status).toBe(400);
     expect(invalid.text).toContain('Verwenden Sie höchstens 100 Zeichen');
     expect(invalid.text).toContain('Verwenden Sie nur Ziffern, Leerzeichen und + ( ) -');
@@ -414,15 +457,24 @@ describe('every client page in German', () => {
     const chooser = browser('de');
     const sharedMail = (await requestMail(chooser, shared)).mail;
     const codePage = await chooser.get('/signin/code');
-    await chooser.post('/signin/code').type('form').send({ _csrf: csrfFrom(codePage.text), code: codeIn(sharedMail.text!) });
+    await chooser
+      .post('/signin/code')
+      .type('form')
+      .send({ _csrf: csrfFrom(codePage.text), code: codeIn(sharedMail.text!) });
     const choose = await chooser.get('/signin/choose');
     expect(choose.text).toContain('Konto auswählen');
     pages.push(['choose', choose]);
-    const wrongChoice = await chooser.post('/signin/choose').type('form').send({ _csrf: csrfFrom(choose.text), contactId: '999999' });
+    const wrongChoice = await chooser
+      .post('/signin/choose')
+      .type('form')
+      .send({ _csrf: csrfFrom(choose.text), contactId: '999999' });
     expect(wrongChoice.text).toContain('Wählen Sie eines dieser Konten.');
     pages.push(['choose again', wrongChoice]);
     const chosen = /name="contactId" value="(\d+)"/.exec(choose.text)![1]!;
-    await chooser.post('/signin/choose').type('form').send({ _csrf: csrfFrom(choose.text), contactId: chosen });
+    await chooser
+      .post('/signin/choose')
+      .type('form')
+      .send({ _csrf: csrfFrom(choose.text), contactId: chosen });
     const home = await chooser.get('/');
     expect(home.text).toMatch(/Wechseln zu (Contoso|Fabrikam)/);
     pages.push(['home with switch', home]);

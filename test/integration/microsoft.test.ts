@@ -22,7 +22,11 @@ const oid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
 type Agent = ReturnType<TestApp['agent']>;
 
 /** Presses the button, signs in at the provider as `user`, and comes back to the callback. */
-async function signInWithMicrosoft(agent: Agent, user: EntraUser | 'cancel', options: { start?: string; tweak?: (authorize: URL) => void; callback?: (url: URL) => URL } = {}) {
+async function signInWithMicrosoft(
+  agent: Agent,
+  user: EntraUser | 'cancel',
+  options: { start?: string; tweak?: (authorize: URL) => void; callback?: (url: URL) => URL } = {},
+) {
   entra.next(user);
   const start = await agent.get(options.start ?? '/auth/microsoft');
   expect(start.status).toBe(303);
@@ -39,9 +43,20 @@ async function lastFailureReason(): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  entra = await startFakeEntra({ ...client, redirectUris: ['http://portal.test.example/auth/microsoft/callback', 'http://portal.test.example/admin/auth/microsoft/callback'], tenants: [CONTOSO, FABRIKAM, STRANGERS, MSP, FORGER], unpublishedKeyTenants: [FORGER] });
+  entra = await startFakeEntra({
+    ...client,
+    redirectUris: ['http://portal.test.example/auth/microsoft/callback', 'http://portal.test.example/admin/auth/microsoft/callback'],
+    tenants: [CONTOSO, FABRIKAM, STRANGERS, MSP, FORGER],
+    unpublishedKeyTenants: [FORGER],
+  });
   t = await startTestApp({
-    env: { MICROSOFT_CLIENT_ID: client.clientId, MICROSOFT_CLIENT_SECRET: client.clientSecret, MICROSOFT_AUTHORITY: entra.authority, MSP_TENANT_ID: MSP, SIGNIN_RATE_LIMIT_PER_IP: '10000/15m' },
+    env: {
+      MICROSOFT_CLIENT_ID: client.clientId,
+      MICROSOFT_CLIENT_SECRET: client.clientSecret,
+      MICROSOFT_AUTHORITY: entra.authority,
+      MSP_TENANT_ID: MSP,
+      SIGNIN_RATE_LIMIT_PER_IP: '10000/15m',
+    },
   });
   const contoso = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'] });
   contosoId = contoso.id;
@@ -98,11 +113,23 @@ it('links a known contact at the first sign-in (verified address inside the tena
 });
 
 it('creates the contact when the company owns the domain but has no such contact, with the name from the token', async () => {
-  const user = { tenant: CONTOSO, oid: oid(), email: 'newcomer@contoso.example', preferredUsername: 'newcomer@contoso.example', givenName: 'Nia', familyName: 'Newcomer' };
+  const user = {
+    tenant: CONTOSO,
+    oid: oid(),
+    email: 'newcomer@contoso.example',
+    preferredUsername: 'newcomer@contoso.example',
+    givenName: 'Nia',
+    familyName: 'Newcomer',
+  };
   const agent = t.agent();
   const done = await signInWithMicrosoft(agent, user);
   expect(done.headers.location).toBe('/');
-  expect(await t.services.db('contacts').where({ email: 'newcomer@contoso.example' }).first()).toMatchObject({ company_id: contosoId, first_name: 'Nia', last_name: 'Newcomer', entra_object_id: user.oid });
+  expect(await t.services.db('contacts').where({ email: 'newcomer@contoso.example' }).first()).toMatchObject({
+    company_id: contosoId,
+    first_name: 'Nia',
+    last_name: 'Newcomer',
+    entra_object_id: user.oid,
+  });
 });
 
 describe('falls back to the email token with a plain message', () => {
@@ -118,39 +145,71 @@ describe('falls back to the email token with a plain message', () => {
 
   it('refuses an unverified address that matches a contact', async () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'adele@contoso.example' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: CONTOSO, oid: oid(), email: 'adele@contoso.example', preferredUsername: 'someone.else@contoso.example', xmsEdov: false });
+    const res = await signInWithMicrosoft(t.agent(), {
+      tenant: CONTOSO,
+      oid: oid(),
+      email: 'adele@contoso.example',
+      preferredUsername: 'someone.else@contoso.example',
+      xmsEdov: false,
+    });
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=unverified_email/);
     expect(await t.services.db('contacts').where({ email: 'adele@contoso.example' }).first()).toMatchObject({ entra_object_id: null });
   });
 
   it('accepts an address Microsoft marks verified (xms_edov) even when it differs from the UPN', async () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'lee@contoso.example', firstName: 'Lee', lastName: 'Gu' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: CONTOSO, oid: oid(), email: 'lee@contoso.example', preferredUsername: 'lee.gu@contoso.onmicrosoft.example', xmsEdov: true });
+    const res = await signInWithMicrosoft(t.agent(), {
+      tenant: CONTOSO,
+      oid: oid(),
+      email: 'lee@contoso.example',
+      preferredUsername: 'lee.gu@contoso.onmicrosoft.example',
+      xmsEdov: true,
+    });
     expect(res.headers.location).toBe('/');
   });
 
   it('never links across companies: a Fabrikam identity does not become a Contoso contact', async () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'diego@contoso.example' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: FABRIKAM, oid: oid(), email: 'diego@contoso.example', preferredUsername: 'diego@contoso.example' });
+    const res = await signInWithMicrosoft(t.agent(), {
+      tenant: FABRIKAM,
+      oid: oid(),
+      email: 'diego@contoso.example',
+      preferredUsername: 'diego@contoso.example',
+    });
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=no_account/);
     expect(await t.services.db('contacts').where({ email: 'diego@contoso.example' }).first()).toMatchObject({ entra_object_id: null });
   });
 
   it('refuses a token whose issuer belongs to another tenant than its tid', async () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'alex@contoso.example' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: FABRIKAM, tidClaim: CONTOSO, oid: oid(), email: 'alex@contoso.example', preferredUsername: 'alex@contoso.example' });
+    const res = await signInWithMicrosoft(t.agent(), {
+      tenant: FABRIKAM,
+      tidClaim: CONTOSO,
+      oid: oid(),
+      email: 'alex@contoso.example',
+      preferredUsername: 'alex@contoso.example',
+    });
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=invalid_token/);
     expect(await lastFailureReason()).toBe('invalid_token');
   });
 
   it('refuses a token signed with a key the provider does not publish', async () => {
     await createContact(t.services.db, { companyId: (await t.services.db('companies').where({ name: 'Forged' }).first()).id, email: 'mallory@forged.example' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: FORGER, oid: oid(), email: 'mallory@forged.example', preferredUsername: 'mallory@forged.example' });
+    const res = await signInWithMicrosoft(t.agent(), {
+      tenant: FORGER,
+      oid: oid(),
+      email: 'mallory@forged.example',
+      preferredUsername: 'mallory@forged.example',
+    });
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=invalid_token/);
   });
 
   it('refuses a wrong state', async () => {
-    const res = await signInWithMicrosoft(t.agent(), { tenant: CONTOSO, oid: oid(), email: 'x@contoso.example' }, { callback: (url) => (url.searchParams.set('state', 'forged'), url) });
+    const res = await signInWithMicrosoft(
+      t.agent(),
+      { tenant: CONTOSO, oid: oid(), email: 'x@contoso.example' },
+      { callback: (url) => (url.searchParams.set('state', 'forged'), url) },
+    );
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=bad_state/);
   });
 
@@ -158,15 +217,23 @@ describe('falls back to the email token with a plain message', () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'replay@contoso.example' });
     const agent = t.agent();
     let callback: URL | undefined;
-    const first = await signInWithMicrosoft(agent, { tenant: CONTOSO, oid: oid(), email: 'replay@contoso.example', preferredUsername: 'replay@contoso.example' }, { callback: (url) => (callback = url) });
+    const first = await signInWithMicrosoft(
+      agent,
+      { tenant: CONTOSO, oid: oid(), email: 'replay@contoso.example', preferredUsername: 'replay@contoso.example' },
+      { callback: (url) => (callback = url) },
+    );
     expect(first.headers.location).toBe('/');
     const replay = await agent.get(callback!.pathname + callback!.search);
     expect(replay.headers.location).toMatch(/^\/signin\?microsoft=bad_state/);
   });
 
-  it('refuses a nonce that is not this sign-in\'s', async () => {
+  it("refuses a nonce that is not this sign-in's", async () => {
     await createContact(t.services.db, { companyId: contosoId, email: 'nonce@contoso.example' });
-    const res = await signInWithMicrosoft(t.agent(), { tenant: CONTOSO, oid: oid(), email: 'nonce@contoso.example', preferredUsername: 'nonce@contoso.example' }, { tweak: (url) => url.searchParams.set('nonce', 'not-the-one-in-the-session') });
+    const res = await signInWithMicrosoft(
+      t.agent(),
+      { tenant: CONTOSO, oid: oid(), email: 'nonce@contoso.example', preferredUsername: 'nonce@contoso.example' },
+      { tweak: (url) => url.searchParams.set('nonce', 'not-the-one-in-the-session') },
+    );
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=invalid_token/);
   });
 
@@ -179,7 +246,10 @@ describe('falls back to the email token with a plain message', () => {
 });
 
 it('falls back at once when Microsoft is unreachable, and the sign-in page does not wait for it', async () => {
-  const down = await startTestApp({ env: { MICROSOFT_CLIENT_ID: client.clientId, MICROSOFT_CLIENT_SECRET: client.clientSecret, MICROSOFT_AUTHORITY: 'http://127.0.0.1:9/organizations/v2.0' }, microsoftTimeoutMs: 1000 });
+  const down = await startTestApp({
+    env: { MICROSOFT_CLIENT_ID: client.clientId, MICROSOFT_CLIENT_SECRET: client.clientSecret, MICROSOFT_AUTHORITY: 'http://127.0.0.1:9/organizations/v2.0' },
+    microsoftTimeoutMs: 1000,
+  });
   try {
     let started = Date.now();
     const page = await supertest(down.app).get('/signin');
@@ -225,7 +295,11 @@ describe('staff', () => {
     // The console session is the console's: the portal is not signed in by it.
     expect((await agent.get('/')).status).toBe(303);
 
-    const outsider = await signInWithMicrosoft(t.agent(), { tenant: CONTOSO, oid: oid(), email: 'tech@msp.example', preferredUsername: 'tech@msp.example' }, { start: '/admin/auth/microsoft' });
+    const outsider = await signInWithMicrosoft(
+      t.agent(),
+      { tenant: CONTOSO, oid: oid(), email: 'tech@msp.example', preferredUsername: 'tech@msp.example' },
+      { start: '/admin/auth/microsoft' },
+    );
     expect(outsider.headers.location).toMatch(/^\/admin\/signin\?microsoft=unknown_tenant/);
   });
 });
@@ -234,6 +308,9 @@ it('keeps the CSRF-protected email form working on the fallback page', async () 
   const agent = t.agent();
   const page = await agent.get('/signin?microsoft=provider_error&email=pat%40contoso.example');
   expect(page.text).toContain('Microsoft sign-in did not work');
-  const answer = await agent.post('/signin/email').type('form').send({ _csrf: csrfFrom(page.text), email: 'pat@contoso.example' });
+  const answer = await agent
+    .post('/signin/email')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email: 'pat@contoso.example' });
   expect(answer.status).toBe(200);
 });

@@ -18,7 +18,8 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const portalSettings = { termsText: '', termsVersion: '', mode: 'browser', rememberDays: '30', idleMinutes: '720', absoluteHours: '168' };
-const savePortal = async (fields: Partial<typeof portalSettings>) => postForm(await admin(), '/admin/settings/portal', '/admin/settings/portal', { ...portalSettings, ...fields });
+const savePortal = async (fields: Partial<typeof portalSettings>) =>
+  postForm(await admin(), '/admin/settings/portal', '/admin/settings/portal', { ...portalSettings, ...fields });
 
 describe('first sign-in', () => {
   afterEach(async () => {
@@ -33,10 +34,16 @@ describe('first sign-in', () => {
     expect((await agent.get('/sessions')).headers.location).toBe('/welcome/terms');
     const terms = await agent.get('/welcome/terms');
     expect(terms.text).toContain('Be nice to the help desk.');
-    const unticked = await agent.post('/welcome/terms').type('form').send({ _csrf: csrfFrom(terms.text), version: '2026-11' });
+    const unticked = await agent
+      .post('/welcome/terms')
+      .type('form')
+      .send({ _csrf: csrfFrom(terms.text), version: '2026-11' });
     expect(unticked.status).toBe(400);
     expect(unticked.text).toContain('Tick the box');
-    const accepted = await agent.post('/welcome/terms').type('form').send({ _csrf: csrfFrom(terms.text), version: '2026-11', accept: 'on' });
+    const accepted = await agent
+      .post('/welcome/terms')
+      .type('form')
+      .send({ _csrf: csrfFrom(terms.text), version: '2026-11', accept: 'on' });
     expect(accepted.headers.location).toBe('/');
     expect((await agent.get('/')).status).toBe(200);
     const row = await t.services.db('contacts').where({ id: contact.id }).first();
@@ -48,7 +55,10 @@ describe('first sign-in', () => {
     expect((await agent.get('/')).headers.location).toBe('/welcome/terms');
     // Accepting the old version does not count.
     const page = await agent.get('/welcome/terms');
-    await agent.post('/welcome/terms').type('form').send({ _csrf: csrfFrom(page.text), version: '2026-11', accept: 'on' });
+    await agent
+      .post('/welcome/terms')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), version: '2026-11', accept: 'on' });
     expect((await agent.get('/')).headers.location).toBe('/welcome/terms');
   });
 
@@ -59,13 +69,22 @@ describe('first sign-in', () => {
     const { link } = await t.services.magicLinks.generateForContact(contact.id, null);
     const url = new URL(link);
     const confirm = await agent.get(url.pathname + url.search);
-    await agent.post(url.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
+    await agent
+      .post(url.pathname)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
     expect((await agent.get('/')).headers.location).toBe('/welcome/profile');
     const form = await agent.get('/welcome/profile');
-    const missing = await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Ana', lastName: '' });
+    const missing = await agent
+      .post('/welcome/profile')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), firstName: 'Ana', lastName: '' });
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('Enter your last name');
-    const saved = await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Ana', lastName: 'Lopez' });
+    const saved = await agent
+      .post('/welcome/profile')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), firstName: 'Ana', lastName: 'Lopez' });
     expect(saved.headers.location).toBe('/');
     expect((await agent.get('/')).text).toContain('Ana Lopez');
   });
@@ -105,7 +124,10 @@ describe('session policy', () => {
     const url = new URL(link);
     const agent = t.agent();
     const confirm = await agent.get(url.pathname + url.search);
-    const signedIn = await agent.post(url.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
+    const signedIn = await agent
+      .post(url.pathname)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
     const cookie = ([] as string[]).concat(signedIn.headers['set-cookie']).find((c) => c.startsWith('portico.sid='))!;
     const expires = new Date(/Expires=([^;]+)/.exec(cookie)![1]!).getTime();
     expect(Math.round((expires - Date.now()) / 86_400_000)).toBe(14);
@@ -113,14 +135,17 @@ describe('session policy', () => {
 });
 
 describe('your sessions', () => {
-  it('lists the contact\'s sessions with device, IP and last seen, and ends the others', async () => {
+  it("lists the contact's sessions with device, IP and last seen, and ends the others", async () => {
     const contact = await createContact(t.services.db, { email: `multi-device-${Date.now()}@contoso.example` });
     const signInAs = async (userAgent: string) => {
       const { link } = await t.services.magicLinks.generateForContact(contact.id, null);
       const url = new URL(link);
       const agent = t.agent().set('User-Agent', userAgent);
       const confirm = await agent.get(url.pathname + url.search);
-      await agent.post(url.pathname).type('form').send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
+      await agent
+        .post(url.pathname)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text), token: url.searchParams.get('token') });
       return agent;
     };
     const laptop = await signInAs('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/133.0');
@@ -128,7 +153,10 @@ describe('your sessions', () => {
     const page = await laptop.get('/sessions');
     expect(page.text).toContain('Firefox on Windows (this browser)');
     expect(page.text).toContain('Safari on iOS');
-    const ended = await laptop.post('/sessions/end-others').type('form').send({ _csrf: csrfFrom(page.text) });
+    const ended = await laptop
+      .post('/sessions/end-others')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(ended.status).toBe(303);
     expect((await phone.get('/')).status).toBe(303);
     expect((await laptop.get('/')).status).toBe(200);
@@ -136,7 +164,14 @@ describe('your sessions', () => {
     const { agent: other } = await clientAgent(t);
     const foreign = await t.services.db('auth_sessions').where({ contact_id: contact.id }).whereNull('revoked_at').first();
     const otherPage = await other.get('/sessions');
-    expect((await other.post(`/sessions/${foreign.id}/end`).type('form').send({ _csrf: csrfFrom(otherPage.text) })).status).toBe(404);
+    expect(
+      (
+        await other
+          .post(`/sessions/${foreign.id}/end`)
+          .type('form')
+          .send({ _csrf: csrfFrom(otherPage.text) })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -145,7 +180,10 @@ describe('login URLs for programs', () => {
   beforeAll(async () => {
     const agent = await admin();
     const page = await agent.get('/admin/settings/login-url');
-    const rotated = await agent.post('/admin/settings/login-url/secret').type('form').send({ _csrf: csrfFrom(page.text) });
+    const rotated = await agent
+      .post('/admin/settings/login-url/secret')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     secret = /id="jwt-secret" type="text" readonly value="([^"]+)"/.exec(rotated.text)![1]!;
     await postForm(agent, '/admin/settings/login-url', '/admin/settings/login-url', { enabled: 'on' });
   });

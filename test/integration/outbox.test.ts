@@ -74,7 +74,10 @@ describe('without SMTP_URL', () => {
     const agent = t.agent();
     await requestToken(agent, contact.email);
     await t.settle();
-    const line = t.logs().split('\n').find((l) => l.includes('no SMTP_URL configured') && l.includes(contact.email));
+    const line = t
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('no SMTP_URL configured') && l.includes(contact.email));
     expect(line).toBeDefined();
     const link = /Login now: (\S+?)\\n/.exec(line!)![1]!;
     expect((await confirmLink(agent, new URL(link))).status).toBe(303);

@@ -75,7 +75,9 @@ describe('auth headers', () => {
   });
 
   it('turns a wrong secret (401) into a PsaError carrying Autotask’s message', async () => {
-    const error = await adapter({ secret: 'wrong' }).findContactsByEmail('a@x.example').catch((e: unknown) => e);
+    const error = await adapter({ secret: 'wrong' })
+      .findContactsByEmail('a@x.example')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(401);
     expect((error as PsaError).message).toContain('User is not authenticated');
@@ -87,11 +89,22 @@ describe('auth headers', () => {
 describe('findContactsByEmail', () => {
   it('finds by emailAddress2 case-insensitively and sends the documented filter', async () => {
     fake.contacts.push(
-      contact({ id: 1, companyID: 11, firstName: 'Pat', lastName: 'Two', emailAddress: 'pat@home.example', emailAddress2: 'Pat.Two@Contoso.Example', phone: '555-0101', isActive: 0 }),
+      contact({
+        id: 1,
+        companyID: 11,
+        firstName: 'Pat',
+        lastName: 'Two',
+        emailAddress: 'pat@home.example',
+        emailAddress2: 'Pat.Two@Contoso.Example',
+        phone: '555-0101',
+        isActive: 0,
+      }),
       contact({ id: 2, emailAddress: 'someone.else@contoso.example' }),
     );
     const found = await adapter().findContactsByEmail('PAT.two@contoso.example');
-    expect(found).toEqual([{ id: '1', companyId: '11', firstName: 'Pat', lastName: 'Two', email: 'pat.two@contoso.example', phone: '555-0101', active: false }]);
+    expect(found).toEqual([
+      { id: '1', companyId: '11', firstName: 'Pat', lastName: 'Two', email: 'pat.two@contoso.example', phone: '555-0101', active: false },
+    ]);
 
     const [query] = calls('POST', /\/v1\.0\/Contacts\/query$/);
     expect(query.body).toEqual({
@@ -136,7 +149,13 @@ describe('findContactsByEmail', () => {
   });
 
   it('does not follow a next-page link to another host (the credentials would go with it)', async () => {
-    fake.failNext({ status: 200, body: { items: [contact({ id: 1, emailAddress: 'p@x.example' })], pageDetails: { count: 1, requestCount: 1, prevPageUrl: null, nextPageUrl: 'http://evil.example/atservicesrest/V1.0/Contacts/query/next' } } });
+    fake.failNext({
+      status: 200,
+      body: {
+        items: [contact({ id: 1, emailAddress: 'p@x.example' })],
+        pageDetails: { count: 1, requestCount: 1, prevPageUrl: null, nextPageUrl: 'http://evil.example/atservicesrest/V1.0/Contacts/query/next' },
+      },
+    });
     await expect(adapter().findContactsByEmail('p@x.example')).rejects.toThrow(/leaves the API host/);
   });
 });
@@ -171,10 +190,31 @@ describe('companies', () => {
 
 describe('createContact', () => {
   it('POSTs to Companies/{id}/Contacts and returns the new contact', async () => {
-    const created = await adapter().createContact({ companyId: '11', firstName: 'New', lastName: 'Person', email: 'New.Person@Labs.Example', phone: '555-0199' });
+    const created = await adapter().createContact({
+      companyId: '11',
+      firstName: 'New',
+      lastName: 'Person',
+      email: 'New.Person@Labs.Example',
+      phone: '555-0199',
+    });
     const stored = fake.contacts.find((c) => String(c.id) === created.id);
-    expect(stored).toMatchObject({ companyID: 11, firstName: 'New', lastName: 'Person', emailAddress: 'New.Person@Labs.Example', phone: '555-0199', isActive: 1 });
-    expect(created).toEqual({ id: String(stored!.id), companyId: '11', firstName: 'New', lastName: 'Person', email: 'new.person@labs.example', phone: '555-0199', active: true });
+    expect(stored).toMatchObject({
+      companyID: 11,
+      firstName: 'New',
+      lastName: 'Person',
+      emailAddress: 'New.Person@Labs.Example',
+      phone: '555-0199',
+      isActive: 1,
+    });
+    expect(created).toEqual({
+      id: String(stored!.id),
+      companyId: '11',
+      firstName: 'New',
+      lastName: 'Person',
+      email: 'new.person@labs.example',
+      phone: '555-0199',
+      active: true,
+    });
     const [post] = calls('POST', /Contacts$/);
     expect(post.path).toBe('/atservicesrest/v1.0/Companies/11/Contacts');
     expect(post.body).toEqual({ companyID: 11, firstName: 'New', lastName: 'Person', emailAddress: 'New.Person@Labs.Example', phone: '555-0199', isActive: 1 });
@@ -182,7 +222,9 @@ describe('createContact', () => {
 
   it('does not retry a create that got a 500', async () => {
     fake.failNext({ status: 500, times: 3, body: { errors: ['Something went wrong on our side'] } });
-    const error = await adapter().createContact({ companyId: '10', firstName: 'A', lastName: 'B', email: 'a@b.example' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .createContact({ companyId: '10', firstName: 'A', lastName: 'B', email: 'a@b.example' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Something went wrong on our side');
@@ -193,20 +235,30 @@ describe('createContact', () => {
 
 describe('updateContactNames', () => {
   it('reads the contact for its company, then PATCHes Companies/{companyID}/Contacts with only the names', async () => {
-    fake.contacts.push(contact({ id: 7, companyID: 11, firstName: 'Old', lastName: 'Name', emailAddress: 'pat@labs.example', phone: '555-0101' }), contact({ id: 8, companyID: 11 }));
+    fake.contacts.push(
+      contact({ id: 7, companyID: 11, firstName: 'Old', lastName: 'Name', emailAddress: 'pat@labs.example', phone: '555-0101' }),
+      contact({ id: 8, companyID: 11 }),
+    );
 
     await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith-Jones' });
 
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /atservicesrest/v1.0/Contacts/7', 'PATCH /atservicesrest/v1.0/Companies/11/Contacts']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /atservicesrest/v1.0/Contacts/7',
+      'PATCH /atservicesrest/v1.0/Companies/11/Contacts',
+    ]);
     expect(fake.requests[1].body).toEqual({ id: 7, firstName: 'Pat', lastName: 'Smith-Jones' });
     expect(fake.requests[1].headers['secret']).toBe(creds.secret);
     // Only the names changed; the other fields and the other contact are as they were.
-    expect(fake.contacts.find((c) => c.id === 7)).toEqual(contact({ id: 7, companyID: 11, firstName: 'Pat', lastName: 'Smith-Jones', emailAddress: 'pat@labs.example', phone: '555-0101' }));
+    expect(fake.contacts.find((c) => c.id === 7)).toEqual(
+      contact({ id: 7, companyID: 11, firstName: 'Pat', lastName: 'Smith-Jones', emailAddress: 'pat@labs.example', phone: '555-0101' }),
+    );
     expect(fake.contacts.find((c) => c.id === 8)).toEqual(contact({ id: 8, companyID: 11 }));
   });
 
   it('an unknown id (Autotask answers item: null) → PsaError, and nothing is written', async () => {
-    const error = await adapter().updateContactNames('999', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames('999', { firstName: 'A', lastName: 'B' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(404);
     expect((error as PsaError).message).toContain('contact 999 not found');
@@ -220,7 +272,9 @@ describe('updateContactNames', () => {
 
   it('reports Autotask’s errors array for a refused update (an empty last name)', async () => {
     fake.contacts.push(contact({ id: 7 }));
-    const error = await adapter().updateContactNames('7', { firstName: 'Pat', lastName: '' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames('7', { firstName: 'Pat', lastName: '' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Missing Required Field: lastName');
@@ -230,7 +284,9 @@ describe('updateContactNames', () => {
   it('does not retry a PATCH that got a 500', async () => {
     fake.contacts.push(contact({ id: 7 }));
     fake.failNext({ method: 'PATCH', status: 500, times: 3, body: { errors: ['Something went wrong on our side'] } });
-    const error = await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Something went wrong on our side');
@@ -242,7 +298,9 @@ describe('updateContactNames', () => {
   it('does not retry a PATCH that timed out', async () => {
     fake.contacts.push(contact({ id: 7 }));
     fake.failNext({ method: 'PATCH', delayMs: 1000, times: 3 });
-    const error = await adapter({}, { timeoutMs: 300 }).updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' }).catch((e: unknown) => e);
+    const error = await adapter({}, { timeoutMs: 300 })
+      .updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toMatch(/within 300 ms/);
     expect(calls('PATCH', /\/Contacts$/)).toHaveLength(1);
@@ -303,7 +361,9 @@ describe('transient failures', () => {
   it('gives up on a slow answer after the timeout', async () => {
     fake.failNext({ delayMs: 1000 });
     const started = Date.now();
-    const error = await adapter({}, { timeoutMs: 300, retries: 0 }).findContactsByEmail('slow@x.example').catch((e: unknown) => e);
+    const error = await adapter({}, { timeoutMs: 300, retries: 0 })
+      .findContactsByEmail('slow@x.example')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toMatch(/within 300 ms/);
     expect(Date.now() - started).toBeLessThan(900);

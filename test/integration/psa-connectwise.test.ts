@@ -9,7 +9,11 @@ const creds = { companyId: 'contoso', publicKey: 'pub-123', privateKey: 'priv-45
 let fake: FakeConnectWise;
 beforeEach(async () => {
   fake = await startFakeConnectWise(creds);
-  fake.companies.push({ id: 250, identifier: 'Contoso', name: 'Contoso Ltd' }, { id: 251, identifier: 'Northwind', name: 'Northwind Traders' }, { id: 252, identifier: 'ContosoEast', name: 'contoso east' });
+  fake.companies.push(
+    { id: 250, identifier: 'Contoso', name: 'Contoso Ltd' },
+    { id: 251, identifier: 'Northwind', name: 'Northwind Traders' },
+    { id: 252, identifier: 'ContosoEast', name: 'contoso east' },
+  );
 });
 afterEach(async () => fake.close());
 
@@ -93,7 +97,9 @@ describe('findContactsByEmail', () => {
     });
     const real = seedContact('jane@contoso.example');
 
-    const raw = await rawGet('/company/contacts', { childConditions: 'communicationItems/value="jane@contoso.example" AND communicationItems/communicationType="Email"' });
+    const raw = await rawGet('/company/contacts', {
+      childConditions: 'communicationItems/value="jane@contoso.example" AND communicationItems/communicationType="Email"',
+    });
     expect(raw.body).toHaveLength(2);
     const found = await adapter().findContactsByEmail('jane@contoso.example');
     expect(found.map((c) => c.id)).toEqual([String(real.id)]);
@@ -138,7 +144,15 @@ describe('createContact', () => {
     const first = await cw.createContact({ companyId: '250', firstName: 'New', lastName: 'Person', email: 'New.Person@Contoso.example' });
     const second = await cw.createContact({ companyId: '251', firstName: 'Other', lastName: 'Person', email: 'other@northwind.example', phone: '555-0199' });
 
-    expect(first).toEqual({ id: expect.any(String), companyId: '250', firstName: 'New', lastName: 'Person', email: 'new.person@contoso.example', phone: null, active: true });
+    expect(first).toEqual({
+      id: expect.any(String),
+      companyId: '250',
+      firstName: 'New',
+      lastName: 'Person',
+      email: 'new.person@contoso.example',
+      phone: null,
+      active: true,
+    });
     expect(second).toMatchObject({ companyId: '251', email: 'other@northwind.example', phone: '555-0199' });
     const posts = calls('POST', '/company/contacts');
     expect(posts).toHaveLength(2);
@@ -149,7 +163,11 @@ describe('createContact', () => {
       communicationItems: [{ type: { id: 17 }, value: 'new.person@contoso.example', communicationType: 'Email', defaultFlag: true }],
     });
     // The phone goes in with the instance's default phone type (Direct, id 2 in the fake).
-    expect((posts[1].body as { communicationItems: unknown[] }).communicationItems[1]).toMatchObject({ type: { id: 2 }, value: '555-0199', communicationType: 'Phone' });
+    expect((posts[1].body as { communicationItems: unknown[] }).communicationItems[1]).toMatchObject({
+      type: { id: 2 },
+      value: '555-0199',
+      communicationType: 'Phone',
+    });
     const emailLookups = calls('GET', '/company/communicationTypes').filter((r) => r.query.conditions === 'description="Email"');
     expect(emailLookups).toHaveLength(1);
     expect(fake.contacts.find((c) => String(c.id) === first.id)?.communicationItems[0]).toMatchObject({ type: { id: 17 }, communicationType: 'Email' });
@@ -170,7 +188,9 @@ describe('createContact', () => {
   });
 
   it('reports CW validation errors from the errors array', async () => {
-    const error = await adapter().createContact({ companyId: '4040', firstName: 'New', lastName: 'Person', email: 'new@contoso.example' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .createContact({ companyId: '4040', firstName: 'New', lastName: 'Person', email: 'new@contoso.example' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(400);
     expect((error as PsaError).message).toContain('company not found');
@@ -199,7 +219,9 @@ describe('updateContactNames', () => {
 
   it('an unknown id → PsaError 404 with the vendor message', async () => {
     seedContact('jane@contoso.example');
-    const error = await adapter().updateContactNames('424242', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames('424242', { firstName: 'A', lastName: 'B' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(404);
     expect((error as PsaError).message).toContain('Contact with id 424242 not found');
@@ -213,7 +235,9 @@ describe('updateContactNames', () => {
 
   it('reports CW validation errors (an empty first name) and changes nothing', async () => {
     const jane = seedContact('jane@contoso.example');
-    const error = await adapter().updateContactNames(String(jane.id), { firstName: '', lastName: 'Smith' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames(String(jane.id), { firstName: '', lastName: 'Smith' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(400);
     expect((error as PsaError).message).toContain('firstName may not be empty');
@@ -224,7 +248,9 @@ describe('updateContactNames', () => {
     const jane = seedContact('jane@contoso.example');
     fake.failNext({ method: 'PATCH', status: 500, times: 3, body: { code: 'UnexpectedServerError', message: 'Database is down' } });
 
-    const error = await adapter().updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' }).catch((e: unknown) => e);
+    const error = await adapter()
+      .updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
@@ -236,7 +262,9 @@ describe('updateContactNames', () => {
   it('does not retry a PATCH that timed out', async () => {
     const jane = seedContact('jane@contoso.example');
     fake.failNext({ method: 'PATCH', delayMs: 1000, times: 3 });
-    const error = await adapter({}, { timeoutMs: 300, backoffMs: 10 }).updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' }).catch((e: unknown) => e);
+    const error = await adapter({}, { timeoutMs: 300, backoffMs: 10 })
+      .updateContactNames(String(jane.id), { firstName: 'Janet', lastName: 'Doe' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toContain('no answer within 300 ms');
     expect(calls('PATCH', `/company/contacts/${jane.id}`)).toHaveLength(1);
@@ -264,8 +292,14 @@ describe('updateContactNames', () => {
       return { status: response.status, body: (await response.json()) as { code: string; errors?: Array<{ field: string }> } };
     };
     for (const bad of [
-      [{ op: 'replace', path: 'firstName', value: 'Ok' }, { op: 'add', path: 'lastName', value: 'X' }],
-      [{ op: 'replace', path: 'firstName', value: 'Ok' }, { op: 'replace', path: 'nickName', value: 'X' }],
+      [
+        { op: 'replace', path: 'firstName', value: 'Ok' },
+        { op: 'add', path: 'lastName', value: 'X' },
+      ],
+      [
+        { op: 'replace', path: 'firstName', value: 'Ok' },
+        { op: 'replace', path: 'nickName', value: 'X' },
+      ],
       [{ op: 'replace', path: 'company/id', value: 251 }],
       [{ op: 'replace', path: 'id', value: 99 }],
       { op: 'replace', path: 'firstName', value: 'NotAnArray' },
@@ -282,13 +316,17 @@ describe('updateContactNames', () => {
 
 describe('failures', () => {
   it('wrong keys or clientId → 401 → PsaError with the vendor message, not retried', async () => {
-    const wrongKey = await adapter({ privateKey: 'wrong' }).findContactsByEmail('jane@contoso.example').catch((e: unknown) => e);
+    const wrongKey = await adapter({ privateKey: 'wrong' })
+      .findContactsByEmail('jane@contoso.example')
+      .catch((e: unknown) => e);
     expect(wrongKey).toBeInstanceOf(PsaError);
     expect((wrongKey as PsaError).status).toBe(401);
     expect((wrongKey as PsaError).message).toContain('Authentication failed: invalid company, public key or private key.');
     expect(fake.requests).toHaveLength(1);
 
-    const wrongClient = await adapter({ clientId: 'someone-else' }).getCompany('250').catch((e: unknown) => e);
+    const wrongClient = await adapter({ clientId: 'someone-else' })
+      .getCompany('250')
+      .catch((e: unknown) => e);
     expect((wrongClient as PsaError).message).toContain('A valid clientId header is required.');
   });
 
@@ -309,7 +347,9 @@ describe('failures', () => {
   it('gives up on a response slower than the timeout', async () => {
     fake.failNext({ delayMs: 1000 });
     const started = Date.now();
-    const error = await adapter({}, { timeoutMs: 300, retries: 0 }).getCompany('250').catch((e: unknown) => e);
+    const error = await adapter({}, { timeoutMs: 300, retries: 0 })
+      .getCompany('250')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toContain('no answer within 300 ms');
     expect(Date.now() - started).toBeLessThan(900);

@@ -12,19 +12,55 @@ let halo: FakeHaloPsa;
 
 function seed(fake: FakeHaloPsa) {
   fake.clients.push({ id: 1, name: 'Contoso Ltd' }, { id: 2, name: 'Contoso Labs' }, { id: 3, name: 'Fabrikam' });
-  fake.sites.push({ id: 10, name: 'Contoso HQ', client_id: 1, main_site: true }, { id: 20, name: 'Contoso Labs Main', client_id: 2 }, { id: 30, name: 'Fabrikam Head Office', client_id: 3 });
+  fake.sites.push(
+    { id: 10, name: 'Contoso HQ', client_id: 1, main_site: true },
+    { id: 20, name: 'Contoso Labs Main', client_id: 2 },
+    { id: 30, name: 'Fabrikam Head Office', client_id: 3 },
+  );
   fake.users.push(
-    { id: 100, name: 'Alice Smith', firstname: 'Alice', surname: 'Smith', emailaddress: 'Alice.Smith@Contoso.example', site_id: 10, client_id: 1, client_name: 'Contoso Ltd', inactive: false, phonenumber: '+44 20 1234 5678' },
+    {
+      id: 100,
+      name: 'Alice Smith',
+      firstname: 'Alice',
+      surname: 'Smith',
+      emailaddress: 'Alice.Smith@Contoso.example',
+      site_id: 10,
+      client_id: 1,
+      client_name: 'Contoso Ltd',
+      inactive: false,
+      phonenumber: '+44 20 1234 5678',
+    },
     // Loose search hits: the address is a substring of theirs, or appears in the name.
-    { id: 101, name: 'Malice Smith', firstname: 'Malice', surname: 'Smith', emailaddress: 'malice.smith@contoso.example.org', site_id: 10, client_id: 1, inactive: false },
-    { id: 102, name: 'alice.smith@contoso.example (old)', firstname: 'Old', surname: 'Alice', emailaddress: 'old-alice@contoso.example', site_id: 10, client_id: 1, inactive: false },
+    {
+      id: 101,
+      name: 'Malice Smith',
+      firstname: 'Malice',
+      surname: 'Smith',
+      emailaddress: 'malice.smith@contoso.example.org',
+      site_id: 10,
+      client_id: 1,
+      inactive: false,
+    },
+    {
+      id: 102,
+      name: 'alice.smith@contoso.example (old)',
+      firstname: 'Old',
+      surname: 'Alice',
+      emailaddress: 'old-alice@contoso.example',
+      site_id: 10,
+      client_id: 1,
+      inactive: false,
+    },
     // Same address at another client, inactive, and with only a site (no client_id on the record).
     { id: 103, name: 'Alice Smith', firstname: 'Alice', surname: 'Smith', emailaddress: 'alice.smith@contoso.example', site_id: 30, inactive: true },
   );
 }
 
 const adapterFor = (fake: FakeHaloPsa, overrides: Partial<{ clientSecret: string; tenant: string }> = {}, options = {}) =>
-  createHaloPsaAdapter({ provider: 'halopsa', url: fake.url, clientId: CLIENT_ID, clientSecret: overrides.clientSecret ?? CLIENT_SECRET, tenant: overrides.tenant }, { backoffMs: 20, ...options });
+  createHaloPsaAdapter(
+    { provider: 'halopsa', url: fake.url, clientId: CLIENT_ID, clientSecret: overrides.clientSecret ?? CLIENT_SECRET, tenant: overrides.tenant },
+    { backoffMs: 20, ...options },
+  );
 
 const hits = (fake: FakeHaloPsa, method: string, path: string) => fake.requests.filter((r) => r.method === method && r.path === path);
 
@@ -113,7 +149,9 @@ describe('tokens', () => {
   });
 
   it('fails with the vendor message on a wrong client secret, without retrying', async () => {
-    const error = await adapterFor(halo, { clientSecret: 'wrong' }).findContactsByEmail('alice.smith@contoso.example').catch((e: unknown) => e);
+    const error = await adapterFor(halo, { clientSecret: 'wrong' })
+      .findContactsByEmail('alice.smith@contoso.example')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(401);
     expect((error as PsaError).message).toContain('invalid_client');
@@ -150,15 +188,27 @@ describe('createContact', () => {
     const psa = adapterFor(halo);
     const contact = await psa.createContact({ companyId: '1', firstName: 'Bob', lastName: 'Jones', email: 'bob.jones@contoso.example', phone: '555-0101' });
     const [post] = hits(halo, 'POST', '/api/users');
-    expect(post.body).toEqual([{ firstname: 'Bob', surname: 'Jones', name: 'Bob Jones', emailaddress: 'bob.jones@contoso.example', phonenumber: '555-0101', site_id: 10 }]);
+    expect(post.body).toEqual([
+      { firstname: 'Bob', surname: 'Jones', name: 'Bob Jones', emailaddress: 'bob.jones@contoso.example', phonenumber: '555-0101', site_id: 10 },
+    ]);
     expect(hits(halo, 'GET', '/api/site')[0].query).toEqual({ client_id: '1' });
-    expect(contact).toEqual({ id: '104', companyId: '1', firstName: 'Bob', lastName: 'Jones', email: 'bob.jones@contoso.example', phone: '555-0101', active: true });
+    expect(contact).toEqual({
+      id: '104',
+      companyId: '1',
+      firstName: 'Bob',
+      lastName: 'Jones',
+      email: 'bob.jones@contoso.example',
+      phone: '555-0101',
+      active: true,
+    });
     expect((await psa.findContactsByEmail('BOB.JONES@contoso.example')).map((c) => c.id)).toEqual(['104']);
   });
 
   it('does not retry a create that failed with a 500', async () => {
     halo.failNext({ status: 500, path: '/api/users', body: { ClassName: 'System.Data.SqlClient.SqlException', Message: 'Deadlock victim' } });
-    const error = await adapterFor(halo).createContact({ companyId: '2', firstName: 'Eve', lastName: 'Adams', email: 'eve@contoso.example' }).catch((e: unknown) => e);
+    const error = await adapterFor(halo)
+      .createContact({ companyId: '2', firstName: 'Eve', lastName: 'Adams', email: 'eve@contoso.example' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Deadlock victim');
@@ -201,7 +251,9 @@ describe('updateContactNames', () => {
   });
 
   it('an unknown id → PsaError, and nothing is posted', async () => {
-    const error = await adapterFor(halo).updateContactNames('999', { firstName: 'A', lastName: 'B' }).catch((e: unknown) => e);
+    const error = await adapterFor(halo)
+      .updateContactNames('999', { firstName: 'A', lastName: 'B' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(404);
     expect((error as PsaError).message).toContain('user 999 not found');
@@ -217,7 +269,9 @@ describe('updateContactNames', () => {
 
   it('does not retry an update that failed with a 500, and reports the vendor message', async () => {
     halo.failNext({ status: 500, times: 3, path: '/api/users', body: { ClassName: 'System.Data.SqlClient.SqlException', Message: 'Deadlock victim' } });
-    const error = await adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' }).catch((e: unknown) => e);
+    const error = await adapterFor(halo)
+      .updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Deadlock victim');
@@ -227,7 +281,9 @@ describe('updateContactNames', () => {
 
   it('does not retry an update that timed out', async () => {
     halo.failNext({ delayMs: 1000, times: 3, path: '/api/users' });
-    const error = await adapterFor(halo, {}, { timeoutMs: 300 }).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' }).catch((e: unknown) => e);
+    const error = await adapterFor(halo, {}, { timeoutMs: 300 })
+      .updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toMatch(/within 300 ms/);
     expect(hits(halo, 'POST', '/api/users')).toHaveLength(1);
@@ -244,7 +300,9 @@ describe('updateContactNames', () => {
 
   it('reports an answer naming another user (Halo created one instead of updating)', async () => {
     halo.failNext({ status: 201, path: '/api/users', body: { id: 555, firstname: 'Alicia', surname: 'Smith' } });
-    await expect(adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' })).rejects.toThrow(/saved user 555 instead of updating user 100/);
+    await expect(adapterFor(halo).updateContactNames('100', { firstName: 'Alicia', lastName: 'Smith' })).rejects.toThrow(
+      /saved user 555 instead of updating user 100/,
+    );
   });
 
   it('the fake refuses a POST naming an unknown user id and writes nothing', async () => {
@@ -257,7 +315,10 @@ describe('updateContactNames', () => {
     const response = await fetch(`${halo.url}/api/users`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify([{ id: 100, firstname: 'Changed' }, { id: 999, firstname: 'Ghost', surname: 'User' }]),
+      body: JSON.stringify([
+        { id: 100, firstname: 'Changed' },
+        { id: 999, firstname: 'Ghost', surname: 'User' },
+      ]),
     });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ Message: 'User 999 not found' });
@@ -285,7 +346,9 @@ describe('failures', () => {
 
   it('gives up on a read that outlasts the timeout', async () => {
     halo.failNext({ delayMs: 1000, times: 5, path: '/api/client/1' });
-    const error = await adapterFor(halo, {}, { timeoutMs: 300, retries: 1 }).getCompany('1').catch((e: unknown) => e);
+    const error = await adapterFor(halo, {}, { timeoutMs: 300, retries: 1 })
+      .getCompany('1')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).message).toMatch(/within 300 ms/);
     expect(hits(halo, 'GET', '/api/client/1')).toHaveLength(2);

@@ -13,7 +13,11 @@ let t: TestApp;
 
 beforeAll(async () => {
   cw = await startFakeConnectWise(credentials);
-  cw.companies.push({ id: 510, identifier: 'Tailspin', name: 'Tailspin Toys' }, { id: 511, identifier: 'Wingtip', name: 'Wingtip Toys' }, { id: 512, identifier: 'Northwind', name: 'Northwind Traders' });
+  cw.companies.push(
+    { id: 510, identifier: 'Tailspin', name: 'Tailspin Toys' },
+    { id: 511, identifier: 'Wingtip', name: 'Wingtip Toys' },
+    { id: 512, identifier: 'Northwind', name: 'Northwind Traders' },
+  );
   t = await startTestApp({
     env: {
       PSA_PROVIDER: 'connectwise',
@@ -40,7 +44,12 @@ describe('importCompany and linkCompany', () => {
     expect(psaCompany).toEqual({ id: '510', name: 'Tailspin Toys' });
     expect(await t.services.db('companies').where({ id: companyId }).first()).toMatchObject({ name: 'Tailspin Toys', psa_company_id: '510' });
     const [event] = await auditOf('psa.company_imported');
-    expect(event).toMatchObject({ subject_type: 'company', subject_id: String(companyId), ip: '203.0.113.9', detail: { psaCompanyId: '510', name: 'Tailspin Toys' } });
+    expect(event).toMatchObject({
+      subject_type: 'company',
+      subject_id: String(companyId),
+      ip: '203.0.113.9',
+      detail: { psaCompanyId: '510', name: 'Tailspin Toys' },
+    });
     await expect(t.services.psaLinking.importCompany({ psaCompanyId: '510' }, actor)).rejects.toBeInstanceOf(AlreadyLinkedError);
   });
 
@@ -58,7 +67,14 @@ describe('importCompany and linkCompany', () => {
 
   it('writes no company when its audit event cannot be written', async () => {
     const failingAudit: AuditService = { ...t.services.audit, record: async () => Promise.reject(new Error('audit store down')) };
-    const linking = createPsaLinking({ db: t.services.db, psa: t.services.psa, displayName: 'ConnectWise Manage', audit: failingAudit, events: t.services.psaEvents, clock: t.clock });
+    const linking = createPsaLinking({
+      db: t.services.db,
+      psa: t.services.psa,
+      displayName: 'ConnectWise Manage',
+      audit: failingAudit,
+      events: t.services.psaEvents,
+      clock: t.clock,
+    });
     await expect(linking.importCompany({ psaCompanyId: '512' }, actor)).rejects.toThrow('audit store down');
     expect(await t.services.db('companies').where({ psa_company_id: '512' })).toHaveLength(0);
   });
@@ -81,7 +97,14 @@ describe('importCompany and linkCompany', () => {
 
 describe('without a PSA', () => {
   it('checks the built-in directory and refuses to link', async () => {
-    const linking = createPsaLinking({ db: t.services.db, psa: undefined, displayName: 'Built-in directory', audit: t.services.audit, events: t.services.psaEvents, clock: t.clock });
+    const linking = createPsaLinking({
+      db: t.services.db,
+      psa: undefined,
+      displayName: 'Built-in directory',
+      audit: t.services.audit,
+      events: t.services.psaEvents,
+      clock: t.clock,
+    });
     expect(linking.hasPsa).toBe(false);
     const [{ n }] = await t.services.db('companies').count({ n: '*' });
     expect(await linking.testConnection(actor)).toEqual({ ok: true, detail: `Built-in directory: ${n} companies.` });

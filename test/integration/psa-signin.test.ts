@@ -69,7 +69,12 @@ it('signs in a contact known only to the PSA, and links the local contact to it'
   expect((await agent.get('/')).text).toContain('Pia Psa');
   const local = await t.services.db('contacts').where({ email }).first();
   expect(local).toMatchObject({ company_id: linkedCompanyId, psa_contact_id: '9001', status: 'active' });
-  expect(cw.requests.some((r) => r.path === '/company/contacts' && r.query.childConditions === `communicationItems/value="${email}" AND communicationItems/communicationType="Email"`)).toBe(true);
+  expect(
+    cw.requests.some(
+      (r) =>
+        r.path === '/company/contacts' && r.query.childConditions === `communicationItems/value="${email}" AND communicationItems/communicationType="Email"`,
+    ),
+  ).toBe(true);
 });
 
 it('asks a PSA contact without a name to complete the profile, and writes the names back to the PSA', async () => {
@@ -82,7 +87,10 @@ it('asks a PSA contact without a name to complete the profile, and writes the na
   expect(spent.headers.location).toBe('/');
   expect((await agent.get('/')).headers.location).toBe('/welcome/profile');
   const form = await agent.get('/welcome/profile');
-  const saved = await agent.post('/welcome/profile').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Nora', lastName: 'Named' });
+  const saved = await agent
+    .post('/welcome/profile')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), firstName: 'Nora', lastName: 'Named' });
   expect(saved.headers.location).toBe('/');
   expect(cw.contacts.find((c) => c.id === 9050)).toMatchObject({ firstName: 'Nora', lastName: 'Named' });
   expect(cw.requests.some((r) => r.method === 'PATCH' && r.path === '/company/contacts/9050')).toBe(true);
@@ -123,10 +131,16 @@ it('lets someone on a company domain create their account only after spending th
   const form = await agent.get('/signin/create-account');
   expect(form.text).toContain('Create your account');
   expect(form.text).toContain('Contoso');
-  const bad = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(form.text), firstName: '', lastName: 'X' });
+  const bad = await agent
+    .post('/signin/create-account')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), firstName: '', lastName: 'X' });
   expect(bad.status).toBe(400);
   expect(bad.text).toContain('Enter your first name');
-  const created = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Nina', lastName: 'New', phone: '+41 44 000 00 00' });
+  const created = await agent
+    .post('/signin/create-account')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), firstName: 'Nina', lastName: 'New', phone: '+41 44 000 00 00' });
   expect(created.status).toBe(303);
   expect((await agent.get('/')).text).toContain('Nina New');
 
@@ -145,7 +159,12 @@ it('creates one PSA contact when two browsers create the same new account at onc
   // A slow PSA create makes the two creations overlap for certain.
   cw.failNext({ method: 'POST', delayMs: 300, times: 1 }); // below the 400 ms timeout of this suite
   const results = await Promise.all(
-    [first.agent, second.agent].map((agent, i) => agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(forms[i]!.text), firstName: 'Rae', lastName: `Race${i}` })),
+    [first.agent, second.agent].map((agent, i) =>
+      agent
+        .post('/signin/create-account')
+        .type('form')
+        .send({ _csrf: csrfFrom(forms[i]!.text), firstName: 'Rae', lastName: `Race${i}` }),
+    ),
   );
   expect(results.map((r) => r.status)).toEqual([303, 303]);
   expect(cw.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(email))).toHaveLength(1);
@@ -156,14 +175,22 @@ it('creates one PSA contact when two browsers create the same new account at onc
 it('cannot create an account without a spent token', async () => {
   const agent = t.agent();
   const page = await agent.get('/signin');
-  const res = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(page.text), firstName: 'Sneaky', lastName: 'Person' });
+  const res = await agent
+    .post('/signin/create-account')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), firstName: 'Sneaky', lastName: 'Person' });
   expect(res.status).toBe(400);
   expect(res.text).toContain('expired');
 });
 
 it('with "invited contacts only" sends nothing to PSA contacts or domain addresses, but still to local contacts', async () => {
   const { agent: admin } = await staffAgent(t, 'admin');
-  await postForm(admin, '/admin/settings/access', '/admin/settings/access', { staffEmailToken: 'on', magicLinksEnabled: 'on', magicLinkMinutes: '15', signInPolicy: 'invited_only' });
+  await postForm(admin, '/admin/settings/access', '/admin/settings/access', {
+    staffEmailToken: 'on',
+    magicLinksEnabled: 'on',
+    magicLinkMinutes: '15',
+    signInPolicy: 'invited_only',
+  });
   try {
     const psaOnly = `${unique('inv')}@contoso.example`;
     psaContact(9010, psaOnly);
@@ -174,7 +201,12 @@ it('with "invited contacts only" sends nothing to PSA contacts or domain address
     expect(await t.services.db('login_tokens').whereIn('email', [psaOnly, domainOnly])).toHaveLength(0);
     expect(await t.services.db('login_tokens').where({ email: local.email })).toHaveLength(1);
   } finally {
-    await postForm(admin, '/admin/settings/access', '/admin/settings/access', { staffEmailToken: 'on', magicLinksEnabled: 'on', magicLinkMinutes: '15', signInPolicy: 'domain' });
+    await postForm(admin, '/admin/settings/access', '/admin/settings/access', {
+      staffEmailToken: 'on',
+      magicLinksEnabled: 'on',
+      magicLinkMinutes: '15',
+      signInPolicy: 'domain',
+    });
   }
 });
 
@@ -231,11 +263,17 @@ describe('when the PSA fails', () => {
     const { agent } = await proveAddress(email);
     const form = await agent.get('/signin/create-account');
     cw.failNext({ method: 'POST', status: 500, times: 1, body: { code: 'InternalError', message: 'try later' } });
-    const failed = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Hal', lastName: 'Fway' });
+    const failed = await agent
+      .post('/signin/create-account')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), firstName: 'Hal', lastName: 'Fway' });
     expect(failed.status).toBe(503);
     expect(failed.text).toContain('could not be created right now');
     expect(await t.services.db('contacts').where({ email })).toHaveLength(0);
-    const retried = await agent.post('/signin/create-account').type('form').send({ _csrf: csrfFrom(form.text), firstName: 'Hal', lastName: 'Fway' });
+    const retried = await agent
+      .post('/signin/create-account')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), firstName: 'Hal', lastName: 'Fway' });
     expect(retried.status).toBe(303);
     expect(await t.services.db('contacts').where({ email })).toHaveLength(1);
   });
@@ -253,18 +291,27 @@ describe('one address, several companies', () => {
     expect(choose.text).toContain('Contoso');
     expect(choose.text).toContain('Second Client');
     const secondId = (await t.services.db('contacts').where({ email, company_id: other.id }).first()).id;
-    const picked = await agent.post('/signin/choose').type('form').send({ _csrf: csrfFrom(choose.text), contactId: secondId });
+    const picked = await agent
+      .post('/signin/choose')
+      .type('form')
+      .send({ _csrf: csrfFrom(choose.text), contactId: secondId });
     expect(picked.status).toBe(303);
     const home = await agent.get('/');
     expect(home.text).toContain('<dd>Second Client</dd>');
     expect(home.text).toContain('Switch to Contoso');
     const firstId = (await t.services.db('contacts').where({ email, company_id: linkedCompanyId }).first()).id;
-    const switched = await agent.post('/switch-account').type('form').send({ _csrf: csrfFrom(home.text), contactId: firstId });
+    const switched = await agent
+      .post('/switch-account')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text), contactId: firstId });
     expect(switched.status).toBe(303);
     expect((await agent.get('/')).text).toContain('<dd>Contoso</dd>');
     // Not an account of this address: refused.
     const stranger = await createContact(t.services.db, { companyId: other.id });
-    const refused = await agent.post('/switch-account').type('form').send({ _csrf: csrfFrom((await agent.get('/')).text), contactId: stranger.id });
+    const refused = await agent
+      .post('/switch-account')
+      .type('form')
+      .send({ _csrf: csrfFrom((await agent.get('/')).text), contactId: stranger.id });
     expect(refused.status).toBe(400);
   });
 });
@@ -294,7 +341,10 @@ describe('the console PSA page', () => {
 
     const page = await agent.get('/admin/psa?q=adatum');
     cw.failNext({ status: 500, times: 2, body: { code: 'InternalError', message: 'search broke' } });
-    const down = await agent.post('/admin/psa/link').type('form').send({ _csrf: csrfFrom(page.text), psaCompanyId: '412' });
+    const down = await agent
+      .post('/admin/psa/link')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), psaCompanyId: '412' });
     expect(down.status).toBe(502);
     expect(down.text).toContain('search broke');
 

@@ -8,7 +8,9 @@ import { requestToken, submitCode } from '../helpers/http.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ env: { TRUST_PROXY: 'true', SIGNIN_RATE_LIMIT_PER_IP: '6/1m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '2/15m', SIGNIN_CODE_FAILURES_PER_ADDRESS: '3/1h' } });
+  t = await startTestApp({
+    env: { TRUST_PROXY: 'true', SIGNIN_RATE_LIMIT_PER_IP: '6/1m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '2/15m', SIGNIN_CODE_FAILURES_PER_ADDRESS: '3/1h' },
+  });
 });
 afterAll(async () => t.close());
 

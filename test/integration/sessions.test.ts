@@ -20,7 +20,10 @@ it('keeps signed-in sessions across a restart of the embedded default (no DATABA
       await requestToken(agent, contact.email);
       await first.settle();
       const signedIn = await confirmLink(agent, linkFrom(await first.smtp.waitForMail(contact.email)));
-      cookie = ([] as string[]).concat(signedIn.headers['set-cookie']).find((c) => c.startsWith('portico.sid='))!.split(';')[0]!;
+      cookie = ([] as string[])
+        .concat(signedIn.headers['set-cookie'])
+        .find((c) => c.startsWith('portico.sid='))!
+        .split(';')[0]!;
       const stored = await first.services.db('http_sessions').count({ n: '*' }).first();
       expect(Number(stored!.n)).toBeGreaterThanOrEqual(1);
     } finally {
@@ -44,8 +47,16 @@ it('marks the cookie Secure when BASE_URL is https (behind a proxy that says so)
   try {
     const res = await supertest(t.app).get('/signin').set('X-Forwarded-Proto', 'https');
     // By hand: a cookie jar keeps Secure cookies off plain-http requests, and supertest speaks plain http.
-    const csrfCookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('portico.csrf='))!.split(';')[0]!;
-    const requested = await supertest(t.app).post('/signin/email').set('X-Forwarded-Proto', 'https').set('Cookie', csrfCookie).type('form').send({ _csrf: csrfFrom(res.text), email: 'nobody@nowhere.example' });
+    const csrfCookie = ([] as string[])
+      .concat(res.headers['set-cookie'])
+      .find((c) => c.startsWith('portico.csrf='))!
+      .split(';')[0]!;
+    const requested = await supertest(t.app)
+      .post('/signin/email')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', csrfCookie)
+      .type('form')
+      .send({ _csrf: csrfFrom(res.text), email: 'nobody@nowhere.example' });
     const cookies = [...([] as string[]).concat(res.headers['set-cookie']), ...([] as string[]).concat(requested.headers['set-cookie'])];
     for (const name of ['portico.csrf', 'portico.sid']) {
       const cookie = cookies.find((c) => c.startsWith(`${name}=`))!;
@@ -132,7 +143,10 @@ describe('the session store', () => {
   it('forgets the session on sign-out: the store drops it and the browser is told to drop the cookie', async () => {
     const { agent, cookie } = await signedInAgent();
     const home = await agent.get('/');
-    const out = await agent.post('/signout').type('form').send({ _csrf: csrfFrom(home.text) });
+    const out = await agent
+      .post('/signout')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text) });
     expect(out.status).toBe(303);
     expect(sidCookie(out)).toMatch(/^portico\.sid=; .*Expires=Thu, 01 Jan 1970/);
     expect(await stored(cookie)).toBeUndefined();

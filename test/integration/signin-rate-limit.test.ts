@@ -17,7 +17,15 @@ it('refuses every sign-in POST from an address over its limit, before the route 
   const token = new URL(link).searchParams.get('token')!;
   const portal = t.agent();
   const _csrf = await csrfFor(portal);
-  for (let i = 0; i < 2; i += 1) expect((await portal.post('/signin/email').type('form').send({ _csrf, email: `nobody${i}@example.com` })).status).toBe(200);
+  for (let i = 0; i < 2; i += 1)
+    expect(
+      (
+        await portal
+          .post('/signin/email')
+          .type('form')
+          .send({ _csrf, email: `nobody${i}@example.com` })
+      ).status,
+    ).toBe(200);
 
   const refused = await portal.post('/signin/magic').type('form').send({ _csrf, token });
   expect(refused.status).toBe(429);

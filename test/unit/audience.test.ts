@@ -4,15 +4,30 @@ import { audiences, contactAudience, staffAudience } from '../../src/auth/audien
 import { returnToWithin, safeReturnTo, takeReturnTo } from '../../src/auth/return-to.js';
 
 it('models the portal and the console once: paths, home, token purposes, Microsoft prefix', () => {
-  expect(contactAudience).toMatchObject({ kind: 'contact', basePath: '/signin', home: '/', emailToken: { purpose: 'email_token' }, link: { purpose: 'magic_link', path: '/signin/magic' }, microsoft: { prefix: '' } });
-  expect(staffAudience).toMatchObject({ kind: 'staff', basePath: '/admin/signin', home: '/admin', emailToken: { purpose: 'staff_email_token' }, link: { purpose: 'staff_link', path: '/admin/signin/link' }, microsoft: { prefix: '/admin' } });
+  expect(contactAudience).toMatchObject({
+    kind: 'contact',
+    basePath: '/signin',
+    home: '/',
+    emailToken: { purpose: 'email_token' },
+    link: { purpose: 'magic_link', path: '/signin/magic' },
+    microsoft: { prefix: '' },
+  });
+  expect(staffAudience).toMatchObject({
+    kind: 'staff',
+    basePath: '/admin/signin',
+    home: '/admin',
+    emailToken: { purpose: 'staff_email_token' },
+    link: { purpose: 'staff_link', path: '/admin/signin/link' },
+    microsoft: { prefix: '/admin' },
+  });
   expect(audiences.contact).toBe(contactAudience);
   expect(audiences.staff).toBe(staffAudience);
 });
 
 it('honours only local paths as returnTo', () => {
   expect(safeReturnTo('/sessions?x=1')).toBe('/sessions?x=1');
-  for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', '/.//evil.example', 'sessions', 42, undefined]) expect(safeReturnTo(bad)).toBeUndefined();
+  for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', '/.//evil.example', 'sessions', 42, undefined])
+    expect(safeReturnTo(bad)).toBeUndefined();
 });
 
 it("follows a returnTo only inside the audience's own area", () => {

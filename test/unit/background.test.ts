@@ -12,7 +12,15 @@ function capturedLogger() {
       done();
     },
   });
-  return { logger: createLogger('info', sink), lines: () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    logger: createLogger('info', sink),
+    lines: () =>
+      text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));

@@ -49,18 +49,27 @@ function filesUnder(dir: string, extensions: string[]): string[] {
   });
 }
 
-const KEY_USES = [/(?<![\w.$])(?:t|th|msg)\(\s*(['"`])([^'"`$]+)\1/g, /\.t\(\s*(['"`])([^'"`$]+)\1/g, /\btranslate(?:Html)?\(\s*[^,()]+,\s*(['"`])([^'"`$]+)\1/g, /\bmessageKey:\s*(['"`])([^'"`$]+)\1/g];
+const KEY_USES = [
+  /(?<![\w.$])(?:t|th|msg)\(\s*(['"`])([^'"`$]+)\1/g,
+  /\.t\(\s*(['"`])([^'"`$]+)\1/g,
+  /\btranslate(?:Html)?\(\s*[^,()]+,\s*(['"`])([^'"`$]+)\1/g,
+  /\bmessageKey:\s*(['"`])([^'"`$]+)\1/g,
+];
 
 function keysUsedIn(source: string): string[] {
   return KEY_USES.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => m[2]!));
 }
 
 describe('the keys the code uses', () => {
-  const files = [...filesUnder(path.join(root, 'views'), ['.ejs']), ...filesUnder(path.join(root, 'src'), ['.ts'])].filter((file) => !file.includes(`${path.sep}catalog${path.sep}`));
+  const files = [...filesUnder(path.join(root, 'views'), ['.ejs']), ...filesUnder(path.join(root, 'src'), ['.ts'])].filter(
+    (file) => !file.includes(`${path.sep}catalog${path.sep}`),
+  );
   const uses = files.flatMap((file) => keysUsedIn(readFileSync(file, 'utf8')).map((key) => ({ file: path.relative(root, file), key })));
 
   it('finds the keys (the scan works)', () => {
-    expect(keysUsedIn(`<%= t('a.b') %> res.locals.t("c.d", { x }) msg('e.f') translate(locale, 'g.h') th('i.j', {}) { messageKey: 'k.l' } format('no') at('no')`)).toEqual(['a.b', 'e.f', 'i.j', 'c.d', 'g.h', 'k.l']);
+    expect(
+      keysUsedIn(`<%= t('a.b') %> res.locals.t("c.d", { x }) msg('e.f') translate(locale, 'g.h') th('i.j', {}) { messageKey: 'k.l' } format('no') at('no')`),
+    ).toEqual(['a.b', 'e.f', 'i.j', 'c.d', 'g.h', 'k.l']);
     expect(uses.length).toBeGreaterThan(100);
     expect(new Set(uses.map((u) => u.file.split(path.sep)[0])).size).toBe(2); // views and src
   });
@@ -92,11 +101,16 @@ describe('translate', () => {
       de['signin.title'] = saved!;
     }
     expect(translate('de', 'no.such.key' as MessageKey)).toBe('no.such.key');
-    expect(warnings).toEqual([[{ locale: 'de', key: 'signin.title' }, 'message missing from the catalogue'], [{ locale: 'de', key: 'no.such.key' }, 'message missing from the catalogue']]);
+    expect(warnings).toEqual([
+      [{ locale: 'de', key: 'signin.title' }, 'message missing from the catalogue'],
+      [{ locale: 'de', key: 'no.such.key' }, 'message missing from the catalogue'],
+    ]);
   });
 
   it('escapes the parameters of HTML messages, not their markup', () => {
-    expect(translateHtml('en', 'createAccount.intro', { email: '<b>x</b>@y.example', company: 'A & B' })).toBe('Welcome! <strong>&lt;b&gt;x&lt;/b&gt;@y.example</strong> belongs to <strong>A &amp; B</strong>. Tell us your name to finish.');
+    expect(translateHtml('en', 'createAccount.intro', { email: '<b>x</b>@y.example', company: 'A & B' })).toBe(
+      'Welcome! <strong>&lt;b&gt;x&lt;/b&gt;@y.example</strong> belongs to <strong>A &amp; B</strong>. Tell us your name to finish.',
+    );
     expect(translateHtml('de', 'checkMail.resendIn', { seconds: { html: '<span>5</span>' } })).toBe('Erneut senden (in <span>5</span> s)');
   });
 

@@ -74,19 +74,27 @@ describe('loadConfig', () => {
   });
 
   it('needs every credential of the chosen PSA, naming what is missing', () => {
-    expect(problems({ PSA_PROVIDER: 'connectwise', CONNECTWISE_URL: 'https://na.myconnectwise.net/v4_6_release/apis/3.0', CONNECTWISE_COMPANY_ID: 'msp' })).toEqual([
-      'PSA_PROVIDER=connectwise needs CONNECTWISE_PUBLIC_KEY, CONNECTWISE_PRIVATE_KEY, CONNECTWISE_CLIENT_ID',
-    ]);
+    expect(
+      problems({ PSA_PROVIDER: 'connectwise', CONNECTWISE_URL: 'https://na.myconnectwise.net/v4_6_release/apis/3.0', CONNECTWISE_COMPANY_ID: 'msp' }),
+    ).toEqual(['PSA_PROVIDER=connectwise needs CONNECTWISE_PUBLIC_KEY, CONNECTWISE_PRIVATE_KEY, CONNECTWISE_CLIENT_ID']);
     expect(problems({ PSA_PROVIDER: 'halopsa' })).toEqual(['PSA_PROVIDER=halopsa needs HALOPSA_URL, HALOPSA_CLIENT_ID, HALOPSA_CLIENT_SECRET']);
     expect(problems({ PSA_PROVIDER: 'kaseya' })[0]).toMatch(/^PSA_PROVIDER must be builtin, connectwise, autotask or halopsa/);
-    const autotask = loadConfig({ ...base, PSA_PROVIDER: 'autotask', AUTOTASK_USERNAME: 'api@msp.example', AUTOTASK_SECRET: 's', AUTOTASK_INTEGRATION_CODE: 'c' });
+    const autotask = loadConfig({
+      ...base,
+      PSA_PROVIDER: 'autotask',
+      AUTOTASK_USERNAME: 'api@msp.example',
+      AUTOTASK_SECRET: 's',
+      AUTOTASK_INTEGRATION_CODE: 'c',
+    });
     expect(autotask.psa).toEqual({ provider: 'autotask', url: undefined, username: 'api@msp.example', secret: 's', integrationCode: 'c' });
     expect(loadConfig(base).psa).toEqual({ provider: 'builtin' });
   });
 
   it('reads the Microsoft app, with the organizations authority by default', () => {
     expect(loadConfig(base).microsoft).toBeUndefined();
-    expect(loadConfig({ ...base, MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 'secret', MSP_TENANT_ID: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' }).microsoft).toEqual({
+    expect(
+      loadConfig({ ...base, MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 'secret', MSP_TENANT_ID: 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE' }).microsoft,
+    ).toEqual({
       clientId: 'id',
       clientSecret: 'secret',
       authority: 'https://login.microsoftonline.com/organizations/v2.0',
@@ -97,7 +105,11 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad variable at once', () => {
-    expect(problems({ PORT: 'x', REDIS_URL: 'nope' }).map((p) => p.split(' ')[0]).sort()).toEqual(['PORT', 'REDIS_URL']);
+    expect(
+      problems({ PORT: 'x', REDIS_URL: 'nope' })
+        .map((p) => p.split(' ')[0])
+        .sort(),
+    ).toEqual(['PORT', 'REDIS_URL']);
   });
 });
 

@@ -6,7 +6,14 @@ import type { Outbox, QueueMail } from '../../src/mail/outbox.js';
 import type { TemplateName } from '../../src/mail/templates.js';
 import type { SettingsService } from '../../src/settings/service.js';
 
-const configured = { enabled: true, portalName: 'Client Portal', fromName: 'MSP Support', fromAddress: 'portal@msp.example', tokenMinutes: 10, resendCooldownSeconds: 60 };
+const configured = {
+  enabled: true,
+  portalName: 'Client Portal',
+  fromName: 'MSP Support',
+  fromAddress: 'portal@msp.example',
+  tokenMinutes: 10,
+  resendCooldownSeconds: 60,
+};
 
 function setUp() {
   const queued: Array<QueueMail<TemplateName>> = [];
@@ -29,16 +36,38 @@ it('builds links on the base URL', () => {
 it('fills in the sender and the portal name, read through the transaction', async () => {
   const { mail, queued, reads, trx } = setUp();
   const discardAfter = new Date('2030-01-01T00:00:00Z');
-  await mail.queue(trx, { to: 'a@contoso.example', template: 'magic-link', portalName: 'Contoso Portal', data: { link: 'x', minutes: 5, email: 'a@contoso.example' }, discardAfter });
-  await mail.queue(trx, { to: 'b@contoso.example', template: 'invitation', portalName: '', data: { portalUrl: 'y', email: 'b@contoso.example', firstName: 'B' } });
+  await mail.queue(trx, {
+    to: 'a@contoso.example',
+    template: 'magic-link',
+    portalName: 'Contoso Portal',
+    data: { link: 'x', minutes: 5, email: 'a@contoso.example' },
+    discardAfter,
+  });
+  await mail.queue(trx, {
+    to: 'b@contoso.example',
+    template: 'invitation',
+    portalName: '',
+    data: { portalUrl: 'y', email: 'b@contoso.example', firstName: 'B' },
+  });
   expect(reads).toEqual([trx, trx]);
-  expect(queued[0]).toEqual({ to: 'a@contoso.example', from: { name: 'MSP Support', address: 'portal@msp.example' }, template: 'magic-link', data: { link: 'x', minutes: 5, email: 'a@contoso.example', portalName: 'Contoso Portal' }, discardAfter });
+  expect(queued[0]).toEqual({
+    to: 'a@contoso.example',
+    from: { name: 'MSP Support', address: 'portal@msp.example' },
+    template: 'magic-link',
+    data: { link: 'x', minutes: 5, email: 'a@contoso.example', portalName: 'Contoso Portal' },
+    discardAfter,
+  });
   expect(queued[1]).toMatchObject({ template: 'invitation', data: { portalName: 'Client Portal' }, discardAfter: undefined });
 });
 
 it('uses settings the caller read already, and send() queues on its own and wakes the worker', async () => {
   const { mail, queued, reads, notified } = setUp();
-  await mail.send({ to: 'me@msp.example', template: 'test-mail', sender: { ...configured, portalName: 'Read Before' }, data: { fromName: 'MSP Support', fromAddress: 'portal@msp.example' } });
+  await mail.send({
+    to: 'me@msp.example',
+    template: 'test-mail',
+    sender: { ...configured, portalName: 'Read Before' },
+    data: { fromName: 'MSP Support', fromAddress: 'portal@msp.example' },
+  });
   expect(reads).toEqual([]);
   expect(queued[0]).toMatchObject({ to: 'me@msp.example', data: { portalName: 'Read Before' } });
   expect(notified()).toBe(1);

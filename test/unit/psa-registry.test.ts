@@ -21,15 +21,34 @@ describe('readPsaConfig', () => {
   it("reads the chosen vendor's variables, trimmed, blank ones as unset", () => {
     expect(readPsaConfig(connectwise)).toEqual({
       ok: true,
-      config: { provider: 'connectwise', url: 'https://cw.example/v4_6_release/apis/3.0', companyId: 'msp', publicKey: 'pub', privateKey: 'priv', clientId: 'client' },
+      config: {
+        provider: 'connectwise',
+        url: 'https://cw.example/v4_6_release/apis/3.0',
+        companyId: 'msp',
+        publicKey: 'pub',
+        privateKey: 'priv',
+        clientId: 'client',
+      },
     });
-    const halo = readPsaConfig({ PSA_PROVIDER: 'halopsa', HALOPSA_URL: 'https://halo.example', HALOPSA_CLIENT_ID: 'id', HALOPSA_CLIENT_SECRET: 's', HALOPSA_TENANT: '  ' });
+    const halo = readPsaConfig({
+      PSA_PROVIDER: 'halopsa',
+      HALOPSA_URL: 'https://halo.example',
+      HALOPSA_CLIENT_ID: 'id',
+      HALOPSA_CLIENT_SECRET: 's',
+      HALOPSA_TENANT: '  ',
+    });
     expect(halo).toEqual({ ok: true, config: { provider: 'halopsa', url: 'https://halo.example', clientId: 'id', clientSecret: 's', tenant: undefined } });
-    expect(readPsaConfig({ ...connectwise, CONNECTWISE_CLIENT_ID: ' ' })).toEqual({ ok: false, missing: 'PSA_PROVIDER=connectwise needs CONNECTWISE_CLIENT_ID' });
+    expect(readPsaConfig({ ...connectwise, CONNECTWISE_CLIENT_ID: ' ' })).toEqual({
+      ok: false,
+      missing: 'PSA_PROVIDER=connectwise needs CONNECTWISE_CLIENT_ID',
+    });
   });
 
   it("reports a vendor's variable in a wrong format whichever provider is chosen, as every variable is", () => {
-    expect(readPsaConfig({ HALOPSA_URL: 'ftp://halo.example' })).toEqual({ ok: false, problems: ['HALOPSA_URL must be a URL starting with http:// or https://'] });
+    expect(readPsaConfig({ HALOPSA_URL: 'ftp://halo.example' })).toEqual({
+      ok: false,
+      problems: ['HALOPSA_URL must be a URL starting with http:// or https://'],
+    });
     expect(readPsaConfig({ PSA_PROVIDER: 'kaseya', AUTOTASK_URL: 'zone' })).toEqual({
       ok: false,
       problems: ['PSA_PROVIDER must be builtin, connectwise, autotask or halopsa', 'AUTOTASK_URL must be a URL starting with http:// or https://'],
@@ -38,7 +57,7 @@ describe('readPsaConfig', () => {
 });
 
 describe('createPsaAdapter and psaDisplayName', () => {
-  it('build no adapter for builtin, and the named vendor\'s adapter otherwise', () => {
+  it("build no adapter for builtin, and the named vendor's adapter otherwise", () => {
     expect(createPsaAdapter({ provider: 'builtin' }, { clock: systemClock })).toBeUndefined();
     expect(psaDisplayName({ provider: 'builtin' })).toBe('Built-in directory');
     const read = readPsaConfig(connectwise);

@@ -4,13 +4,13 @@ import { hasMarkupOrLineBreak, personName, singleLineText } from '../../src/lib/
 describe('text rules', () => {
   it('refuses line breaks, < and > and trims', () => {
     for (const bad of ['a\nb', 'a\rb', '<b>', 'a > b']) expect(hasMarkupOrLineBreak(bad)).toBe(true);
-    expect(hasMarkupOrLineBreak('Zoë O\'Brien-Smith')).toBe(false);
+    expect(hasMarkupOrLineBreak("Zoë O'Brien-Smith")).toBe(false);
     expect(singleLineText(10).parse('  Pat  ')).toBe('Pat');
     expect(singleLineText(10).safeParse('<script>').error?.issues[0]?.message).toBe('No line breaks, < or >');
     expect(singleLineText(3).safeParse('abcd').error?.issues[0]?.message).toBe('Use at most 3 characters');
   });
 
-  it('gives a person name the caller\'s messages', () => {
+  it("gives a person name the caller's messages", () => {
     const name = personName({ required: 'req', tooLong: 'long', invalid: 'bad' });
     expect(name.safeParse('  ').error?.issues[0]?.message).toBe('req');
     expect(name.safeParse('x'.repeat(101)).error?.issues[0]?.message).toBe('long');

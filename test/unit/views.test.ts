@@ -23,7 +23,9 @@ describe('formatDateTime', () => {
   it('renders a <time> element that keeps the exact instant in its datetime attribute', () => {
     const format = dateTimeFormatter('en');
     expect(format(at)).toBe('<time datetime="2026-12-03T08:43:21.000Z">2026-12-03 08:43 UTC</time>');
-    expect(format(at, { seconds: true, attributes: { 'data-x': '"<1>"' } })).toBe('<time datetime="2026-12-03T08:43:21.000Z" data-x="&#34;&lt;1&gt;&#34;">2026-12-03 08:43:21 UTC</time>');
+    expect(format(at, { seconds: true, attributes: { 'data-x': '"<1>"' } })).toBe(
+      '<time datetime="2026-12-03T08:43:21.000Z" data-x="&#34;&lt;1&gt;&#34;">2026-12-03 08:43:21 UTC</time>',
+    );
     expect(() => format(at, { attributes: { 'on click': 'x' } })).toThrow(RangeError);
     expect(() => format('not a date')).toThrow(RangeError);
   });
@@ -39,7 +41,16 @@ describe('layouts', () => {
   const render = (name: string, locals: Record<string, unknown>, locale: Locale = 'en') =>
     new Promise<string>((resolve, reject) => {
       const languages = SUPPORTED.map((code) => ({ code, name: translate(code, 'language.name') }));
-      const data = { locale, t: translator(locale), th: htmlTranslator(locale), languages, csrfToken: 'TOKEN', languageReturnTo: '/', languageSwitch: false, ...locals };
+      const data = {
+        locale,
+        t: translator(locale),
+        th: htmlTranslator(locale),
+        languages,
+        csrfToken: 'TOKEN',
+        languageReturnTo: '/',
+        languageSwitch: false,
+        ...locals,
+      };
       renderView(view(name), data, (err, html) => (err ? reject(err) : resolve(html!)));
     });
   const staff = { id: 1, name: 'Ada', email: 'ada@example.com', role: 'technician' };

@@ -16,11 +16,23 @@ import type { SignInService } from '../sign-in.js';
 export const PROOF_TTL_MS = 15 * 60_000;
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
-const plainName = (field: 'firstName' | 'lastName') => z.string({ message: msg(`validation.${field}.required`) }).trim().min(1, msg(`validation.${field}.required`)).max(100, msg('validation.tooLong')).refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
+const plainName = (field: 'firstName' | 'lastName') =>
+  z
+    .string({ message: msg(`validation.${field}.required`) })
+    .trim()
+    .min(1, msg(`validation.${field}.required`))
+    .max(100, msg('validation.tooLong'))
+    .refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
 const accountSchema = z.object({
   firstName: plainName('firstName'),
   lastName: plainName('lastName'),
-  phone: z.string().trim().max(40, msg('validation.tooLong')).regex(/^[0-9+()./\s-]*$/, msg('validation.phone.characters')).optional().default(''),
+  phone: z
+    .string()
+    .trim()
+    .max(40, msg('validation.tooLong'))
+    .regex(/^[0-9+()./\s-]*$/, msg('validation.phone.characters'))
+    .optional()
+    .default(''),
 });
 const choiceSchema = z.object({ contactId: z.coerce.number().int().positive().max(2_147_483_647) });
 
@@ -34,7 +46,10 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     return contacts.filter((c): c is NonNullable<typeof c> => !!c && c.email === email && c.status !== 'disabled');
   }
 
-  const expired = (res: Response) => res.status(400).render('errors/error', { title: res.locals.t('account.expired.title'), status: 400, message: res.locals.t('account.expired'), signinPath: '/signin' });
+  const expired = (res: Response) =>
+    res
+      .status(400)
+      .render('errors/error', { title: res.locals.t('account.expired.title'), status: 400, message: res.locals.t('account.expired'), signinPath: '/signin' });
 
   router.get('/signin/choose', async (req, res) => {
     const choice = req.session.choice;
@@ -60,7 +75,13 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
     if (!current || !accounts) return res.redirect(303, '/signin');
     const { contactId } = parseInput(choiceSchema, req.body);
     const target = (await usableContacts(accounts.email, accounts.contactIds)).find((c) => c.id === contactId);
-    if (!target) return res.status(400).render('errors/error', { title: res.locals.t('account.switch.title'), status: 400, message: res.locals.t('account.switch.unavailable'), languageReturnTo: '/' });
+    if (!target)
+      return res.status(400).render('errors/error', {
+        title: res.locals.t('account.switch.title'),
+        status: 400,
+        message: res.locals.t('account.switch.unavailable'),
+        languageReturnTo: '/',
+      });
     await signIn.signIn(req, contactSubject(target), 'account_switch', accounts);
     res.redirect(303, '/');
   });
@@ -68,7 +89,14 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
   async function renderCreate(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const pending = req.session.newAccount!;
     const company = await directory.companyName(pending.companyId);
-    res.render('auth/create-account', { title: res.locals.t('createAccount.title'), email: pending.email, company, values: { firstName: '', lastName: '', phone: '' }, errors: {}, ...locals });
+    res.render('auth/create-account', {
+      title: res.locals.t('createAccount.title'),
+      email: pending.email,
+      company,
+      values: { firstName: '', lastName: '', phone: '' },
+      errors: {},
+      ...locals,
+    });
   }
 
   router.get('/signin/create-account', async (req, res) => {

@@ -43,7 +43,18 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const heading = res.locals.t(headingKey);
     // After a POST (e.g. /signin/email) the language switch comes back to the sign-in page itself.
     const languageReturnTo = req.method === 'GET' ? req.originalUrl : basePath;
-    res.status(status).render('auth/signin', { title: heading, heading, basePath, emailTokenEnabled: await audience.enabled(), microsoftHref: deps.microsoftHref, email: '', errors: {}, message: undefined, languageReturnTo, ...locals });
+    res.status(status).render('auth/signin', {
+      title: heading,
+      heading,
+      basePath,
+      emailTokenEnabled: await audience.enabled(),
+      microsoftHref: deps.microsoftHref,
+      email: '',
+      errors: {},
+      message: undefined,
+      languageReturnTo,
+      ...locals,
+    });
   }
 
   async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
@@ -51,7 +62,17 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
     const waitSeconds = Math.max(0, Math.ceil((flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime()) / 1000));
     res.set('Cache-Control', 'no-store');
-    res.status(status).render('auth/check-mail', { title: res.locals.t('checkMail.title'), basePath, email: flow.email, waitSeconds, tokenMinutes, errors: {}, message: undefined, languageReturnTo: `${basePath}/code`, ...locals });
+    res.status(status).render('auth/check-mail', {
+      title: res.locals.t('checkMail.title'),
+      basePath,
+      email: flow.email,
+      waitSeconds,
+      tokenMinutes,
+      errors: {},
+      message: undefined,
+      languageReturnTo: `${basePath}/code`,
+      ...locals,
+    });
   }
 
   // Issues the token once the response has gone out, so nothing about the address (known, unknown,
@@ -87,7 +108,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   }
 
   // The pages after the address was entered need its flow in the session; without one, onMissing answers.
-  const withFlow = (onMissing: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response, next: NextFunction) => (req.session.emailFlow ? next() : onMissing(req, res));
+  const withFlow = (onMissing: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response, next: NextFunction) =>
+    req.session.emailFlow ? next() : onMissing(req, res);
   const backToStart = withFlow((_req, res) => res.redirect(303, basePath));
 
   // A new mail only after the cooldown: earlier, the page says how long to wait (and Retry-After does).
@@ -104,7 +126,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     if (returnTo) req.session.returnTo = returnTo;
     const { t } = res.locals;
     const notice = req.query.signedOut ? t('signin.signedOut') : undefined;
-    const failure = messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
+    const failure =
+      messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
     const message = failure && t(failure);
     await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });
@@ -167,13 +190,21 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { token } = parseInput(linkSchema, req.query);
     const result = await emailTokens.checkLink(token);
     if (!result.ok) return renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.reason)) });
-    res.render('auth/confirm', { title: res.locals.t('confirm.title'), action: `${basePath}/verify`, token, email: result.email, portalName: result.portalName });
+    res.render('auth/confirm', {
+      title: res.locals.t('confirm.title'),
+      action: `${basePath}/verify`,
+      token,
+      email: result.email,
+      portalName: result.portalName,
+    });
   });
 
   router.post('/verify', perIp, async (req, res) => {
     const { token } = parseInput(linkSchema, req.body);
     const result = await emailTokens.spendLink(token, { ip: req.ip, userAgent: req.get('user-agent') });
-    await finishSignIn(req, res, result, 'email_link', () => renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.ok ? 'invalid' : result.reason)) }));
+    await finishSignIn(req, res, result, 'email_link', () =>
+      renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.ok ? 'invalid' : result.reason)) }),
+    );
   });
 
   return router;

@@ -23,7 +23,8 @@ export interface TokenRequest extends RequestContext {
 }
 
 export type SpendFailure = TokenFailure | 'no_subject' | 'disabled';
-export type SpendResult = { ok: true; email: string; subjects: SignInSubject[]; newAccountCompanyId?: number } | { ok: false; reason: SpendFailure; burned?: boolean };
+export type SpendResult =
+  { ok: true; email: string; subjects: SignInSubject[]; newAccountCompanyId?: number } | { ok: false; reason: SpendFailure; burned?: boolean };
 
 export interface EmailTokenService {
   readonly audience: EmailTokenAudience;
@@ -89,7 +90,13 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
           template: 'email-token',
           sender: mailSettings,
           portalName,
-          data: { link: mail.link(`${audience.basePath}/verify`, { token: issued.token }), code: tokens.formatCode(issued.code!), minutes: mailSettings.tokenMinutes, email, locale: localeOr(locale) },
+          data: {
+            link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
+            code: tokens.formatCode(issued.code!),
+            minutes: mailSettings.tokenMinutes,
+            email,
+            locale: localeOr(locale),
+          },
           discardAfter: issued.expiresAt,
         });
         await audit.record(requested, trx);

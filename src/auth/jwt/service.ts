@@ -47,7 +47,12 @@ export function createJwtLoginService(deps: { db: Db; settings: SettingsService;
       const secret = new TextEncoder().encode(decrypt(key, config.sealedSecret));
       let claims: Record<string, unknown>;
       try {
-        ({ payload: claims } = await jwtVerify(token, secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'jti'], currentDate: clock.now(), clockTolerance: 30 }));
+        ({ payload: claims } = await jwtVerify(token, secret, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp', 'iat', 'jti'],
+          currentDate: clock.now(),
+          clockTolerance: 30,
+        }));
       } catch (error) {
         return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
       }
@@ -55,9 +60,15 @@ export function createJwtLoginService(deps: { db: Db; settings: SettingsService;
       if (typeof jti !== 'string' || jti.length > 200) return { ok: false, reason: 'invalid' };
       if (exp - iat > JWT_MAX_LIFETIME_S || exp - clock.now().getTime() / 1000 > JWT_MAX_LIFETIME_S + 30) return { ok: false, reason: 'too_long' };
       // Single use: the first to record the jti wins; the row lives until the token would expire anyway.
-      const recorded = await db('jwt_uses').insert({ jti, expires_at: new Date(exp * 1000) }).onConflict('jti').ignore().returning('jti');
+      const recorded = await db('jwt_uses')
+        .insert({ jti, expires_at: new Date(exp * 1000) })
+        .onConflict('jti')
+        .ignore()
+        .returning('jti');
       if (!recorded.length) return { ok: false, reason: 'reused' };
-      await db('jwt_uses').where('expires_at', '<', new Date(clock.now().getTime() - 60_000)).delete();
+      await db('jwt_uses')
+        .where('expires_at', '<', new Date(clock.now().getTime() - 60_000))
+        .delete();
       const contact = await contactFor(claims);
       if (!contact) return { ok: false, reason: 'no_contact' };
       return { ok: true, contact, returnTo: safeReturnTo(claims.returnTo) };

@@ -12,7 +12,14 @@ import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import type { MagicLinkService } from './service.js';
 
-export function magicLinkRoutes(deps: { kind: SubjectKind; magicLinks: MagicLinkService; signIn: SignInService; settings: SettingsService; limiter: RateLimiter; rateLimits: Config['rateLimits'] }): Router {
+export function magicLinkRoutes(deps: {
+  kind: SubjectKind;
+  magicLinks: MagicLinkService;
+  signIn: SignInService;
+  settings: SettingsService;
+  limiter: RateLimiter;
+  rateLimits: Config['rateLimits'];
+}): Router {
   const router = Router();
   const { kind, magicLinks, signIn, settings, limiter, rateLimits } = deps;
   const audience = audiences[kind];
@@ -21,7 +28,13 @@ export function magicLinkRoutes(deps: { kind: SubjectKind; magicLinks: MagicLink
   const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
 
   const fail = (res: Response, reason: string) =>
-    res.status(400).render('errors/error', { title: res.locals.t('magicLink.title'), status: 400, message: res.locals.t(failureMessage(reason)), signinPath, languageReturnTo: signinPath });
+    res.status(400).render('errors/error', {
+      title: res.locals.t('magicLink.title'),
+      status: 400,
+      message: res.locals.t(failureMessage(reason)),
+      signinPath,
+      languageReturnTo: signinPath,
+    });
 
   router.get(path, async (req, res) => {
     res.set('Cache-Control', 'no-store');
@@ -29,7 +42,13 @@ export function magicLinkRoutes(deps: { kind: SubjectKind; magicLinks: MagicLink
     const result = await magicLinks.check(kind, token);
     if (!result.ok) return fail(res, result.reason);
     const { portalName } = await settings.get('mail_token');
-    res.render('auth/confirm', { title: res.locals.t('confirm.title'), action: path, token, email: result.email, portalName: kind === 'staff' ? res.locals.t('confirm.consoleName', { portal: portalName }) : portalName });
+    res.render('auth/confirm', {
+      title: res.locals.t('confirm.title'),
+      action: path,
+      token,
+      email: result.email,
+      portalName: kind === 'staff' ? res.locals.t('confirm.consoleName', { portal: portalName }) : portalName,
+    });
   });
 
   router.post(path, perIp, async (req, res) => {

@@ -29,7 +29,15 @@ export interface MagicLinkService {
   spend(kind: SubjectKind, token: string): Promise<{ ok: true; subject: SignInSubject } | { ok: false; reason: TokenFailure | 'no_subject' }>;
 }
 
-export function createMagicLinkService(deps: { db: Db; tokens: LoginTokenStore; settings: SettingsService; directory: DirectoryService; staff: StaffService; mail: MailComposer; audit: AuditService }): MagicLinkService {
+export function createMagicLinkService(deps: {
+  db: Db;
+  tokens: LoginTokenStore;
+  settings: SettingsService;
+  directory: DirectoryService;
+  staff: StaffService;
+  mail: MailComposer;
+  audit: AuditService;
+}): MagicLinkService {
   const { db, tokens, settings, directory, staff, mail, audit } = deps;
 
   async function issueForContact(trx: Db, contactId: number, createdBy: number | null, ip?: string | null, apiKey?: ApiKeyActor) {

@@ -15,13 +15,17 @@ export interface MicrosoftIdentity {
 
 export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolver; staff: StaffService; mspTenantId: string | undefined }): MicrosoftIdentity {
   const { db, resolver, staff } = deps;
-  const fail = (reason: ConstructorParameters<typeof MicrosoftSignInError>[0], detail: string, claims: MicrosoftClaims) => new MicrosoftSignInError(reason, detail, addressHint(claims));
+  const fail = (reason: ConstructorParameters<typeof MicrosoftSignInError>[0], detail: string, claims: MicrosoftClaims) =>
+    new MicrosoftSignInError(reason, detail, addressHint(claims));
   const ids = (claims: MicrosoftClaims) => ({ entra_tenant_id: claims.tid.toLowerCase(), entra_object_id: claims.oid.toLowerCase() });
 
   // Links the row to this identity unless it is already linked to another one.
   async function link(table: 'contacts' | 'staff', row: { id: number; entra_object_id?: string | null }, claims: MicrosoftClaims) {
-    if (row.entra_object_id && row.entra_object_id !== claims.oid.toLowerCase()) throw fail('no_account', `${table} ${row.id} is linked to another Microsoft account`, claims);
-    await db(table).where({ id: row.id }).update({ ...ids(claims), updated_at: db.fn.now() });
+    if (row.entra_object_id && row.entra_object_id !== claims.oid.toLowerCase())
+      throw fail('no_account', `${table} ${row.id} is linked to another Microsoft account`, claims);
+    await db(table)
+      .where({ id: row.id })
+      .update({ ...ids(claims), updated_at: db.fn.now() });
   }
 
   function names(claims: MicrosoftClaims, email: string) {
@@ -47,7 +51,9 @@ export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolve
         await link('contacts', contact, claims);
         return contact;
       }
-      const ownsDomain = await db('company_domains').where({ company_id: tenant.company_id, domain: emailDomain(email) }).first('id');
+      const ownsDomain = await db('company_domains')
+        .where({ company_id: tenant.company_id, domain: emailDomain(email) })
+        .first('id');
       if (!ownsDomain) throw fail('no_account', `${email} is not on a domain of the tenant's company`, claims);
       try {
         const created = await resolver.createAccount({ email, companyId: tenant.company_id, ...names(claims, email) });
@@ -61,7 +67,8 @@ export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolve
     },
 
     async staffFor(claims) {
-      if (!deps.mspTenantId || claims.tid.toLowerCase() !== deps.mspTenantId) throw fail('unknown_tenant', `tenant ${claims.tid} is not the MSP's tenant`, claims);
+      if (!deps.mspTenantId || claims.tid.toLowerCase() !== deps.mspTenantId)
+        throw fail('unknown_tenant', `tenant ${claims.tid} is not the MSP's tenant`, claims);
       const known = await db<Staff & { entra_object_id: string | null }>('staff').where(ids(claims)).first();
       if (known) {
         if (known.disabled) throw fail('no_account', `staff ${known.id} is disabled`, claims);

@@ -81,7 +81,11 @@ export interface MicrosoftOidc {
   /** Starts a sign-in: the URL to send the browser to, and what to keep in the session. */
   start(input: { redirectUri: string; loginHint?: string }): Promise<AuthorizationStart>;
   /** Finishes it: checks state, exchanges the code, verifies the ID token; returns its claims. */
-  finish(input: { redirectUri: string; query: Record<string, unknown>; expected: { state: string; nonce: string; codeVerifier: string } | undefined }): Promise<MicrosoftClaims>;
+  finish(input: {
+    redirectUri: string;
+    query: Record<string, unknown>;
+    expected: { state: string; nonce: string; codeVerifier: string } | undefined;
+  }): Promise<MicrosoftClaims>;
 }
 
 // clock: the discovery cache's age and the ID token's expiry are measured on the portal's clock.
@@ -117,7 +121,8 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
   }
 
   function keySet(uri: string) {
-    if (keys?.uri !== uri) keys = { uri, set: createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: 30_000, cacheMaxAge: DISCOVERY_TTL_MS }) };
+    if (keys?.uri !== uri)
+      keys = { uri, set: createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: 30_000, cacheMaxAge: DISCOVERY_TTL_MS }) };
     return keys.set;
   }
 
@@ -127,7 +132,14 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
       response = await fetch(doc.token_endpoint, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: config.clientId, client_secret: config.clientSecret, code_verifier: codeVerifier }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          client_id: config.clientId,
+          client_secret: config.clientSecret,
+          code_verifier: codeVerifier,
+        }),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
       });
@@ -136,7 +148,10 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
     }
     const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: string; error_description?: string };
     if (!response.ok || typeof body.id_token !== 'string') {
-      throw new MicrosoftSignInError('provider_error', `token endpoint answered ${response.status}: ${body.error ?? ''} ${body.error_description ?? ''}`.trim());
+      throw new MicrosoftSignInError(
+        'provider_error',
+        `token endpoint answered ${response.status}: ${body.error ?? ''} ${body.error_description ?? ''}`.trim(),
+      );
     }
     return body.id_token;
   }
@@ -144,10 +159,16 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
   async function verify(doc: Discovery, idToken: string, nonce: string): Promise<MicrosoftClaims> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, keySet(doc.jwks_uri), { audience: config.clientId, algorithms: ['RS256'], clockTolerance: 60, currentDate: clock.now() }));
+      ({ payload } = await jwtVerify(idToken, keySet(doc.jwks_uri), {
+        audience: config.clientId,
+        algorithms: ['RS256'],
+        clockTolerance: 60,
+        currentDate: clock.now(),
+      }));
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') throw new MicrosoftSignInError('unavailable', `signing keys unavailable: ${(error as Error).message}`);
+      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC')
+        throw new MicrosoftSignInError('unavailable', `signing keys unavailable: ${(error as Error).message}`);
       throw new MicrosoftSignInError('invalid_token', `ID token rejected: ${(error as Error).message}`);
     }
     const claims = payload as MicrosoftClaims;
@@ -155,7 +176,8 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
     // The issuer must be this authority's origin with the token's own tenant.
     const expectedIssuer = `${origin}/${claims.tid}/v2.0`;
     if (claims.iss !== expectedIssuer) throw new MicrosoftSignInError('invalid_token', `ID token issuer ${claims.iss} is not ${expectedIssuer}`);
-    if (typeof claims.nonce !== 'string' || !constantTimeEqual(claims.nonce, nonce)) throw new MicrosoftSignInError('invalid_token', 'ID token nonce does not match this sign-in');
+    if (typeof claims.nonce !== 'string' || !constantTimeEqual(claims.nonce, nonce))
+      throw new MicrosoftSignInError('invalid_token', 'ID token nonce does not match this sign-in');
     if (typeof claims.oid !== 'string' || !GUID.test(claims.oid)) throw new MicrosoftSignInError('invalid_token', 'ID token has no object id (oid)');
     return claims;
   }
@@ -189,7 +211,11 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
       // State first: an answer that does not belong to this browser's sign-in is not looked at further.
       if (!expected || !state || !constantTimeEqual(state, expected.state)) throw new MicrosoftSignInError('bad_state', 'state missing, wrong or already used');
       const error = text('error');
-      if (error) throw new MicrosoftSignInError(error === 'access_denied' ? 'cancelled' : 'provider_error', `Microsoft answered ${error}: ${text('error_description') ?? ''}`.slice(0, 300));
+      if (error)
+        throw new MicrosoftSignInError(
+          error === 'access_denied' ? 'cancelled' : 'provider_error',
+          `Microsoft answered ${error}: ${text('error_description') ?? ''}`.slice(0, 300),
+        );
       const code = text('code');
       if (!code) throw new MicrosoftSignInError('provider_error', 'no code in the callback');
       const doc = await discovery();

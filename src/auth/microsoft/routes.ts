@@ -37,7 +37,12 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
     const failure = error instanceof MicrosoftSignInError ? error : new MicrosoftSignInError('provider_error', (error as Error).message ?? String(error));
     logger.warn({ audience: kind, reason: failure.reason, detail: failure.message }, 'Microsoft sign-in failed');
     await audit
-      .record({ action: 'signin.failure', ip: req.ip, userAgent: req.get('user-agent'), detail: { audience: kind, method: 'microsoft', reason: failure.reason } })
+      .record({
+        action: 'signin.failure',
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        detail: { audience: kind, method: 'microsoft', reason: failure.reason },
+      })
       .catch((err) => logger.error({ err }, 'audit write failed'));
     const target = new URLSearchParams({ microsoft: failure.reason });
     if (failure.loginHint) target.set('email', failure.loginHint);

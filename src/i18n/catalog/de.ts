@@ -23,17 +23,22 @@ export const de: Catalog = {
   'signin.failure.invalid': 'Dieser Link oder Code ist ungültig. Prüfen Sie ihn oder fordern Sie einen neuen an.',
   'signin.failure.expired': 'Dieser Link oder Code ist abgelaufen. Fordern Sie unten einen neuen an.',
   'signin.failure.used': 'Dieser Link oder Code wurde bereits verwendet. Fordern Sie unten einen neuen an.',
-  'signin.failure.revoked': 'Dieser Link oder Code wurde durch einen neueren ersetzt oder nach zu vielen falschen Codes gesperrt. Verwenden Sie die neueste E-Mail oder fordern Sie einen neuen an.',
-  'signin.failure.no_subject': 'Mit dieser Adresse ist hier keine Anmeldung möglich. Wenden Sie sich an Ihren IT-Dienstleister, wenn Sie meinen, dass sie möglich sein sollte.',
+  'signin.failure.revoked':
+    'Dieser Link oder Code wurde durch einen neueren ersetzt oder nach zu vielen falschen Codes gesperrt. Verwenden Sie die neueste E-Mail oder fordern Sie einen neuen an.',
+  'signin.failure.no_subject':
+    'Mit dieser Adresse ist hier keine Anmeldung möglich. Wenden Sie sich an Ihren IT-Dienstleister, wenn Sie meinen, dass sie möglich sein sollte.',
   'signin.failure.disabled': 'Die Anmeldung per E-Mail ist ausgeschaltet. Verwenden Sie eine andere Anmeldemethode.',
-  'signin.codeFailure': 'Dieser Code ist ungültig, abgelaufen oder nach zu vielen falschen Versuchen gesperrt. Prüfen Sie die neueste E-Mail oder fordern Sie einen neuen Code an.',
+  'signin.codeFailure':
+    'Dieser Code ist ungültig, abgelaufen oder nach zu vielen falschen Versuchen gesperrt. Prüfen Sie die neueste E-Mail oder fordern Sie einen neuen Code an.',
 
   'microsoft.unavailable': 'Die Anmeldung mit Microsoft ist zurzeit nicht verfügbar. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
   'microsoft.cancelled': 'Die Anmeldung mit Microsoft wurde abgebrochen. Sie können sich stattdessen mit Ihrer E-Mail-Adresse anmelden.',
   'microsoft.provider_error': 'Die Anmeldung mit Microsoft hat nicht funktioniert. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
-  'microsoft.bad_state': 'Diese Anmeldung mit Microsoft war abgelaufen oder wurde bereits verwendet. Versuchen Sie es erneut oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+  'microsoft.bad_state':
+    'Diese Anmeldung mit Microsoft war abgelaufen oder wurde bereits verwendet. Versuchen Sie es erneut oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
   'microsoft.invalid_token': 'Die Anmeldung mit Microsoft hat nicht funktioniert. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
-  'microsoft.unknown_tenant': 'Ihre Organisation ist hier nicht für die Anmeldung mit Microsoft eingerichtet. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
+  'microsoft.unknown_tenant':
+    'Ihre Organisation ist hier nicht für die Anmeldung mit Microsoft eingerichtet. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
   'microsoft.unverified_email': 'Microsoft hat Ihre E-Mail-Adresse nicht bestätigt. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
   'microsoft.no_account': 'Wir konnten Ihr Konto für diese Anmeldung mit Microsoft nicht finden. Melden Sie sich stattdessen mit Ihrer E-Mail-Adresse an.',
 
@@ -45,7 +50,8 @@ export const de: Catalog = {
   'jwt.no_contact': 'Dieser Anmeldelink gehört zu keinem Konto hier. Melden Sie sich mit Ihrer E-Mail-Adresse an.',
 
   'checkMail.title': 'Prüfen Sie Ihr Postfach',
-  'checkMail.sent': 'Wenn sich <strong>{email}</strong> beim Portal anmelden darf, ist eine E-Mail mit dem Link <strong>Jetzt anmelden</strong> und einem Code unterwegs. Sie ist {minutes} Minuten gültig.',
+  'checkMail.sent':
+    'Wenn sich <strong>{email}</strong> beim Portal anmelden darf, ist eine E-Mail mit dem Link <strong>Jetzt anmelden</strong> und einem Code unterwegs. Sie ist {minutes} Minuten gültig.',
   'checkMail.enterCode': 'Öffnen Sie den Link in der E-Mail oder geben Sie hier den Code ein:',
   'checkMail.codeLabel': 'Code',
   'checkMail.noMail': 'Keine E-Mail erhalten? Sehen Sie im Spam-Ordner nach, dann:',
@@ -68,7 +74,8 @@ export const de: Catalog = {
   'account.expired': 'Ihre Anmeldung ist abgelaufen. Geben Sie Ihre E-Mail-Adresse erneut ein.',
   'account.switch.title': 'Konto wechseln',
   'account.switch.unavailable': 'Dieses Konto ist nicht verfügbar.',
-  'account.unavailable': 'Ihr Konto konnte gerade nicht angelegt werden. Versuchen Sie es in ein paar Minuten erneut; Ihre Anmeldung bleibt eine Viertelstunde lang erhalten.',
+  'account.unavailable':
+    'Ihr Konto konnte gerade nicht angelegt werden. Versuchen Sie es in ein paar Minuten erneut; Ihre Anmeldung bleibt eine Viertelstunde lang erhalten.',
   'account.refused': 'Mit dieser Adresse kann hier kein Konto mehr angelegt werden. Wenden Sie sich an Ihren IT-Dienstleister.',
   'account.companyGone': 'Diese Firma gibt es im Portal nicht mehr.',
 
@@ -138,7 +145,8 @@ export const de: Catalog = {
   'error.unavailable': 'Das Portal ist kurz nicht erreichbar. Versuchen Sie es in einer Minute erneut.',
   'error.tooLarge': 'Was Sie gesendet haben, ist zu groß.',
   'error.unreadable': 'Das Formular konnte nicht gelesen werden. Gehen Sie zurück und versuchen Sie es erneut.',
-  'error.csrf': 'Dieses Formular ist abgelaufen oder wurde nicht von dieser Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.',
+  'error.csrf':
+    'Dieses Formular ist abgelaufen oder wurde nicht von dieser Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.',
   'error.rateLimited.second': 'Zu viele Versuche. Versuchen Sie es in 1 Sekunde erneut.',
   'error.rateLimited.seconds': 'Zu viele Versuche. Versuchen Sie es in {seconds} Sekunden erneut.',
   'error.rateLimited.minutes': 'Zu viele Versuche. Versuchen Sie es in {minutes} Minuten erneut.',
@@ -148,7 +156,8 @@ export const de: Catalog = {
   'mail.emailToken.asked': 'Jemand möchte sich bei {portal} als {email} anmelden.',
   'mail.emailToken.pressButton': 'Klicken Sie auf die Schaltfläche, um sich anzumelden:',
   'mail.emailToken.orCode': 'Oder geben Sie diesen Code auf der Anmeldeseite ein:',
-  'mail.emailToken.expires': 'Der Link und der Code verfallen in {minutes} Minuten und funktionieren nur einmal. Wenn Sie keine Anmeldung angefordert haben, ignorieren Sie diese E-Mail.',
+  'mail.emailToken.expires':
+    'Der Link und der Code verfallen in {minutes} Minuten und funktionieren nur einmal. Wenn Sie keine Anmeldung angefordert haben, ignorieren Sie diese E-Mail.',
   'mail.magicLink.subject': 'Ihr Anmeldelink für {portal}',
   'mail.magicLink.sent': 'Ihr IT-Dienstleister hat Ihnen einen Link gesendet, mit dem Sie sich bei {portal} als {email} anmelden können',
   'mail.magicLink.expires': 'Der Link verfällt in {minutes} Minuten und funktioniert nur einmal.',
@@ -157,6 +166,8 @@ export const de: Catalog = {
   'mail.invitation.invited': 'Sie sind zu {portal} eingeladen, dem Kundenportal Ihres IT-Dienstleisters.',
   'mail.invitation.signInWith': 'Melden Sie sich mit Ihrer Adresse <strong>{email}</strong> an:',
   'mail.invitation.open': 'Portal öffnen',
-  'mail.invitation.howHtml': 'Geben Sie auf der Anmeldeseite {email} ein; Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
-  'mail.invitation.howText': 'Melden Sie sich mit Ihrer Adresse {email} an: Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
+  'mail.invitation.howHtml':
+    'Geben Sie auf der Anmeldeseite {email} ein; Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
+  'mail.invitation.howText':
+    'Melden Sie sich mit Ihrer Adresse {email} an: Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
 };

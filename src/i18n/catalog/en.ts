@@ -27,7 +27,8 @@ export const en = {
   'signin.failure.invalid': 'That link or code is not valid. Check it, or request a new one.',
   'signin.failure.expired': 'That link or code has expired. Request a new one below.',
   'signin.failure.used': 'That link or code has already been used. Request a new one below.',
-  'signin.failure.revoked': 'That link or code was replaced by a newer one, or was locked after too many wrong codes. Use the newest mail, or request a new one.',
+  'signin.failure.revoked':
+    'That link or code was replaced by a newer one, or was locked after too many wrong codes. Use the newest mail, or request a new one.',
   'signin.failure.no_subject': 'This address cannot sign in here. Contact your IT provider if you think it should.',
   'signin.failure.disabled': 'Sign-in by email is turned off. Use another sign-in method.',
   'signin.codeFailure': 'That code is not valid, has expired, or was locked after too many wrong tries. Check the newest mail, or request a new one.',
@@ -53,7 +54,8 @@ export const en = {
   // "Check your mail"
   'checkMail.title': 'Check your mail',
   // HTML
-  'checkMail.sent': 'If <strong>{email}</strong> may sign in to the portal, a mail with a <strong>Login now</strong> link and a code is on its way. It is valid for {minutes} minutes.',
+  'checkMail.sent':
+    'If <strong>{email}</strong> may sign in to the portal, a mail with a <strong>Login now</strong> link and a code is on its way. It is valid for {minutes} minutes.',
   'checkMail.enterCode': 'Open the link in the mail, or type the code here:',
   'checkMail.codeLabel': 'Code',
   'checkMail.noMail': 'No mail? Check your spam folder, then:',

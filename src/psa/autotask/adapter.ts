@@ -65,7 +65,13 @@ export function autotaskMessage(body: unknown): string | undefined {
   const { errors, message } = body as { errors?: unknown; message?: unknown };
   if (Array.isArray(errors)) {
     const texts = errors
-      .map((e) => (typeof e === 'string' ? e : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : undefined))
+      .map((e) =>
+        typeof e === 'string'
+          ? e
+          : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string'
+            ? (e as { message: string }).message
+            : undefined,
+      )
       .filter((t): t is string => !!t);
     if (texts.length) return texts.join('; ');
   }
@@ -101,7 +107,15 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
   const { timeoutMs, retries, backoffMs } = options;
   const headers = () => ({ ApiIntegrationCode: config.integrationCode, UserName: config.username, Secret: config.secret });
   const httpFor = (baseUrl: string, withCredentials = true) =>
-    createPsaHttp({ provider: 'autotask', baseUrl, headers: withCredentials ? headers : () => ({}), messageOf: autotaskMessage, timeoutMs, retries, backoffMs });
+    createPsaHttp({
+      provider: 'autotask',
+      baseUrl,
+      headers: withCredentials ? headers : () => ({}),
+      messageOf: autotaskMessage,
+      timeoutMs,
+      retries,
+      backoffMs,
+    });
 
   // The zone base ends in ".../atservicesrest/"; the API version is part of every path after it.
   const apiFor = (zoneBase: string, label: string): Zone => ({ http: httpFor(`${zoneBase.replace(/\/+$/, '')}/v1.0`), label });
@@ -111,7 +125,10 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
   async function lookUpZone(retry: boolean): Promise<Zone> {
     const lookupUrl = options.zoneLookupUrl ?? AUTOTASK_ZONE_LOOKUP_URL;
     // The lookup needs only the user name: the secret is not sent to it.
-    const { body } = await httpFor(lookupUrl, false).request<{ url?: unknown; zoneName?: unknown }>('GET', lookupUrl, { query: { user: config.username }, retry });
+    const { body } = await httpFor(lookupUrl, false).request<{ url?: unknown; zoneName?: unknown }>('GET', lookupUrl, {
+      query: { user: config.username },
+      retry,
+    });
     if (!body || typeof body.url !== 'string' || !/^https?:\/\//i.test(body.url)) {
       throw new PsaError('autotask', `zone lookup for ${config.username} returned no API address`);
     }
@@ -191,12 +208,27 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
       // Contacts are created under their company (a child collection); a write is never retried on a
       // timeout or 5xx because it may already have happened.
       const { body } = await http.request<{ itemId?: number }>('POST', `/Companies/${input.companyId}/Contacts`, {
-        body: { companyID: Number(input.companyId), firstName: input.firstName, lastName: input.lastName, emailAddress: email, phone: input.phone ?? null, isActive: 1 },
+        body: {
+          companyID: Number(input.companyId),
+          firstName: input.firstName,
+          lastName: input.lastName,
+          emailAddress: email,
+          phone: input.phone ?? null,
+          isActive: 1,
+        },
         retry: false,
       });
       if (typeof body?.itemId !== 'number') throw new PsaError('autotask', 'contact create answered without an itemId');
       // Built from what we sent rather than fetched back: a failed read-back would report a contact that exists as not created.
-      return { id: String(body.itemId), companyId: input.companyId, firstName: input.firstName, lastName: input.lastName, email: email.toLowerCase(), phone: input.phone ?? null, active: true };
+      return {
+        id: String(body.itemId),
+        companyId: input.companyId,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        email: email.toLowerCase(),
+        phone: input.phone ?? null,
+        active: true,
+      };
     },
 
     async updateContactNames(id, names) {

@@ -52,12 +52,17 @@ export const cwString = (value: string) => `"${value.replace(/\\/g, '\\\\').repl
 function messageOf(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const { message, errors } = body as { message?: unknown; errors?: unknown };
-  const details = Array.isArray(errors) ? errors.map((e) => (e && typeof e === 'object' ? (e as { message?: unknown }).message : undefined)).filter((m): m is string => typeof m === 'string' && m !== '') : [];
+  const details = Array.isArray(errors)
+    ? errors
+        .map((e) => (e && typeof e === 'object' ? (e as { message?: unknown }).message : undefined))
+        .filter((m): m is string => typeof m === 'string' && m !== '')
+    : [];
   const parts = [typeof message === 'string' ? message : undefined, ...details].filter(Boolean);
   return parts.length ? parts.join(' ') : undefined;
 }
 
-const itemsOf = (contact: CwContact, kind: string) => (contact.communicationItems ?? []).filter((i) => i.communicationType === kind && typeof i.value === 'string' && i.value !== '');
+const itemsOf = (contact: CwContact, kind: string) =>
+  (contact.communicationItems ?? []).filter((i) => i.communicationType === kind && typeof i.value === 'string' && i.value !== '');
 
 /** The item flagged default, else the first one. */
 const preferred = (items: CwCommunicationItem[]) => items.find((i) => i.defaultFlag) ?? items[0];
@@ -115,16 +120,23 @@ export function createConnectWiseAdapter(config: ConnectWiseConfig, options: { t
     if (!pending) {
       pending = (async () => {
         if (key === 'email') {
-          const { body } = await http.request<CwCommunicationType[]>('GET', '/company/communicationTypes', { query: { conditions: `description=${cwString('Email')}`, fields: 'id,description' } });
+          const { body } = await http.request<CwCommunicationType[]>('GET', '/company/communicationTypes', {
+            query: { conditions: `description=${cwString('Email')}`, fields: 'id,description' },
+          });
           return body?.[0]?.id;
         }
         // No phone type is fixed in CW; prefer the instance's default phone type, then "Direct".
-        const { body } = await http.request<CwCommunicationType[]>('GET', '/company/communicationTypes', { query: { conditions: 'phoneFlag=true', orderBy: 'id asc' } });
+        const { body } = await http.request<CwCommunicationType[]>('GET', '/company/communicationTypes', {
+          query: { conditions: 'phoneFlag=true', orderBy: 'id asc' },
+        });
         const types = body ?? [];
         return (types.find((t) => t.defaultFlag) ?? types.find((t) => t.description?.toLowerCase() === 'direct') ?? types[0])?.id;
       })();
       // Neither a failure nor "not found" is kept: the next call asks again.
-      pending.then((id) => id === undefined && lookups.delete(key), () => lookups.delete(key));
+      pending.then(
+        (id) => id === undefined && lookups.delete(key),
+        () => lookups.delete(key),
+      );
       lookups.set(key, pending);
     }
     return pending;

@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import multer from 'multer';
+import { contactAudience } from './auth/audience.js';
 import { consoleRoutes } from './admin/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { accountRoutes } from './auth/account/routes.js';
@@ -142,7 +143,7 @@ export function createApp(services: Services): express.Express {
   }
   const portalMicrosoft = services.microsoft ? '/auth/microsoft' : undefined;
   app.use(
-    '/signin',
+    contactAudience.basePath,
     emailTokenRoutes({
       emailTokens: services.portalEmailTokens,
       signIn: services.signIn,

@@ -22,17 +22,11 @@ async function adminCreate(services: Services, args: string[]): Promise<void> {
   const email = emailSchema.safeParse(values.email ?? '');
   if (!email.success) throw new UsageError(`--email: ${issueText(email.error.issues[0]!)}`);
   const name = (values.name ?? '').trim();
-  let member = (await services.db('staff').where({ email: email.data }).first()) as { id: number; role: string; disabled: boolean } | undefined;
+  let member = await services.staff.byEmail(email.data);
   if (member?.disabled) throw new UsageError(`${email.data} is a disabled staff member; enable them in the console first.`);
   if (!member) {
     if (!name) throw new UsageError('--name is required for a new admin');
-    member = await services.staff.create({ email: email.data, name, role: 'admin' });
-    await services.audit.record({
-      action: 'staff.created',
-      actor: { type: 'system' },
-      subject: { type: 'staff', id: member.id },
-      detail: { role: 'admin', via: 'cli' },
-    });
+    member = await services.staffAdmin.create({ email: email.data, name, role: 'admin' }, { type: 'system' }, { detail: { via: 'cli' } });
     process.stdout.write(`Created admin ${name} <${email.data}>.\n`);
   } else {
     process.stdout.write(`${email.data} is already ${member.role === 'admin' ? 'an admin' : 'a technician'}; here is a new sign-in link.\n`);

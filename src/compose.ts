@@ -40,6 +40,7 @@ import { createPsaAdapter, psaDisplayName, type PsaOptions } from './psa/registr
 import type { PsaAdapter } from './psa/types.js';
 import { createSettingsAdmin, type SettingsAdmin } from './settings/admin.js';
 import { createSettingsService, type SettingsService } from './settings/service.js';
+import { createStaffAdmin, type StaffAdmin } from './staff/admin.js';
 import { createStaffService, type StaffService } from './staff/service.js';
 
 export interface Services {
@@ -71,6 +72,8 @@ export interface Services {
   /** User API keys (/api/v1; managed at /admin/api-keys). */
   apiKeys: ApiKeyService;
   staff: StaffService;
+  /** Staff account changes, each with its audit event. */
+  staffAdmin: StaffAdmin;
   outbox: Outbox;
   /** Sender, portal name and links of every mail Portico writes; queues into the outbox. */
   mail: MailComposer;
@@ -143,7 +146,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const contactRepo = createContactRepository({ db, clock });
   const companyRepo = createCompanyRepository({ db, clock });
   const directory = createDirectoryService({ contactRepo, companyRepo });
-  const staff = createStaffService({ db });
+  const staff = createStaffService({ db, clock });
   const psa = createPsaAdapter(config.psa, { clock, ...options.psa });
   const psaEvents = createPsaEvents({ db, clock });
   const psaLinking = createPsaLinking({ db, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents, clock });
@@ -157,7 +160,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
-  const signIn = createSignInService({ db, clock, audit, settings });
+  const signIn = createSignInService({ db, clock, audit, settings, contactRepo, staff });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, mail, audit });
   const microsoft = config.microsoft && {
     oidc: createMicrosoftOidc(
@@ -169,12 +172,13 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
       },
       clock,
     ),
-    identity: createMicrosoftIdentity({ db, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
+    identity: createMicrosoftIdentity({ contactRepo, companyRepo, resolver, staff, mspTenantId: config.microsoft.mspTenantId }),
   };
   const onboarding = createOnboardingService({ db, contactRepo, settings, psa, psaEvents, audit, logger });
-  const jwtLogin = createJwtLoginService({ db, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
+  const jwtLogin = createJwtLoginService({ db, contactRepo, settings, clock, key: deriveKey(config.sessionSecret, 'jwt-login') });
   const companies = createCompanyService({ db, audit, companyRepo, contactRepo });
   const contacts = createContactService({ db, audit, contactRepo, companyRepo, signIn, mail, clock });
+  const staffAdmin = createStaffAdmin({ db, staff, audit, signIn });
   const settingsAdmin = createSettingsAdmin({ db, settings, audit, mail, jwtLogin });
   const dashboard = createDashboard({ companies, contactRepo, outboxAdmin, audit });
   const apiKeys = createApiKeyService({ db, clock, audit, key: deriveKey(config.sessionSecret, 'api-keys') });
@@ -202,6 +206,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     contacts,
     apiKeys,
     staff,
+    staffAdmin,
     outbox,
     mail,
     outboxAdmin,

@@ -1,5 +1,6 @@
 // The console at /admin: its own sign-in pages, then every other page behind requireStaff, with
 // admin-only sections behind requireAdmin and requireRecentSignIn.
+import { staffAudience } from '../auth/audience.js';
 import { Router } from 'express';
 import { requireAdmin, requireRecentSignIn, requireStaff } from './guard.js';
 import type { Services } from '../compose.js';
@@ -27,7 +28,7 @@ export function consoleRoutes(services: Services): Router {
       microsoftRoutes({ kind: 'staff', ...staffMicrosoft, signIn, audit: services.audit, baseUrl: services.config.baseUrl, logger: services.logger, clock }),
     );
   router.use(
-    '/admin/signin',
+    staffAudience.basePath,
     emailTokenRoutes({
       emailTokens: services.staffEmailTokens,
       signIn,
@@ -59,7 +60,7 @@ export function consoleRoutes(services: Services): Router {
     ...adminOnly,
     settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, jwtLogin: services.jwtLogin }),
   );
-  router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, audit: services.audit, signIn }));
+  router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
   router.use(

@@ -2,6 +2,7 @@
 // (email token, magic link, Microsoft, JWT, account choice) takes its paths, token purposes and on/off
 // switches from here, so the difference between the two audiences is written once.
 import type { Contact } from '../directory/service.js';
+import { msg, type MessageKey, type Translate } from '../i18n/index.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Staff } from '../staff/service.js';
 import type { TokenPurpose } from './login-tokens.js';
@@ -32,6 +33,10 @@ export interface Audience<K extends SubjectKind = SubjectKind> {
   microsoft: { prefix: '' | '/admin' };
   /** Whether a local path belongs to this audience's area: a returnTo into the other one is not followed. */
   owns(path: string): boolean;
+  /** The sign-in page's heading. */
+  signInTitle: MessageKey;
+  /** What the person signs in to, as confirm pages name it ("Acme portal", "Acme portal console"). */
+  siteName(portalName: string, t: Translate): string;
 }
 
 const inConsole = (path: string) => path === '/admin' || path.startsWith('/admin/') || path.startsWith('/admin?');
@@ -45,6 +50,8 @@ export const contactAudience: Audience<'contact'> = {
   link: { purpose: 'magic_link', path: '/signin/magic', enabled: async (settings) => (await settings.get('magic_link')).enabled },
   microsoft: { prefix: '' },
   owns: (path) => !inConsole(path),
+  signInTitle: msg('signin.title'),
+  siteName: (portalName) => portalName,
 };
 
 export const staffAudience: Audience<'staff'> = {
@@ -56,6 +63,8 @@ export const staffAudience: Audience<'staff'> = {
   link: { purpose: 'staff_link', path: '/admin/signin/link', enabled: async () => true },
   microsoft: { prefix: '/admin' },
   owns: inConsole,
+  signInTitle: msg('signin.staffTitle'),
+  siteName: (portalName, t) => t('confirm.consoleName', { portal: portalName }),
 };
 
 export const audiences: { [K in SubjectKind]: Audience<K> } = { contact: contactAudience, staff: staffAudience };

@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
-import type { Contact } from '../directory/service.js';
+import { isUsable, type ContactRepository } from '../directory/contacts-repo.js';
 import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Staff } from '../staff/service.js';
+import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
@@ -24,9 +24,11 @@ export const STAFF_ABSOLUTE_MS = 7 * 24 * 3_600_000;
 // last_seen_at is written at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 60_000;
 
+// current() reads the session and its subject in one joined query (it runs on every signed-in request);
+// all writes to the subject tables go through their owners (contacts-repo, staff service).
 const subjects = {
-  contact: { table: 'contacts', column: 'contact_id', isDisabled: (row: Contact) => row.status === 'disabled' },
-  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: Staff) => row.disabled },
+  contact: { table: 'contacts', column: 'contact_id', isDisabled: (row: SubjectRow<'contact'>) => !isUsable(row) },
+  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled },
 } as const;
 
 export interface SignInService {
@@ -55,8 +57,15 @@ export interface ActiveSession {
   last_seen_at: Date;
 }
 
-export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditService; settings: SettingsService }): SignInService {
-  const { db, clock, audit, settings } = deps;
+export function createSignInService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  settings: SettingsService;
+  contactRepo: ContactRepository;
+  staff: StaffService;
+}): SignInService {
+  const { db, clock, audit, settings, contactRepo, staff } = deps;
 
   async function limits(kind: SubjectKind) {
     if (kind === 'staff') return { idleMs: STAFF_IDLE_MS, absoluteMs: STAFF_ABSOLUTE_MS, rememberMs: undefined };
@@ -76,7 +85,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       const { id } = subjectRow(subject);
       const now = clock.now();
       const authSessionId = randomUUID();
-      const { table, column } = subjects[kind];
+      const { column } = subjects[kind];
       await db.transaction(async (trx) => {
         await trx('auth_sessions').insert({
           id: authSessionId,
@@ -88,11 +97,9 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
           created_at: now,
           last_seen_at: now,
         });
-        const changes: Record<string, unknown> = { last_sign_in_at: now, updated_at: now };
-        if (subject.kind === 'contact' && subject.contact.status === 'invited') changes.status = 'active';
-        // The contact's language for mails sent to them later (magic links, invitations).
-        if (kind === 'contact') changes.locale = requestLocale(req);
-        await trx(table).where({ id }).update(changes);
+        // A contact's language is kept for mails sent to them later (magic links, invitations).
+        if (kind === 'contact') await contactRepo.recordSignIn(id, { at: now, locale: requestLocale(req) }, trx);
+        else await staff.recordSignIn(id, now, trx);
         await audit.record(
           {
             action: 'signin.success',

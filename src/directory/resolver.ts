@@ -39,10 +39,6 @@ export interface ContactResolver {
   whoMaySignIn(email: string): Promise<Resolution>;
   /** The same answer from the portal's own data only (no PSA call): for confirm pages and after a token is spent. */
   whoMaySignInLocally(email: string): Promise<Resolution>;
-  /** @deprecated the old name of whoMaySignIn, kept until src/auth (email-token/audience.ts) is moved to it. */
-  resolve(email: string): Promise<Resolution>;
-  /** @deprecated the old name of whoMaySignInLocally, kept until src/auth (email-token/audience.ts) is moved to it. */
-  resolveLocal(email: string): Promise<Resolution>;
   /** Creates the contact in the PSA and locally; two concurrent calls for one address create one. */
   createAccount(input: NewAccount): Promise<Contact>;
 }
@@ -191,8 +187,6 @@ export function createContactResolver(deps: {
   return {
     whoMaySignIn,
     whoMaySignInLocally,
-    resolve: whoMaySignIn,
-    resolveLocal: whoMaySignInLocally,
 
     async createAccount(input) {
       const email = input.email.toLowerCase();

@@ -1,6 +1,7 @@
 // Text rules every form and the User API share. Names, phone numbers and labels are shown in pages
 // and mail headers, so they stay on one line and carry no markup; each rule is written once, here.
 import { z } from 'zod';
+import { msg } from '../i18n/index.js';
 
 const MARKUP_OR_LINE_BREAK = /[\r\n<>]/;
 
@@ -26,3 +27,7 @@ export const requiredName = (max: number, messages: { required: string; tooLong:
 
 /** A person's first or last name on a client page; the messages are catalogue keys (see http/validate.ts). */
 export const personName = (messages: { required: string; tooLong: string; invalid: string }) => requiredName(100, messages);
+
+/** The first or last name field of a client form (Create your account, profile), with catalogue-key messages. */
+export const personNameField = (field: 'firstName' | 'lastName') =>
+  personName({ required: msg(`validation.${field}.required`), tooLong: msg('validation.tooLong'), invalid: msg(`validation.${field}.invalid`) });

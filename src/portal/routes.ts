@@ -9,14 +9,12 @@ import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import { msg } from '../i18n/index.js';
 import { NotFoundError } from '../lib/errors.js';
-import { personName } from '../lib/text-rules.js';
+import { personNameField } from '../lib/text-rules.js';
 import type { OnboardingService } from './onboarding.js';
 import { describeDevice } from './device.js';
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
-const plainName = (field: 'firstName' | 'lastName') =>
-  personName({ required: msg(`validation.${field}.required`), tooLong: msg('validation.tooLong'), invalid: msg(`validation.${field}.invalid`) });
-const profileSchema = z.object({ firstName: plainName('firstName'), lastName: plainName('lastName') });
+const profileSchema = z.object({ firstName: personNameField('firstName'), lastName: personNameField('lastName') });
 const termsSchema = z.object({ version: z.string().max(40), accept: z.literal('on', { message: msg('validation.terms.accept') }) });
 
 export interface PortalDeps {

@@ -9,6 +9,8 @@ import type { CompanyRow } from '../../src/directory/companies-repo.js';
 import type { ContactRow } from '../../src/directory/contacts-repo.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { createSettingsAdmin } from '../../src/settings/admin.js';
+import { createStaffAdmin } from '../../src/staff/admin.js';
+import type { Staff } from '../../src/staff/service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createCompany, createContact } from '../helpers/factories.js';
 
@@ -262,5 +264,61 @@ describe("a contact's own sessions (sign-in service)", () => {
     expect(await signIn.revokeOtherSessions('contact', mine.id, current.id)).toBe(1);
     expect((await signIn.listSessions('contact', mine.id)).map((s) => s.id)).toEqual([current.id]);
     expect(await signIn.listSessions('contact', theirs.id)).toHaveLength(1);
+  });
+});
+
+describe('staff: the table owner and its changes', () => {
+  it('reads every column of the staff table into its row type', async () => {
+    const fields: Record<keyof Staff, true> = {
+      id: true,
+      email: true,
+      name: true,
+      role: true,
+      entra_tenant_id: true,
+      entra_object_id: true,
+      disabled: true,
+      last_sign_in_at: true,
+      created_at: true,
+      updated_at: true,
+    };
+    const row = await t.services.staff.get(staffId);
+    expect(Object.keys(row!).sort()).toEqual(Object.keys(fields).sort());
+    const columns = await t.services.db('staff').columnInfo();
+    expect(Object.keys(columns).sort()).toEqual(Object.keys(fields).sort());
+  });
+
+  it('creates a member together with its event, or not at all', async () => {
+    const s = t.services;
+    const email = `tech-${randomUUID()}@msp.example`;
+    const broken = createStaffAdmin({ db: s.db, staff: s.staff, audit: failingAudit(), signIn: s.signIn });
+    await expect(broken.create({ email, name: 'Tess', role: 'technician' }, { type: 'staff', id: staffId })).rejects.toBeInstanceOf(AuditDown);
+    expect(await s.staff.byEmail(email)).toBeUndefined();
+
+    const member = await s.staffAdmin.create({ email, name: 'Tess', role: 'technician' }, { type: 'staff', id: staffId }, { ip: '192.0.2.9' });
+    const [event] = await eventsFor('staff.created', 'staff', member.id);
+    expect(event).toMatchObject({ actor_type: 'staff', actor_id: staffId, ip: '192.0.2.9' });
+  });
+
+  it('disabling ends their sessions in the same transaction as the change and its event', async () => {
+    const s = t.services;
+    const member = await s.staffAdmin.create({ email: `tech-${randomUUID()}@msp.example`, name: 'Tom', role: 'technician' }, { type: 'system' });
+    const now = s.clock.now();
+    await s.db('auth_sessions').insert({ id: randomUUID(), kind: 'staff', staff_id: member.id, method: 'email_code', created_at: now, last_seen_at: now });
+    const broken = createStaffAdmin({ db: s.db, staff: s.staff, audit: failingAudit(), signIn: s.signIn });
+    await expect(broken.change(member.id, { role: 'technician', disabled: true }, { type: 'staff', id: staffId })).rejects.toBeInstanceOf(AuditDown);
+    expect((await s.staff.get(member.id))!.disabled).toBe(false);
+    expect(await s.signIn.listSessions('staff', member.id)).toHaveLength(1);
+
+    await s.staffAdmin.change(member.id, { role: 'technician', disabled: true }, { type: 'staff', id: staffId });
+    expect((await s.staff.get(member.id))!.disabled).toBe(true);
+    expect(await s.signIn.listSessions('staff', member.id)).toHaveLength(0);
+    expect(await eventsFor('staff.updated', 'staff', member.id)).toHaveLength(1);
+  });
+
+  it('refuses to let a member demote or disable themselves', async () => {
+    await expect(t.services.staffAdmin.change(staffId, { role: 'technician', disabled: false }, { type: 'staff', id: staffId })).rejects.toMatchObject({
+      status: 409,
+    });
+    expect((await t.services.staff.get(staffId))!.role).toBe('admin');
   });
 });

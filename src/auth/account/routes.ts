@@ -2,7 +2,9 @@
 // address is on a company's domain, and later switch between accounts without signing in again.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { personNameField } from '../../lib/text-rules.js';
 import type { ContactResolver } from '../../directory/resolver.js';
+import { isUsable } from '../../directory/contacts-repo.js';
 import type { Contact, DirectoryService } from '../../directory/service.js';
 import { handleForm } from '../../http/forms.js';
 import { msg } from '../../i18n/index.js';
@@ -16,16 +18,9 @@ import type { SignInService } from '../sign-in.js';
 export const PROOF_TTL_MS = 15 * 60_000;
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
-const plainName = (field: 'firstName' | 'lastName') =>
-  z
-    .string({ message: msg(`validation.${field}.required`) })
-    .trim()
-    .min(1, msg(`validation.${field}.required`))
-    .max(100, msg('validation.tooLong'))
-    .refine((v) => !/[\r\n<>]/.test(v), msg(`validation.${field}.invalid`));
 const accountSchema = z.object({
-  firstName: plainName('firstName'),
-  lastName: plainName('lastName'),
+  firstName: personNameField('firstName'),
+  lastName: personNameField('lastName'),
   phone: z
     .string()
     .trim()
@@ -43,7 +38,7 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
 
   async function usableContacts(email: string, ids: number[]): Promise<Array<Contact & { company_name: string }>> {
     const contacts = await Promise.all(ids.map((id) => directory.getContact(id)));
-    return contacts.filter((c): c is NonNullable<typeof c> => !!c && c.email === email && c.status !== 'disabled');
+    return contacts.filter((c): c is NonNullable<typeof c> => !!c && c.email === email && isUsable(c));
   }
 
   const expired = (res: Response) =>

@@ -20,9 +20,9 @@ export interface EmailTokenAudience extends Audience {
   /** Whether the email token is on for this audience. */
   enabled(): Promise<boolean>;
   /** Before a token is issued: may ask the PSA. */
-  resolve(email: string): Promise<AudienceResolution>;
+  whoMaySignIn(email: string): Promise<AudienceResolution>;
   /** On confirm pages and after a token is spent: the portal's own data only, so a mail scanner or a slow PSA changes nothing and waits for nothing. */
-  resolveLocal(email: string): Promise<AudienceResolution>;
+  whoMaySignInLocally(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. */
   portalName(resolution: AudienceResolution): Promise<string>;
 }
@@ -36,8 +36,8 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
   return {
     ...contactAudience,
     enabled: () => contactAudience.emailToken.enabled(deps.settings),
-    resolve: async (email) => fromResolution(await deps.resolver.resolve(email)),
-    resolveLocal: async (email) => fromResolution(await deps.resolver.resolveLocal(email)),
+    whoMaySignIn: async (email) => fromResolution(await deps.resolver.whoMaySignIn(email)),
+    whoMaySignInLocally: async (email) => fromResolution(await deps.resolver.whoMaySignInLocally(email)),
     async portalName(resolution) {
       const fallback = (await deps.settings.get('mail_token')).portalName;
       const companyIds = new Set(resolution.subjects.map((s) => (s.kind === 'contact' ? s.contact.company_id : undefined)));
@@ -50,12 +50,12 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
 }
 
 export function consoleAudience(deps: { staff: StaffService; settings: SettingsService }): EmailTokenAudience {
-  const resolve = async (email: string) => ({ subjects: (await deps.staff.resolve(email)).map(staffSubject) });
+  const activeStaff = async (email: string) => ({ subjects: (await deps.staff.activeByEmail(email)).map(staffSubject) });
   return {
     ...staffAudience,
     enabled: () => staffAudience.emailToken.enabled(deps.settings),
-    resolve,
-    resolveLocal: resolve,
+    whoMaySignIn: activeStaff,
+    whoMaySignInLocally: activeStaff,
     portalName: async () => `${(await deps.settings.get('mail_token')).portalName} console`,
   };
 }

@@ -36,7 +36,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const { emailTokens, signIn, settings, limiter, background, clock, rateLimits } = deps;
   const { audience } = emailTokens;
   const { basePath } = audience;
-  const headingKey = audience.kind === 'staff' ? msg('signin.staffTitle') : msg('signin.title');
+  const headingKey = audience.signInTitle;
   const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
 
   async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {

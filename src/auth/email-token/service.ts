@@ -56,7 +56,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       await failure(result.reason, method, context, result.burned);
       return result;
     }
-    const resolution = await audience.resolveLocal(result.token.email);
+    const resolution = await audience.whoMaySignInLocally(result.token.email);
     if (!admitted(resolution)) {
       await failure('no_subject', method, context);
       return { ok: false, reason: 'no_subject' };
@@ -73,7 +73,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       if (!(await audience.enabled())) return 'ignored';
       const mailSettings = await settings.get('mail_token');
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
-      const resolution = await audience.resolve(email);
+      const resolution = await audience.whoMaySignIn(email);
       const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: admitted(resolution) } };
       if (!admitted(resolution)) {
         await audit.record(requested);
@@ -109,7 +109,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       if (!(await audience.enabled())) return { ok: false, reason: 'disabled' };
       const result = await tokens.peek(token, purposes);
       if (!result.ok) return result;
-      return { ok: true, email: result.token.email, portalName: await audience.portalName(await audience.resolveLocal(result.token.email)) };
+      return { ok: true, email: result.token.email, portalName: await audience.portalName(await audience.whoMaySignInLocally(result.token.email)) };
     },
 
     async spendLink(token, context) {

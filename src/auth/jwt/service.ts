@@ -3,7 +3,7 @@
 // used once) naming the contact by email or id, and sends the person to /auth/jwt?token=….
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Db } from '../../db/index.js';
-import type { Contact } from '../../directory/service.js';
+import type { ContactRepository, ContactRow as Contact } from '../../directory/contacts-repo.js';
 import type { Clock } from '../../lib/clock.js';
 import { decrypt, encrypt, randomToken } from '../../lib/crypto.js';
 import type { SettingsService } from '../../settings/service.js';
@@ -23,17 +23,17 @@ export interface JwtLoginService {
   status(): Promise<{ enabled: boolean; hasSecret: boolean }>;
 }
 
-export function createJwtLoginService(deps: { db: Db; settings: SettingsService; clock: Clock; key: Buffer }): JwtLoginService {
-  const { db, settings, clock, key } = deps;
+export function createJwtLoginService(deps: { db: Db; contactRepo: ContactRepository; settings: SettingsService; clock: Clock; key: Buffer }): JwtLoginService {
+  const { db, contactRepo, settings, clock, key } = deps;
 
   async function contactFor(claims: Record<string, unknown>): Promise<Contact | undefined> {
-    const query = db<Contact>('contacts').whereNot({ status: 'disabled' });
     if (typeof claims.contact_id === 'number' || (typeof claims.contact_id === 'string' && /^\d{1,9}$/.test(claims.contact_id))) {
-      return query.where({ id: Number(claims.contact_id) }).first();
+      const id = Number(claims.contact_id);
+      return Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? contactRepo.getUsable(id) : undefined;
     }
     if (typeof claims.email === 'string') {
       // One address, several contacts: the token must then name the contact by id.
-      const found = await query.where({ email: claims.email.toLowerCase() });
+      const found = await contactRepo.usableByEmail(claims.email);
       return found.length === 1 ? found[0] : undefined;
     }
     return undefined;

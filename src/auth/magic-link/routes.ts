@@ -47,7 +47,7 @@ export function magicLinkRoutes(deps: {
       action: path,
       token,
       email: result.email,
-      portalName: kind === 'staff' ? res.locals.t('confirm.consoleName', { portal: portalName }) : portalName,
+      portalName: audience.siteName(portalName, res.locals.t),
     });
   });
 

@@ -3,6 +3,7 @@
 // Same token store as the email token: hashed, single use, confirm page before spending.
 import { attributed, type ApiKeyActor, type AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
+import { isUsable } from '../../directory/contacts-repo.js';
 import type { DirectoryService } from '../../directory/service.js';
 import { localeOr } from '../../i18n/index.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
@@ -43,7 +44,7 @@ export function createMagicLinkService(deps: {
   async function issueForContact(trx: Db, contactId: number, createdBy: number | null, ip?: string | null, apiKey?: ApiKeyActor) {
     const contact = await directory.getContact(contactId, trx);
     if (!contact) throw new NotFoundError('This contact does not exist.');
-    if (contact.status === 'disabled') throw new AppError(409, 'This contact is disabled: enable them before making a sign-in link.');
+    if (!isUsable(contact)) throw new AppError(409, 'This contact is disabled: enable them before making a sign-in link.');
     const { enabled, minutes } = await settings.get('magic_link', trx);
     if (!enabled) throw new AppError(409, 'Magic links are turned off in the settings.');
     const issued = await tokens.issue(trx, { purpose: contactAudience.link.purpose, email: contact.email, contactId, minutes, createdBy, createdIp: ip });
@@ -56,7 +57,7 @@ export function createMagicLinkService(deps: {
     if (!(await audiences[kind].link.enabled(settings))) return undefined;
     if (kind === 'contact') {
       const contact = row.contact_id ? await directory.getContact(row.contact_id) : undefined;
-      return contact && contact.status !== 'disabled' ? contactSubject(contact) : undefined;
+      return contact && isUsable(contact) ? contactSubject(contact) : undefined;
     }
     const member = row.staff_id ? await staff.get(row.staff_id) : undefined;
     return member && !member.disabled ? staffSubject(member) : undefined;

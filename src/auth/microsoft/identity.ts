@@ -1,8 +1,8 @@
 // Who a verified Microsoft identity is. The key is tid + oid, stored on the contact (or staff member)
 // at the first sign-in; an address alone never identifies anyone across organisations.
-import type { Db } from '../../db/index.js';
+import type { CompanyRepository } from '../../directory/companies-repo.js';
+import { isUsable, type ContactRepository, type ContactRow as Contact } from '../../directory/contacts-repo.js';
 import { AccountUnavailableError, type ContactResolver } from '../../directory/resolver.js';
-import type { Contact } from '../../directory/service.js';
 import { emailDomain } from '../../lib/email.js';
 import { AppError } from '../../lib/errors.js';
 import type { Staff, StaffService } from '../../staff/service.js';
@@ -13,19 +13,24 @@ export interface MicrosoftIdentity {
   staffFor(claims: MicrosoftClaims): Promise<Staff>;
 }
 
-export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolver; staff: StaffService; mspTenantId: string | undefined }): MicrosoftIdentity {
-  const { db, resolver, staff } = deps;
+export function createMicrosoftIdentity(deps: {
+  contactRepo: ContactRepository;
+  companyRepo: CompanyRepository;
+  resolver: ContactResolver;
+  staff: StaffService;
+  mspTenantId: string | undefined;
+}): MicrosoftIdentity {
+  const { contactRepo, companyRepo, resolver, staff } = deps;
   const fail = (reason: ConstructorParameters<typeof MicrosoftSignInError>[0], detail: string, claims: MicrosoftClaims) =>
     new MicrosoftSignInError(reason, detail, addressHint(claims));
-  const ids = (claims: MicrosoftClaims) => ({ entra_tenant_id: claims.tid.toLowerCase(), entra_object_id: claims.oid.toLowerCase() });
+  const identityOf = (claims: MicrosoftClaims) => ({ tenantId: claims.tid, objectId: claims.oid });
 
   // Links the row to this identity unless it is already linked to another one.
-  async function link(table: 'contacts' | 'staff', row: { id: number; entra_object_id?: string | null }, claims: MicrosoftClaims) {
+  async function link<R extends { id: number; entra_object_id: string | null }>(kind: 'contact' | 'staff', row: R, claims: MicrosoftClaims) {
     if (row.entra_object_id && row.entra_object_id !== claims.oid.toLowerCase())
-      throw fail('no_account', `${table} ${row.id} is linked to another Microsoft account`, claims);
-    await db(table)
-      .where({ id: row.id })
-      .update({ ...ids(claims), updated_at: db.fn.now() });
+      throw fail('no_account', `${kind} ${row.id} is linked to another Microsoft account`, claims);
+    if (kind === 'contact') await contactRepo.linkEntraIdentity(row.id, identityOf(claims));
+    else await staff.linkEntraIdentity(row.id, identityOf(claims));
   }
 
   function names(claims: MicrosoftClaims, email: string) {
@@ -35,29 +40,27 @@ export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolve
 
   return {
     async contactFor(claims) {
-      const known = await db<Contact & { entra_object_id: string | null }>('contacts').where(ids(claims)).first();
+      const known = await contactRepo.byEntraIdentity(identityOf(claims));
       if (known) {
-        if (known.status === 'disabled') throw fail('no_account', `contact ${known.id} is disabled`, claims);
+        if (!isUsable(known)) throw fail('no_account', `contact ${known.id} is disabled`, claims);
         return known;
       }
-      const tenant = await db('company_tenants').where({ tenant_id: claims.tid.toLowerCase() }).first('company_id');
-      if (!tenant) throw fail('unknown_tenant', `tenant ${claims.tid} is not linked to a company`, claims);
+      const companyId = await companyRepo.companyOfTenant(claims.tid);
+      if (companyId === undefined) throw fail('unknown_tenant', `tenant ${claims.tid} is not linked to a company`, claims);
       const email = verifiedEmail(claims);
       if (!email) throw fail('unverified_email', 'the token carries no verified address', claims);
       // Matching by address only inside the tenant's own company: never across companies.
-      const contact = await db<Contact & { entra_object_id: string | null }>('contacts').where({ company_id: tenant.company_id, email }).first();
+      const contact = await contactRepo.inCompany(companyId, email);
       if (contact) {
-        if (contact.status === 'disabled') throw fail('no_account', `contact ${contact.id} is disabled`, claims);
-        await link('contacts', contact, claims);
+        if (!isUsable(contact)) throw fail('no_account', `contact ${contact.id} is disabled`, claims);
+        await link('contact', contact, claims);
         return contact;
       }
-      const ownsDomain = await db('company_domains')
-        .where({ company_id: tenant.company_id, domain: emailDomain(email) })
-        .first('id');
+      const ownsDomain = await companyRepo.hasDomain(companyId, emailDomain(email));
       if (!ownsDomain) throw fail('no_account', `${email} is not on a domain of the tenant's company`, claims);
       try {
-        const created = await resolver.createAccount({ email, companyId: tenant.company_id, ...names(claims, email) });
-        await link('contacts', created as Contact & { entra_object_id: string | null }, claims);
+        const created = await resolver.createAccount({ email, companyId, ...names(claims, email) });
+        await link('contact', created, claims);
         return created;
       } catch (error) {
         if (error instanceof AccountUnavailableError) throw fail('unavailable', 'the PSA could not create the contact', claims);
@@ -69,14 +72,14 @@ export function createMicrosoftIdentity(deps: { db: Db; resolver: ContactResolve
     async staffFor(claims) {
       if (!deps.mspTenantId || claims.tid.toLowerCase() !== deps.mspTenantId)
         throw fail('unknown_tenant', `tenant ${claims.tid} is not the MSP's tenant`, claims);
-      const known = await db<Staff & { entra_object_id: string | null }>('staff').where(ids(claims)).first();
+      const known = await staff.byEntraIdentity(identityOf(claims));
       if (known) {
         if (known.disabled) throw fail('no_account', `staff ${known.id} is disabled`, claims);
         return known;
       }
       const email = verifiedEmail(claims);
       if (!email) throw fail('unverified_email', 'the token carries no verified address', claims);
-      const [member] = (await staff.resolve(email)) as Array<Staff & { entra_object_id: string | null }>;
+      const [member] = await staff.activeByEmail(email);
       if (!member) throw fail('no_account', `${email} is not a staff member`, claims);
       await link('staff', member, claims);
       return member;

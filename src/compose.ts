@@ -149,7 +149,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const staff = createStaffService({ db, clock });
   const psa = createPsaAdapter(config.psa, { clock, ...options.psa });
   const psaEvents = createPsaEvents({ db, clock });
-  const psaLinking = createPsaLinking({ db, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents, clock });
+  const psaLinking = createPsaLinking({ db, companyRepo, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents });
   const resolver = createContactResolver({ db, psa, psaEvents, contactRepo, companyRepo, settings, clock, logger });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });

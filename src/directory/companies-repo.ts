@@ -42,6 +42,12 @@ const ownedTables = { domain: { table: 'company_domains', column: 'domain' }, te
 export interface CompanyRepository {
   get(id: number, db?: Db): Promise<CompanyRow | undefined>;
   byPsaId(psaCompanyId: string, db?: Db): Promise<CompanyRow | undefined>;
+  /** The portal companies linked to any of these PSA companies. */
+  byPsaIds(psaCompanyIds: string[], db?: Db): Promise<CompanyRow[]>;
+  /** The row, locked until the transaction `trx` ends (a link is decided on it). */
+  getForUpdate(id: number, trx: Db): Promise<CompanyRow | undefined>;
+  /** Every company, by name. */
+  all(db?: Db): Promise<CompanyRow[]>;
   /** Every company's id and name, by name (pickers, CSV import). */
   allNames(db?: Db): Promise<Array<{ id: number; name: string }>>;
   count(db?: Db): Promise<number>;
@@ -78,6 +84,9 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
   return {
     get: (id, db = deps.db) => companies(db).where({ id }).first(),
     byPsaId: (psaCompanyId, db = deps.db) => companies(db).where({ psa_company_id: psaCompanyId }).first(),
+    byPsaIds: (psaCompanyIds, db = deps.db) => companies(db).whereIn('psa_company_id', psaCompanyIds),
+    getForUpdate: (id, trx) => companies(trx).where({ id }).forUpdate().first(),
+    all: (db = deps.db) => companies(db).orderBy('name'),
     allNames: (db = deps.db) => companies(db).orderBy('name').select('id', 'name'),
     async count(db = deps.db) {
       const [{ n }] = await db('companies').count({ n: '*' });

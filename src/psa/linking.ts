@@ -4,7 +4,7 @@
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { Clock } from '../lib/clock.js';
+import type { CompanyRepository } from '../directory/companies-repo.js';
 import { AppError, NotFoundError } from '../lib/errors.js';
 import { BUILTIN_DISPLAY_NAME } from './builtin.js';
 import type { PsaEvents } from './events.js';
@@ -69,16 +69,16 @@ const SEARCH_LIMIT = 25;
 
 export interface PsaLinkingDeps {
   db: Db;
+  companyRepo: CompanyRepository;
   /** Undefined without a PSA (PSA_PROVIDER=builtin). */
   psa: PsaAdapter | undefined;
   displayName: string;
   audit: AuditService;
   events: PsaEvents;
-  clock: Clock;
 }
 
 export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
-  const { db, psa, audit, events, clock } = deps;
+  const { db, companyRepo, psa, audit, events } = deps;
   const actorOf = (actor: Actor) => ({ type: 'staff' as const, id: actor.staffId });
 
   // The PSA company as the PSA has it now, checked not to be linked already.
@@ -92,7 +92,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       throw new PsaUnavailableError(error);
     }
     if (!company) throw new NotFoundError('This company no longer exists in the PSA.');
-    const taken = await db('companies').where({ psa_company_id: company.id }).first('name');
+    const taken = await companyRepo.byPsaId(company.id);
     if (taken) throw new AlreadyLinkedError(`${company.name} is already linked to the portal company ${taken.name}.`);
     return company;
   }
@@ -117,8 +117,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
 
   // Without a PSA the portal's own tables are the directory: they answer if the database does.
   async function directoryCheck(): Promise<ConnectionCheck> {
-    const [{ n }] = await db('companies').count({ n: '*' });
-    return { ok: true, detail: `${BUILTIN_DISPLAY_NAME}: ${n} companies.` };
+    return { ok: true, detail: `${BUILTIN_DISPLAY_NAME}: ${await companyRepo.count()} companies.` };
   }
 
   return {
@@ -135,30 +134,25 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       if (!psa || !query) return { results: [] };
       try {
         const found = await psa.searchCompanies(query, SEARCH_LIMIT);
-        const linked = await db<PortalCompanyRef>('companies')
-          .whereIn(
-            'psa_company_id',
-            found.map((c) => c.id),
-          )
-          .select('id', 'name', 'psa_company_id');
+        const linked = await companyRepo.byPsaIds(found.map((c) => c.id));
         return { results: found.map((c) => ({ ...c, linkedTo: linked.find((l) => l.psa_company_id === c.id) })) };
       } catch (error) {
         return { results: [], searchError: error instanceof Error ? error.message : String(error) };
       }
     },
 
-    portalCompanies: () => db<PortalCompanyRef>('companies').orderBy('name').select('id', 'name', 'psa_company_id'),
+    portalCompanies: async () => (await companyRepo.all()).map(({ id, name, psa_company_id }) => ({ id, name, psa_company_id })),
 
     linkCompany({ psaCompanyId, companyId }, actor) {
       return link(
         psaCompanyId,
         async (company, trx) => {
-          const target = await trx('companies').where({ id: companyId }).forUpdate().first('name', 'psa_company_id');
+          const target = await companyRepo.getForUpdate(companyId, trx);
           if (!target) throw new NotFoundError('This portal company does not exist.');
           if (target.psa_company_id) {
             throw new AlreadyLinkedError(`${target.name} is already linked to PSA company #${target.psa_company_id}; nothing was changed.`);
           }
-          await trx('companies').where({ id: companyId }).update({ psa_company_id: company.id, updated_at: clock.now() });
+          await companyRepo.update(companyId, { psa_company_id: company.id }, trx);
           return companyId;
         },
         actor,
@@ -170,8 +164,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       return link(
         psaCompanyId,
         async (company, trx) => {
-          const [row] = await trx('companies').insert({ name: company.name, psa_company_id: company.id }).returning('id');
-          return row.id;
+          return (await companyRepo.insert({ name: company.name, portal_name: null, psa_company_id: company.id }, trx)).id;
         },
         actor,
         'psa.company_imported',

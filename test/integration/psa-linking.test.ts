@@ -69,11 +69,11 @@ describe('importCompany and linkCompany', () => {
     const failingAudit: AuditService = { ...t.services.audit, record: async () => Promise.reject(new Error('audit store down')) };
     const linking = createPsaLinking({
       db: t.services.db,
+      companyRepo: t.services.companyRepo,
       psa: t.services.psa,
       displayName: 'ConnectWise Manage',
       audit: failingAudit,
       events: t.services.psaEvents,
-      clock: t.clock,
     });
     await expect(linking.importCompany({ psaCompanyId: '512' }, actor)).rejects.toThrow('audit store down');
     expect(await t.services.db('companies').where({ psa_company_id: '512' })).toHaveLength(0);
@@ -99,11 +99,11 @@ describe('without a PSA', () => {
   it('checks the built-in directory and refuses to link', async () => {
     const linking = createPsaLinking({
       db: t.services.db,
+      companyRepo: t.services.companyRepo,
       psa: undefined,
       displayName: 'Built-in directory',
       audit: t.services.audit,
       events: t.services.psaEvents,
-      clock: t.clock,
     });
     expect(linking.hasPsa).toBe(false);
     const [{ n }] = await t.services.db('companies').count({ n: '*' });

@@ -1,7 +1,6 @@
 // The composition root: every service is built here once, from the config, and handed its
 // dependencies. server.ts, the CLI and the tests all build the application through this function.
 import type { Store } from 'express-session';
-import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
@@ -21,7 +20,7 @@ import { createContactService, type ContactService } from './directory/contacts.
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
-import { DbSessionStore, storeTtlSeconds } from './http/session-store.js';
+import { DbSessionStore, RedisSessionStore } from './http/session-store.js';
 import { createBackground, type Background } from './lib/background.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
@@ -107,7 +106,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const newSessionStore = (): Store => (redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: storeTtlSeconds }) : new DbSessionStore(db, logger));
+  const newSessionStore = (): Store => (redis ? new RedisSessionStore(redis, `${config.redisKeyPrefix}sess:`, clock) : new DbSessionStore(db, clock, logger));
   const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);

@@ -11,6 +11,7 @@ import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
+import { destroySession, regenerateSession, saveSession } from '../http/sessions.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Staff } from '../staff/service.js';
 
@@ -49,8 +50,6 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
     return { idleMs: policy.idleMinutes * 60_000, absoluteMs: policy.absoluteHours * 3_600_000, rememberMs: policy.mode === 'remember' ? policy.rememberDays * 86_400_000 : undefined };
   }
 
-  const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
-
   return {
     async signIn(req, kind, subject, method, accounts) {
       const now = clock.now();
@@ -75,7 +74,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         await audit.record({ action: 'signin.success', actor: { type: kind, id: subject.id }, subject: { type: kind, id: subject.id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
       });
       const returnTo = req.session.returnTo;
-      await promisify((done) => req.session.regenerate(done));
+      await regenerateSession(req);
       if (returnTo) req.session.returnTo = returnTo;
       // A new CSRF token with the new session: one known before the sign-in is worthless after it.
       req.session.csrfToken = randomToken(32);
@@ -85,7 +84,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       const { rememberMs } = await limits(kind);
       if (rememberMs) req.session.cookie.maxAge = rememberMs;
       if (accounts && accounts.contactIds.length > 1) req.session.accounts = accounts;
-      await promisify((done) => req.session.save(done));
+      await saveSession(req);
     },
 
     async current(req, kind) {
@@ -121,7 +120,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         await db('auth_sessions').where({ id: signedIn.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
         await audit.record({ action: 'signout', actor: { type: signedIn.kind, id: signedIn.id }, ip: req.ip, userAgent: req.get('user-agent') });
       }
-      if (req.session) await promisify((done) => req.session.destroy(done));
+      if (req.session) await destroySession(req);
     },
 
     async revokeAll(kind, id, database = db) {

@@ -41,5 +41,7 @@ declare module 'express-session' {
     emailFlow?: EmailFlow;
     returnTo?: string;
     flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+    /** When the store last wrote this session (ms since the epoch): set by the store, for the daily refresh. */
+    storedAt?: number;
   }
 }

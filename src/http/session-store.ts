@@ -1,8 +1,14 @@
-// The session store in the database, for installs without Redis: sessions survive a restart. It has
-// express-session's Store interface, as connect-redis's store for Redis does; sessions.ts uses either.
+// The session stores behind express-session: Redis (connect-redis) when REDIS_URL is set, else the
+// database, so sessions survive a restart either way. Each write stamps storedAt, which drives the
+// daily refresh (sessions.ts); there is no touch: an unchanged session costs no store write. Expiry is
+// wall-clock time in both stores (Redis TTLs cannot be anything else); storedAt follows the app's clock,
+// so tests can move it.
+import { RedisStore } from 'connect-redis';
 import session from 'express-session';
+import type { Redis } from 'ioredis';
 import './session-data.js';
 import type { Db } from '../db/index.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 
 // How long the store keeps a session. A cookie with an expiry ("remember me") sets it; a signed-in
@@ -15,11 +21,30 @@ export function storeTtlSeconds(sess: session.SessionData): number {
   return sess.signedIn ? 30 * 86_400 : 86_400;
 }
 
+type Done = (err?: unknown) => void;
+
+/** connect-redis, with storedAt stamped on each write and touch off. */
+export class RedisSessionStore extends RedisStore {
+  constructor(
+    client: Redis,
+    prefix: string,
+    private readonly clock: Clock,
+  ) {
+    super({ client, prefix, ttl: storeTtlSeconds, disableTouch: true });
+  }
+
+  override set(sid: string, sess: session.SessionData, callback?: Done) {
+    return super.set(sid, { ...sess, storedAt: this.clock.now().getTime() }, callback);
+  }
+}
+
+/** Sessions in the http_sessions table, for installs without Redis. */
 export class DbSessionStore extends session.Store {
   private sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
+    private readonly clock: Clock,
     logger: Logger,
     sweepEveryMs = 15 * 60_000,
   ) {
@@ -31,10 +56,6 @@ export class DbSessionStore extends session.Store {
     this.sweeper.unref();
   }
 
-  private expiry(sess: session.SessionData): Date {
-    return new Date(Date.now() + storeTtlSeconds(sess) * 1000);
-  }
-
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.db('http_sessions')
       .where({ sid })
@@ -43,22 +64,16 @@ export class DbSessionStore extends session.Store {
       .then((row) => callback(null, row ? (row.data as session.SessionData) : null), callback);
   }
 
-  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
+  override set(sid: string, sess: session.SessionData, callback?: Done): void {
+    const data = { ...sess, storedAt: this.clock.now().getTime() };
     this.db('http_sessions')
-      .insert({ sid, data: JSON.stringify(sess), expires_at: this.expiry(sess) })
+      .insert({ sid, data: JSON.stringify(data), expires_at: new Date(Date.now() + storeTtlSeconds(sess) * 1000) })
       .onConflict('sid')
       .merge()
       .then(() => callback?.(), (err) => callback?.(err));
   }
 
-  override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.db('http_sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiry(sess) })
-      .then(() => callback?.(), (err) => callback?.(err));
-  }
-
-  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+  override destroy(sid: string, callback?: Done): void {
     this.db('http_sessions')
       .where({ sid })
       .delete()

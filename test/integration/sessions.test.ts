@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Cookie, type SessionData } from 'express-session';
 import supertest from 'supertest';
 import { startTestApp } from '../helpers/app.js';
 import { createContact } from '../helpers/factories.js';
@@ -146,5 +147,64 @@ describe('the session store', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/signin');
     expect(await stored(cookie)).toMatchObject({ signedIn: expect.any(Object) });
+  });
+});
+
+describe('the session store, by its methods', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  const settle = <T>(run: (done: (err?: unknown, value?: T) => void) => void) => new Promise<T | undefined>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))));
+  const newId = () => `test-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
+  it('sets, gets and destroys a session, stamping each write with the app clock', async () => {
+    const store = t.services.sessionStores.portal;
+    const id = newId();
+    expect(await settle((done) => store.get(id, done))).toBeFalsy();
+    t.clock.advance(3_600_000);
+    const writtenAt = t.clock.now().getTime();
+    await settle((done) => store.set(id, { cookie: new Cookie(), returnTo: '/tickets' }, done));
+    const got = await settle<SessionData | null>((done) => store.get(id, done));
+    expect(got).toMatchObject({ returnTo: '/tickets' });
+    expect(got!.storedAt).toBeGreaterThanOrEqual(writtenAt);
+    expect(got!.storedAt).toBeLessThan(writtenAt + 60_000);
+    await settle((done) => store.destroy(id, done));
+    expect(await settle((done) => store.get(id, done))).toBeFalsy();
+  });
+
+  it('keeps a session as long as its cookie lasts, a signed-in one 30 days, an anonymous one a day', async () => {
+    const store = t.services.sessionStores.portal;
+    const { redis, db, config } = t.services;
+    const lifetime = async (id: string) => {
+      if (redis) return redis.ttl(`${config.redisKeyPrefix}sess:${id}`);
+      const row = await db('http_sessions').where({ sid: id }).first('expires_at');
+      return Math.round((new Date(row.expires_at).getTime() - Date.now()) / 1000);
+    };
+    const remembered = new Cookie();
+    remembered.maxAge = 7 * 86_400_000;
+    const cases = [
+      { data: { cookie: new Cookie() }, seconds: 86_400 },
+      { data: { cookie: new Cookie(), signedIn: { kind: 'contact' as const, authSessionId: 'x', id: 1, method: 'email_token', at: 0 } }, seconds: 30 * 86_400 },
+      { data: { cookie: remembered }, seconds: 7 * 86_400 },
+    ];
+    for (const { data, seconds } of cases) {
+      const id = newId();
+      await settle((done) => store.set(id, data, done));
+      expect(Math.abs((await lifetime(id)) - seconds)).toBeLessThanOrEqual(5);
+      await settle((done) => store.destroy(id, done));
+    }
+  });
+
+  it('has no touch: a session that did not change is not written to keep it', async () => {
+    const store = t.services.sessionStores.portal;
+    const id = newId();
+    await settle((done) => store.set(id, { cookie: new Cookie(), returnTo: '/a' }, done));
+    const before = await settle<SessionData | null>((done) => store.get(id, done));
+    if (store.touch) await settle((done) => store.touch!(id, { cookie: new Cookie(), returnTo: '/b' }, done));
+    expect(await settle((done) => store.get(id, done))).toEqual(before);
+    await settle((done) => store.destroy(id, done));
   });
 });

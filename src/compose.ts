@@ -1,6 +1,5 @@
 // The composition root: every service is built here once, from the config, and handed its
 // dependencies. server.ts, the CLI and the tests all build the application through this function.
-import type { Store } from 'express-session';
 import { Redis } from 'ioredis';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
@@ -20,7 +19,7 @@ import { createContactService, type ContactService } from './directory/contacts.
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
-import { DbSessionStore, RedisSessionStore } from './http/session-store.js';
+import { createDbSessionStore, createRedisSessionStore, type SessionStore } from './http/session-store.js';
 import { createBackground, type Background } from './lib/background.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
@@ -40,8 +39,8 @@ export interface Services {
   clock: Clock;
   db: Db;
   redis: Redis | undefined;
-  /** One store per session cookie: express-session binds each store to one cookie's settings. */
-  sessionStores: { portal: Store; console: Store };
+  /** Where browser sessions are kept (the portal's and the console's, under their own ids). */
+  sessionStore: SessionStore;
   rateLimiter: RateLimiter;
   background: Background;
   settings: SettingsService;
@@ -106,8 +105,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const newSessionStore = (): Store => (redis ? new RedisSessionStore(redis, `${config.redisKeyPrefix}sess:`, clock) : new DbSessionStore(db, clock, logger));
-  const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
+  const sessionStore = redis ? createRedisSessionStore(redis, `${config.redisKeyPrefix}sess:`) : createDbSessionStore(db, logger);
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
@@ -142,7 +140,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     clock,
     db,
     redis,
-    sessionStores,
+    sessionStore,
     rateLimiter,
     background,
     settings,
@@ -170,7 +168,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
       await background.idle();
       await mailWorker.stop();
       mailTransport.close();
-      for (const store of Object.values(sessionStores)) if (store instanceof DbSessionStore) store.close();
+      sessionStore.close?.();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await closeDb(db);
     },

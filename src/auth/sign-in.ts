@@ -11,7 +11,7 @@ import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
-import { destroySession, regenerateSession, saveSession } from '../http/sessions.js';
+import { sessions } from '../http/sessions.js';
 import type { SettingsService } from '../settings/service.js';
 import type { Staff } from '../staff/service.js';
 
@@ -74,7 +74,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         await audit.record({ action: 'signin.success', actor: { type: kind, id: subject.id }, subject: { type: kind, id: subject.id }, ip: req.ip, userAgent: req.get('user-agent'), detail: { method } }, trx);
       });
       const returnTo = req.session.returnTo;
-      await regenerateSession(req);
+      await sessions.regenerate(req);
       if (returnTo) req.session.returnTo = returnTo;
       // A new CSRF token with the new session: one known before the sign-in is worthless after it.
       req.session.csrfToken = randomToken(32);
@@ -82,9 +82,9 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.
       const { rememberMs } = await limits(kind);
-      if (rememberMs) req.session.cookie.maxAge = rememberMs;
+      if (rememberMs) sessions.rememberFor(req, rememberMs);
       if (accounts && accounts.contactIds.length > 1) req.session.accounts = accounts;
-      await saveSession(req);
+      await sessions.save(req);
     },
 
     async current(req, kind) {
@@ -120,7 +120,7 @@ export function createSignInService(deps: { db: Db; clock: Clock; audit: AuditSe
         await db('auth_sessions').where({ id: signedIn.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
         await audit.record({ action: 'signout', actor: { type: signedIn.kind, id: signedIn.id }, ip: req.ip, userAgent: req.get('user-agent') });
       }
-      if (req.session) await destroySession(req);
+      await sessions.destroy(req);
     },
 
     async revokeAll(kind, id, database = db) {

@@ -5,12 +5,11 @@
 // the page it leads to sees it. Whether a sign-in is still valid is decided by auth_sessions
 // (sign-in.ts), not here. Anonymous forms are protected without a session (csrf.ts).
 //
-// Why not express-session (issue 13, measured on a shared, loaded machine): with it, the medians of six
-// interleaved npm run bench runs were 12-16% lower in requests/s on the sign-in page, the unknown-address
-// POST and the confirm POST (the bare-Express ceiling was also 13% lower in those runs, so part of that
-// is load); alone, its layer took 45-75 µs more per request, as it makes, hashes and compares a session
-// for every visitor. The cookie format (s:<id>.<HMAC>) and the stored records are unchanged, under the
-// same keys, so sessions carry over.
+// Why not express-session (issue 13, measured with npm run bench, eight interleaved runs each on a
+// shared, loaded machine): with it the confirm POST (the sign-in) ran at a median 136 instead of 200
+// requests/s, p99 226 instead of 141 ms (slower in 6 of 8 pairs; its regenerate also deletes, in the
+// store, a session that was never stored). The other scenarios were within the noise. The cookie
+// format (s:<id>.<HMAC>) and the stored records are unchanged, under the same keys, so sessions carry over.
 import { createHmac } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../lib/clock.js';

@@ -110,14 +110,15 @@ export function createApp(services: Services): express.Express {
   // Separate cookies for the portal and the console (see http/cookies.ts).
   const handleError = errorHandler(logger);
   const sessionOptions = {
+    store: services.sessionStore,
     secret: config.sessionSecret,
     secure: config.baseUrl.protocol === 'https:',
     logger,
     clock: services.clock,
     onError: (error: unknown, req: Request, res: Response) => handleError(error, req, res, () => undefined),
   };
-  const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', { ...sessionOptions, store: services.sessionStores.portal });
-  const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', { ...sessionOptions, store: services.sessionStores.console });
+  const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', sessionOptions);
+  const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', sessionOptions);
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
   const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: sessionOptions.secure });
   app.use(csrf.expose);

@@ -1,7 +1,5 @@
 // The composition root: every service is built here once, from the config, and handed its
 // dependencies. server.ts, the CLI and the tests all build the application through this function.
-import type { Store } from 'express-session';
-import { RedisStore } from 'connect-redis';
 import { Redis } from 'ioredis';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
@@ -24,7 +22,7 @@ import { createContactRepository, type ContactRepository } from './directory/con
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
-import { DbSessionStore, storeTtlSeconds } from './http/session-store.js';
+import { createDbSessionStore, createRedisSessionStore, type SessionStore } from './http/session-store.js';
 import { createBackground, type Background } from './lib/background.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { deriveKey } from './lib/crypto.js';
@@ -49,8 +47,8 @@ export interface Services {
   clock: Clock;
   db: Db;
   redis: Redis | undefined;
-  /** One store per session cookie: express-session binds each store to one cookie's settings. */
-  sessionStores: { portal: Store; console: Store };
+  /** Where browser sessions are kept (the portal's and the console's, under their own ids). */
+  sessionStore: SessionStore;
   rateLimiter: RateLimiter;
   background: Background;
   settings: SettingsService;
@@ -136,9 +134,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     throw error;
   }
 
-  const newSessionStore = (): Store =>
-    redis ? new RedisStore({ client: redis, prefix: `${config.redisKeyPrefix}sess:`, ttl: storeTtlSeconds }) : new DbSessionStore(db, logger);
-  const sessionStores = { portal: newSessionStore(), console: newSessionStore() };
+  const sessionStore = redis ? createRedisSessionStore(redis, `${config.redisKeyPrefix}sess:`) : createDbSessionStore(db, logger);
   const rateLimiter = createRateLimiter(redis ? createRedisRateLimitStore(redis, config.redisKeyPrefix, clock) : createDbRateLimitStore(db, clock), clock);
   const background = createBackground(logger);
   const settings = createSettingsService({ db, mailFrom: config.mailFrom });
@@ -189,7 +185,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     clock,
     db,
     redis,
-    sessionStores,
+    sessionStore,
     rateLimiter,
     background,
     settings,
@@ -225,7 +221,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
       await background.idle();
       await mailWorker.stop();
       mailTransport.close();
-      for (const store of Object.values(sessionStores)) if (store instanceof DbSessionStore) store.close();
+      sessionStore.close?.();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
       await closeDb(db);
     },

@@ -11,6 +11,7 @@ import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { SignedInAs } from '../http/session-data.js';
+import { sessions } from '../http/sessions.js';
 import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
@@ -77,8 +78,6 @@ export function createSignInService(deps: {
     };
   }
 
-  const promisify = (run: (done: (err?: unknown) => void) => void) => new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
-
   return {
     async signIn(req, subject, method, accounts) {
       const { kind } = subject;
@@ -113,7 +112,7 @@ export function createSignInService(deps: {
         );
       });
       const returnTo = req.session.returnTo;
-      await promisify((done) => req.session.regenerate(done));
+      await sessions.regenerate(req);
       if (returnTo) req.session.returnTo = returnTo;
       // A new CSRF token with the new session: one known before the sign-in is worthless after it.
       req.session.csrfToken = randomToken(32);
@@ -121,9 +120,9 @@ export function createSignInService(deps: {
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.
       const { rememberMs } = await limits(kind);
-      if (rememberMs) req.session.cookie.maxAge = rememberMs;
+      if (rememberMs) sessions.rememberFor(req, rememberMs);
       if (accounts && accounts.contactIds.length > 1) req.session.accounts = accounts;
-      await promisify((done) => req.session.save(done));
+      await sessions.save(req);
     },
 
     async current(req, kind) {
@@ -164,7 +163,7 @@ export function createSignInService(deps: {
         await db('auth_sessions').where({ id: signedIn.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });
         await audit.record({ action: 'signout', actor: { type: signedIn.kind, id: signedIn.id }, ip: req.ip, userAgent: req.get('user-agent') });
       }
-      if (req.session) await promisify((done) => req.session.destroy(done));
+      await sessions.destroy(req);
     },
 
     async revokeAll(kind, id, database = db) {

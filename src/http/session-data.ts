@@ -1,6 +1,5 @@
-// What Portico keeps in a browser session. The portal and the console have separate cookies and
-// therefore separate sessions; both use this shape.
-import 'express-session';
+// What Portico keeps in a browser session (req.session). The portal and the console have separate
+// cookies and therefore separate sessions; both use this shape. Set by sessions.ts.
 
 export interface SignedInAs {
   kind: 'contact' | 'staff';
@@ -26,20 +25,25 @@ export interface ProvenAddress {
   at: number;
 }
 
-declare module 'express-session' {
-  interface SessionData {
-    /** Proven, with several contacts: the person picks one. */
-    choice?: ProvenAddress & { contactIds: number[] };
-    /** Proven, on a company's domain, no contact yet: "Create your account". */
-    newAccount?: ProvenAddress & { companyId: number };
-    /** The contacts this browser may switch between without signing in again. */
-    accounts?: { email: string; contactIds: number[] };
-    csrfToken?: string;
-    /** A Microsoft sign-in under way: state, nonce and PKCE verifier for this attempt only. */
-    microsoft?: { state: string; nonce: string; codeVerifier: string; at: number };
-    signedIn?: SignedInAs;
-    emailFlow?: EmailFlow;
-    returnTo?: string;
-    flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+export interface SessionData {
+  /** Proven, with several contacts: the person picks one. */
+  choice?: ProvenAddress & { contactIds: number[] };
+  /** Proven, on a company's domain, no contact yet: "Create your account". */
+  newAccount?: ProvenAddress & { companyId: number };
+  /** The contacts this browser may switch between without signing in again. */
+  accounts?: { email: string; contactIds: number[] };
+  csrfToken?: string;
+  /** A Microsoft sign-in under way: state, nonce and PKCE verifier for this attempt only. */
+  microsoft?: { state: string; nonce: string; codeVerifier: string; at: number };
+  signedIn?: SignedInAs;
+  emailFlow?: EmailFlow;
+  returnTo?: string;
+  flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** This browser's session for the cookie of the part of the site asked for (sessions.ts). */
+    session: SessionData;
   }
 }

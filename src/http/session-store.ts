@@ -1,83 +1,82 @@
-// The session store in the database, for installs without Redis: sessions survive a restart. It has
-// express-session's Store interface, as connect-redis's store for Redis does; sessions.ts uses either.
-import session from 'express-session';
-import './session-data.js';
+// Where sessions are kept: Redis when REDIS_URL is set, else the database, so sessions survive a
+// restart either way. Three methods (get, set, destroy): an unchanged session is not written at all,
+// and the daily refresh (sessions.ts) is an ordinary write, so there is no touch. Records keep the
+// shape and keys sessions had before (data, cookie.expires, storedAt), so sessions carry over.
+import type { Redis } from 'ioredis';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../lib/logger.js';
+import type { SessionData } from './session-data.js';
+
+/** A session as the store keeps it. */
+export type StoredSession = SessionData & {
+  cookie?: { expires?: string | null };
+  /** When it was written (ms since the epoch, the app's clock), for the daily refresh. */
+  storedAt?: number;
+};
+
+export interface SessionStore {
+  /** The session stored under id, or undefined (none, or expired). */
+  get(id: string): Promise<StoredSession | undefined>;
+  set(id: string, session: StoredSession): Promise<void>;
+  destroy(id: string): Promise<void>;
+  /** Stops the store's own background work (the database store's sweep of expired rows). */
+  close?(): void;
+}
 
 // How long the store keeps a session. A cookie with an expiry ("remember me") sets it; a signed-in
 // browser session is kept as long as the longest idle timeout allowed (30 days); an anonymous one
 // (a sign-in under way) a day. A session in use is written again once a day (sessions.ts), which
-// renews this. Whether a sign-in is still valid is decided by auth_sessions, not here.
-export function storeTtlSeconds(sess: session.SessionData): number {
-  const expires = sess.cookie?.expires;
+// renews this. Whether a sign-in is still valid is decided by auth_sessions, not here. Wall-clock
+// time, as Redis TTLs are.
+function storeTtlSeconds(session: StoredSession): number {
+  const expires = session.cookie?.expires;
   if (expires) return Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000));
-  return sess.signedIn ? 30 * 86_400 : 86_400;
+  return session.signedIn ? 30 * 86_400 : 86_400;
 }
 
-export class DbSessionStore extends session.Store {
-  private sweeper: NodeJS.Timeout;
+/** Sessions in Redis under <prefix><id>, JSON, expiring by TTL. */
+export function createRedisSessionStore(redis: Redis, prefix: string): SessionStore {
+  return {
+    async get(id) {
+      const raw = await redis.get(prefix + id);
+      return raw ? (JSON.parse(raw) as StoredSession) : undefined;
+    },
+    async set(id, session) {
+      await redis.set(prefix + id, JSON.stringify(session), 'EX', storeTtlSeconds(session));
+    },
+    async destroy(id) {
+      await redis.del(prefix + id);
+    },
+  };
+}
 
-  constructor(
-    private readonly db: Db,
-    logger: Logger,
-    sweepEveryMs = 15 * 60_000,
-  ) {
-    super();
-    // Expired rows are ignored on read; the sweep only keeps the table small.
-    this.sweeper = setInterval(() => {
-      this.db('http_sessions')
-        .where('expires_at', '<', new Date())
-        .delete()
-        .catch((err) => logger.warn({ err }, 'session sweep failed'));
-    }, sweepEveryMs);
-    this.sweeper.unref();
-  }
-
-  private expiry(sess: session.SessionData): Date {
-    return new Date(Date.now() + storeTtlSeconds(sess) * 1000);
-  }
-
-  override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.db('http_sessions')
-      .where({ sid })
-      .where('expires_at', '>', new Date())
-      .first('data')
-      .then((row) => callback(null, row ? (row.data as session.SessionData) : null), callback);
-  }
-
-  override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.db('http_sessions')
-      .insert({ sid, data: JSON.stringify(sess), expires_at: this.expiry(sess) })
-      .onConflict('sid')
-      .merge()
-      .then(
-        () => callback?.(),
-        (err) => callback?.(err),
-      );
-  }
-
-  override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.db('http_sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiry(sess) })
-      .then(
-        () => callback?.(),
-        (err) => callback?.(err),
-      );
-  }
-
-  override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.db('http_sessions')
-      .where({ sid })
+/** Sessions in the http_sessions table, for installs without Redis; close() stops the sweep. */
+export function createDbSessionStore(db: Db, logger: Logger, sweepEveryMs = 15 * 60_000): SessionStore {
+  // Expired rows are ignored on read; the sweep only keeps the table small.
+  const sweeper = setInterval(() => {
+    db('http_sessions')
+      .where('expires_at', '<', new Date())
       .delete()
-      .then(
-        () => callback?.(),
-        (err) => callback?.(err),
-      );
-  }
-
-  close(): void {
-    clearInterval(this.sweeper);
-  }
+      .catch((err) => logger.warn({ err }, 'session sweep failed'));
+  }, sweepEveryMs);
+  sweeper.unref();
+  return {
+    async get(id) {
+      const row = await db('http_sessions').where({ sid: id }).where('expires_at', '>', new Date()).first('data');
+      return row ? (row.data as StoredSession) : undefined;
+    },
+    async set(id, session) {
+      const expiresAt = new Date(Date.now() + storeTtlSeconds(session) * 1000);
+      await db('http_sessions')
+        .insert({ sid: id, data: JSON.stringify(session), expires_at: expiresAt })
+        .onConflict('sid')
+        .merge();
+    },
+    async destroy(id) {
+      await db('http_sessions').where({ sid: id }).delete();
+    },
+    close() {
+      clearInterval(sweeper);
+    },
+  };
 }

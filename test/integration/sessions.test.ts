@@ -162,3 +162,59 @@ describe('the session store', () => {
     expect(await stored(cookie)).toMatchObject({ signedIn: expect.any(Object) });
   });
 });
+
+describe('the session store, by its methods', () => {
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  const newId = () => `test-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  /** How long the store will keep a session, in seconds (Redis TTL or the row's expires_at). */
+  async function lifetime(id: string): Promise<number> {
+    const { redis, db, config } = t.services;
+    if (redis) return redis.ttl(`${config.redisKeyPrefix}sess:${id}`);
+    const row = await db('http_sessions').where({ sid: id }).first('expires_at');
+    return Math.round((new Date(row.expires_at).getTime() - Date.now()) / 1000);
+  }
+
+  it('sets, gets and destroys a session', async () => {
+    const store = t.services.sessionStore;
+    const id = newId();
+    expect(await store.get(id)).toBeUndefined();
+    await store.set(id, { returnTo: '/tickets', storedAt: 1234 });
+    expect(await store.get(id)).toEqual({ returnTo: '/tickets', storedAt: 1234 });
+    await store.set(id, { returnTo: '/profile', storedAt: 5678 });
+    expect(await store.get(id)).toEqual({ returnTo: '/profile', storedAt: 5678 });
+    await store.destroy(id);
+    expect(await store.get(id)).toBeUndefined();
+    await store.destroy(id); // already gone: not an error
+  });
+
+  it('keeps a session as long as its cookie lasts, a signed-in one 30 days, an anonymous one a day', async () => {
+    const store = t.services.sessionStore;
+    const signedIn = { kind: 'contact' as const, authSessionId: 'x', id: 1, method: 'email_token', at: 0 };
+    const cases = [
+      { session: {}, seconds: 86_400 },
+      { session: { signedIn }, seconds: 30 * 86_400 },
+      { session: { signedIn, cookie: { expires: new Date(Date.now() + 7 * 86_400_000).toISOString() } }, seconds: 7 * 86_400 },
+    ];
+    for (const { session, seconds } of cases) {
+      const id = newId();
+      await store.set(id, session);
+      expect(Math.abs((await lifetime(id)) - seconds)).toBeLessThanOrEqual(5);
+      await store.destroy(id);
+    }
+  });
+
+  it('reads a session that express-session wrote (same key, same record)', async () => {
+    const { redis, db, config } = t.services;
+    const id = newId();
+    const record = { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, returnTo: '/tickets' };
+    if (redis) await redis.set(`${config.redisKeyPrefix}sess:${id}`, JSON.stringify(record), 'EX', 60);
+    else await db('http_sessions').insert({ sid: id, data: JSON.stringify(record), expires_at: new Date(Date.now() + 60_000) });
+    expect(await t.services.sessionStore.get(id)).toMatchObject({ returnTo: '/tickets' });
+    await t.services.sessionStore.destroy(id);
+  });
+});

@@ -95,7 +95,8 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     flash(
       req,
       'success',
-      `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`,
+      `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ` +
+        `${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`,
     );
     res.redirect(303, '/admin/contacts');
   });

@@ -74,10 +74,17 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
         .select(
           'e.*',
           db.raw(
-            `case e.actor_type when 'staff' then (select name from staff s where s.id = e.actor_id) when 'contact' then (select email from contacts c where c.id = e.actor_id) end as actor_label`,
+            `case e.actor_type
+               when 'staff' then (select name from staff s where s.id = e.actor_id)
+               when 'contact' then (select email from contacts c where c.id = e.actor_id)
+             end as actor_label`,
           ),
           db.raw(
-            `case e.subject_type when 'contact' then (select email from contacts c where c.id::text = e.subject_id) when 'company' then (select name from companies c where c.id::text = e.subject_id) when 'staff' then (select email from staff s where s.id::text = e.subject_id) end as subject_label`,
+            `case e.subject_type
+               when 'contact' then (select email from contacts c where c.id::text = e.subject_id)
+               when 'company' then (select name from companies c where c.id::text = e.subject_id)
+               when 'staff' then (select email from staff s where s.id::text = e.subject_id)
+             end as subject_label`,
           ),
         )
         .orderBy('e.id', 'desc')

@@ -24,7 +24,8 @@ export const de: Catalog = {
   'signin.failure.expired': 'Dieser Link oder Code ist abgelaufen. Fordern Sie unten einen neuen an.',
   'signin.failure.used': 'Dieser Link oder Code wurde bereits verwendet. Fordern Sie unten einen neuen an.',
   'signin.failure.revoked':
-    'Dieser Link oder Code wurde durch einen neueren ersetzt oder nach zu vielen falschen Codes gesperrt. Verwenden Sie die neueste E-Mail oder fordern Sie einen neuen an.',
+    'Dieser Link oder Code wurde durch einen neueren ersetzt oder nach zu vielen falschen Codes gesperrt. ' +
+    'Verwenden Sie die neueste E-Mail oder fordern Sie einen neuen an.',
   'signin.failure.no_subject':
     'Mit dieser Adresse ist hier keine Anmeldung möglich. Wenden Sie sich an Ihren IT-Dienstleister, wenn Sie meinen, dass sie möglich sein sollte.',
   'signin.failure.disabled': 'Die Anmeldung per E-Mail ist ausgeschaltet. Verwenden Sie eine andere Anmeldemethode.',
@@ -51,7 +52,8 @@ export const de: Catalog = {
 
   'checkMail.title': 'Prüfen Sie Ihr Postfach',
   'checkMail.sent':
-    'Wenn sich <strong>{email}</strong> beim Portal anmelden darf, ist eine E-Mail mit dem Link <strong>Jetzt anmelden</strong> und einem Code unterwegs. Sie ist {minutes} Minuten gültig.',
+    'Wenn sich <strong>{email}</strong> beim Portal anmelden darf, ist eine E-Mail mit dem Link <strong>Jetzt ' +
+    'anmelden</strong> und einem Code unterwegs. Sie ist {minutes} Minuten gültig.',
   'checkMail.enterCode': 'Öffnen Sie den Link in der E-Mail oder geben Sie hier den Code ein:',
   'checkMail.codeLabel': 'Code',
   'checkMail.noMail': 'Keine E-Mail erhalten? Sehen Sie im Spam-Ordner nach, dann:',
@@ -157,7 +159,8 @@ export const de: Catalog = {
   'mail.emailToken.pressButton': 'Klicken Sie auf die Schaltfläche, um sich anzumelden:',
   'mail.emailToken.orCode': 'Oder geben Sie diesen Code auf der Anmeldeseite ein:',
   'mail.emailToken.expires':
-    'Der Link und der Code verfallen in {minutes} Minuten und funktionieren nur einmal. Wenn Sie keine Anmeldung angefordert haben, ignorieren Sie diese E-Mail.',
+    'Der Link und der Code verfallen in {minutes} Minuten und funktionieren nur einmal. ' +
+    'Wenn Sie keine Anmeldung angefordert haben, ignorieren Sie diese E-Mail.',
   'mail.magicLink.subject': 'Ihr Anmeldelink für {portal}',
   'mail.magicLink.sent': 'Ihr IT-Dienstleister hat Ihnen einen Link gesendet, mit dem Sie sich bei {portal} als {email} anmelden können',
   'mail.magicLink.expires': 'Der Link verfällt in {minutes} Minuten und funktioniert nur einmal.',

@@ -55,7 +55,8 @@ export const en = {
   'checkMail.title': 'Check your mail',
   // HTML
   'checkMail.sent':
-    'If <strong>{email}</strong> may sign in to the portal, a mail with a <strong>Login now</strong> link and a code is on its way. It is valid for {minutes} minutes.',
+    'If <strong>{email}</strong> may sign in to the portal, a mail with a <strong>Login now</strong> ' +
+    'link and a code is on its way. It is valid for {minutes} minutes.',
   'checkMail.enterCode': 'Open the link in the mail, or type the code here:',
   'checkMail.codeLabel': 'Code',
   'checkMail.noMail': 'No mail? Check your spam folder, then:',

@@ -177,8 +177,8 @@ describe('companies', () => {
   it('searches by name with contains and MaxRecords = limit', async () => {
     const at = adapter();
     expect(await at.searchCompanies('ACME')).toEqual([
-      { id: '10', name: 'Acme Corp' },
-      { id: '11', name: 'Acme Labs' },
+      { id: '10', name: 'Acme Corp', active: true },
+      { id: '11', name: 'Acme Labs', active: true },
     ]);
     expect(await at.searchCompanies('acme', 1)).toEqual([{ id: '10', name: 'Acme Corp', active: true }]);
     const queries = calls('POST', /\/v1\.0\/Companies\/query$/);

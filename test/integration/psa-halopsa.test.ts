@@ -172,8 +172,8 @@ describe('companies', () => {
   it('searches clients by name, up to the limit', async () => {
     const psa = adapterFor(halo);
     expect(await psa.searchCompanies('contoso')).toEqual([
-      { id: '1', name: 'Contoso Ltd' },
-      { id: '2', name: 'Contoso Labs' },
+      { id: '1', name: 'Contoso Ltd', active: true },
+      { id: '2', name: 'Contoso Labs', active: true },
     ]);
     expect(await psa.searchCompanies('CONTOSO', 1)).toEqual([{ id: '1', name: 'Contoso Ltd', active: true }]);
     expect(hits(halo, 'GET', '/api/client').map((r) => r.query)).toEqual([

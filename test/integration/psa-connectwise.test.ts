@@ -468,6 +468,17 @@ describe('the Email communication type', () => {
     expect(postedTypeId()).toBe(2);
   });
 
+  it('is read again after a create refused with 400 (the kept type may have been removed)', async () => {
+    const cw = adapter();
+    await create(cw, 'a@contoso.example');
+    fake.communicationTypes.find((t) => t.id === 1)!.id = 41;
+    const refused = await create(cw, 'b@contoso.example').catch((e: unknown) => e);
+    expect((refused as PsaError).status).toBe(400);
+    await create(cw, 'b@contoso.example');
+    expect(postedTypeId()).toBe(41);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(2);
+  });
+
   it('missing: a typed setup error, shown by the connection test, and asked again once the type exists', async () => {
     const emailTypes = fake.communicationTypes.filter((t) => t.emailFlag);
     fake.communicationTypes.splice(0, fake.communicationTypes.length, ...fake.communicationTypes.filter((t) => !t.emailFlag));

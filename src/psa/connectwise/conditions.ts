@@ -4,11 +4,13 @@
 // conditions altogether: a value holding one is searched by its longest safe part, and every match is
 // re-checked locally by the caller.
 
+import { PsaError } from '../types.js';
+
 const UNSAFE = /["\\]/;
 
 /** A string literal for a value that holds no `"` or `\` (see safePart). */
 export function cwString(value: string): string {
-  if (UNSAFE.test(value)) throw new Error('cwString: the value holds a character whose escaping ConnectWise does not document');
+  if (UNSAFE.test(value)) throw new PsaError('connectwise', 'a condition value may not hold " or \\ (ConnectWise does not document their escaping)');
   return `"${value}"`;
 }
 

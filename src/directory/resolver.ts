@@ -9,12 +9,13 @@
 // A PSA that fails is logged and recorded for the console; local contacts are never affected by it.
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { MessageKey } from '../i18n/catalog/en.js';
 import type { Clock } from '../lib/clock.js';
 import { emailDomain } from '../lib/email.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
-import type { PsaAdapter, PsaContact } from '../psa/types.js';
+import { PsaSetupError, type PsaAdapter, type PsaContact } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { CompanyRepository } from './companies-repo.js';
 import { isUsable, type ContactRepository, type ContactRow } from './contacts-repo.js';
@@ -44,10 +45,21 @@ export interface ContactResolver {
 }
 
 export class AccountUnavailableError extends AppError {
+  constructor(
+    message = 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.',
+    messageKey: MessageKey = 'account.unavailable',
+  ) {
+    super(503, message, { messageKey });
+  }
+}
+
+/** The PSA is not set up for creating contacts (PsaSetupError): waiting does not help, the IT provider must act. */
+export class AccountSetupIncompleteError extends AccountUnavailableError {
   constructor() {
-    super(503, 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.', {
-      messageKey: 'account.unavailable',
-    });
+    super(
+      'Your account cannot be created until your IT provider finishes setting up their system. Please tell them; trying again will not help.',
+      'account.setupIncomplete',
+    );
   }
 }
 
@@ -74,12 +86,14 @@ export function createContactResolver(deps: {
     await deps.psaEvents.record({ provider: psa.provider, operation, error }).catch(() => undefined);
   }
 
-  // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
+  // The portal company for a PSA company: the linked one, or a new one imported from the PSA. The PSA is
+  // asked even when linked: a company it deleted or marks inactive is not imported and its contacts do
+  // not sign in through it.
   async function companyFor(psa: PsaAdapter, psaCompanyId: string): Promise<number | undefined> {
+    const company = await psa.getCompany(psaCompanyId);
+    if (!company?.active) return undefined;
     const linked = await companyRepo.byPsaId(psaCompanyId);
     if (linked) return linked.id;
-    const company = await psa.getCompany(psaCompanyId);
-    if (!company) return undefined;
     return companyRepo.importFromPsa({ psaCompanyId: company.id, name: company.name });
   }
 
@@ -107,7 +121,11 @@ export function createContactResolver(deps: {
       for (const contact of found) {
         const companyId = await companyFor(psa, contact.companyId);
         if (companyId) placed.push({ companyId, contact });
-        else log.warn({ psaContactId: contact.id, psaCompanyId: contact.companyId }, 'PSA contact belongs to a company the PSA no longer has; skipped');
+        else
+          log.warn(
+            { psaContactId: contact.id, psaCompanyId: contact.companyId },
+            'PSA contact belongs to a company the PSA no longer has or marks inactive; skipped',
+          );
       }
       await db.transaction(async (trx) => {
         for (const { companyId, contact } of placed) await upsertLocal(companyId, contact, trx);
@@ -229,7 +247,7 @@ export function createContactResolver(deps: {
           } catch (error) {
             if (error instanceof AppError) throw error;
             await recordPsaFailure(psa, 'createContact', error);
-            throw new AccountUnavailableError();
+            throw error instanceof PsaSetupError ? new AccountSetupIncompleteError() : new AccountUnavailableError();
           }
         } else if (psa) {
           log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');

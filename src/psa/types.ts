@@ -7,6 +7,8 @@ export type PsaProvider = string;
 export interface PsaCompany {
   id: string;
   name: string;
+  /** False when the PSA marks the company deleted or inactive: it is not imported and its contacts do not sign in. */
+  active: boolean;
 }
 
 export interface PsaContact {
@@ -53,3 +55,7 @@ export class PsaError extends Error {
     this.name = 'PsaError';
   }
 }
+
+/** The PSA answered, but is not set up for what the portal asks of it (e.g. no email communication
+ * type): an administrator must change the PSA; trying again does not help. */
+export class PsaSetupError extends PsaError {}

@@ -1,7 +1,22 @@
-// A loopback stand-in for ConnectWise Manage REST 3.0, for the parts the adapter uses: Basic auth
-// (companyId+publicKey:privateKey) plus the clientId header, the conditions / childConditions query
-// syntax (AND of `path op value`, strings compared case-insensitively as on CW's SQL Server),
-// page/pageSize paging with a Link header, fields, and CW-style error bodies {code, message, errors}.
+// A loopback stand-in for ConnectWise Manage REST 3.0, built from the vendor's published definitions, not
+// from the adapter. Sources:
+// - HealthITAU/pyconnectwise @ 5ea14c1d (models generated from CW's OpenAPI): src/pyconnectwise/models/manage/
+//   __init__.py, classes Contact, ContactCommunicationItem, CommunicationType, Company, CompanyStatus,
+//   ErrorResponseMessage, ValidationError, Info; src/pyconnectwise/types.py (list parameters);
+//   clients/manage_client.py (Basic companyId+publicKey:privateKey, clientId header);
+//   endpoints/manage/CompanyCompaniesStatusesEndpoint.py (GET /company/companies/statuses).
+// - amp-labs/connectors, providers/connectwise/test/: read/contact-emma-diaz.json (a recorded contact: items
+//   carry communicationType "Email" | "Phone" | "Fax" whatever their type is named), write/contacts/
+//   bad-request.json (the 400 shape below), delete/contact-not-found.json, read/not-found.json; and
+//   test/metadata/communication-items/{1-first-page,2-last-page}.json @ 39c3496d (the communication types
+//   seeded below, split over two pages); read_test.go (Link rel="next" paging).
+// - christaylorcodes/ConnectWiseManageAPI Connect-CWM.ps1 (Accept: application/vnd.connectwise.com+json; version=…).
+// - CW developer docs "PSA API Requests" (statuses 201/400/401/404/405/409/429).
+// Not settled by any source, so offered both ways (see FakeCwBehaviour): whether company lists and
+// GET /company/companies/{id} show deleted companies, and how a `"` or `\` inside a condition string is
+// escaped. Assumed without a source: string comparisons are case-insensitive (SQL Server's default
+// collation), two child conditions may be met by two different items, and a communication item's
+// communicationType is derived from its type's flags whatever the caller sent.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FailureSpec as FakeFailure } from './failure.js';
@@ -12,7 +27,8 @@ export interface FakeCwCommunicationItem {
   id?: number;
   type: { id: number; name: string };
   value: string;
-  communicationType: 'Email' | 'Phone' | 'Fax' | string;
+  /** The channel, whatever the type is named; always present in recorded responses (a test may leave it out). */
+  communicationType?: 'Email' | 'Phone' | 'Fax' | string;
   defaultFlag?: boolean;
 }
 
@@ -30,6 +46,25 @@ export interface FakeCwCompany {
   identifier: string;
   name: string;
   deletedFlag?: boolean;
+  /** A CompanyStatusReference; Active (id 1) when left out. */
+  status?: { id: number; name: string };
+}
+
+export interface FakeCwCompanyStatus {
+  id: number;
+  name: string;
+  inactiveFlag: boolean;
+  defaultFlag: boolean;
+}
+
+/** The readings of what no source settles; a test may change them on a running fake. */
+export interface FakeCwBehaviour {
+  /** 'listed': deleted companies are served with deletedFlag true unless the conditions leave them out;
+   * 'hidden': they are missing from lists and GET by id answers 404. */
+  deletedCompanies: 'listed' | 'hidden';
+  /** 'backslash': `\"` and `\\` inside a condition string are escapes; 'none': a `\` is a plain character
+   * and a `"` ends the string (so a quote inside makes the condition invalid). */
+  conditionEscapes: 'backslash' | 'none';
 }
 
 export interface FakeCwCommunicationType {
@@ -49,19 +84,58 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string>;
   body?: unknown;
+  accept?: string;
+}
+
+/** The communication types of the amp-labs/connectors sandbox fixture: no type is named "Email". */
+export const FIXTURE_COMMUNICATION_TYPES: FakeCwCommunicationType[] = [
+  { id: 1, description: 'Email - Business', phoneFlag: false, faxFlag: false, emailFlag: true, defaultFlag: true },
+  { id: 2, description: 'Email - Private', phoneFlag: false, faxFlag: false, emailFlag: true, defaultFlag: false },
+  { id: 3, description: 'Phone - Work', phoneFlag: true, faxFlag: false, emailFlag: false, defaultFlag: true },
+  { id: 4, description: 'Phone - Home', phoneFlag: true, faxFlag: false, emailFlag: false, defaultFlag: false },
+  { id: 5, description: 'Phone - Landline', phoneFlag: true, faxFlag: false, emailFlag: false, defaultFlag: false },
+  { id: 6, description: 'Fax - Work', phoneFlag: false, faxFlag: true, emailFlag: false, defaultFlag: true },
+  { id: 7, description: 'Fax - Home', phoneFlag: false, faxFlag: true, emailFlag: false, defaultFlag: false },
+];
+
+/** An instance still on the stock names: one type called "Email", not flagged default. */
+export const PLAIN_COMMUNICATION_TYPES: FakeCwCommunicationType[] = [
+  { id: 1, description: 'Email', emailFlag: true, phoneFlag: false, faxFlag: false, defaultFlag: false },
+  { id: 2, description: 'Direct', emailFlag: false, phoneFlag: true, faxFlag: false, defaultFlag: true },
+  { id: 3, description: 'Fax', emailFlag: false, phoneFlag: false, faxFlag: true, defaultFlag: false },
+  { id: 4, description: 'Cell', emailFlag: false, phoneFlag: true, faxFlag: false, defaultFlag: false },
+];
+
+const COMPANY_STATUSES: FakeCwCompanyStatus[] = [
+  { id: 1, name: 'Active', inactiveFlag: false, defaultFlag: true },
+  { id: 2, name: 'Inactive', inactiveFlag: true, defaultFlag: false },
+  { id: 3, name: 'Not-Approved', inactiveFlag: false, defaultFlag: false },
+];
+
+/** pyconnectwise ValidationError; recorded in amp-labs bad-request.json as
+ * {code: "MissingRequiredField", message: "The firstName field is required.", resource: "contact", field: "firstName"}. */
+interface FieldError {
+  code: string;
+  message: string;
+  resource: string;
+  field: string;
 }
 
 class CwError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { code: string; message: string; errors?: Array<{ code: string; message: string; resource?: string; field?: string }> },
+    readonly body: { code: string; message: string; errors?: FieldError[] },
   ) {
     super(body.message);
   }
 }
 
-const badRequest = (message: string, field?: string) =>
-  new CwError(400, { code: 'InvalidObject', message, errors: field ? [{ code: 'InvalidField', message, field }] : undefined });
+/** A 400 in the recorded shape {code: "InvalidObject", message: "<resource> object is invalid", errors}. */
+const invalid = (resource: string, errors: FieldError[]) => new CwError(400, { code: 'InvalidObject', message: `${resource} object is invalid`, errors });
+
+/** A bad query parameter or body: the recorded shape, the parameter named as the field. */
+const badRequest = (message: string, field = 'body', resource = 'request') =>
+  new CwError(400, { code: 'InvalidObject', message, errors: [{ code: 'InvalidField', message, resource, field }] });
 
 // --- conditions syntax --------------------------------------------------------------------------
 
@@ -73,7 +147,7 @@ interface Clause {
 }
 
 /** Parses `path op value [AND path op value]…`; anything else is a 400 naming the parameter. */
-export function parseConditions(text: string, parameter: string): Clause[] {
+export function parseConditions(text: string, parameter: string, escapes: FakeCwBehaviour['conditionEscapes'] = 'backslash'): Clause[] {
   const fail = (why: string): never => {
     throw badRequest(`${parameter} is invalid: ${why}`, parameter);
   };
@@ -111,7 +185,7 @@ export function parseConditions(text: string, parameter: string): Clause[] {
       let s = '';
       for (i++; ; i++) {
         if (i >= text.length) fail('unterminated string');
-        if (text[i] === '\\' && i + 1 < text.length) s += text[++i];
+        if (escapes === 'backslash' && text[i] === '\\' && i + 1 < text.length) s += text[++i];
         else if (text[i] === '"') break;
         else s += text[i];
       }
@@ -178,6 +252,19 @@ function checkChildPaths(clauses: Clause[], collections: string[]) {
 
 // --- server -------------------------------------------------------------------------------------
 
+/** The routes served, with the methods CW takes on each (pyconnectwise endpoints/manage: Gettable, Postable,
+ * Patchable, Puttable, Deleteable); another method is a 405. A method CW takes that this fake does not
+ * implement is a 404 naming the fake. */
+const ROUTES = [
+  { pattern: /^\/system\/info$/, methods: ['GET'] },
+  { pattern: /^\/company\/companies$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/company\/companies\/statuses$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/company\/companies\/\d+$/, methods: ['GET', 'PUT', 'PATCH', 'DELETE'] },
+  { pattern: /^\/company\/contacts$/, methods: ['GET', 'POST'] },
+  { pattern: /^\/company\/contacts\/\d+$/, methods: ['GET', 'PUT', 'PATCH', 'DELETE'] },
+  { pattern: /^\/company\/communicationTypes$/, methods: ['GET', 'POST'] },
+];
+
 const sleep = (ms: number, timers: Set<NodeJS.Timeout>) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(() => (timers.delete(timer), resolve()), ms);
@@ -216,15 +303,25 @@ const PATCHABLE_CONTACT_FIELDS = {
   inactiveFlag: (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
 } satisfies Record<string, (value: unknown) => string | undefined>;
 
-export async function startFakeConnectWise(opts: { companyId: string; publicKey: string; privateKey: string; clientId: string }) {
+export async function startFakeConnectWise(
+  opts: {
+    companyId: string;
+    publicKey: string;
+    privateKey: string;
+    clientId: string;
+    /** 'fixture' (default): the amp-labs sandbox's "Email - Business"/"Email - Private"; 'plain': one "Email" type. */
+    communicationTypes?: 'fixture' | 'plain';
+  } & Partial<FakeCwBehaviour>,
+) {
+  const behaviour: FakeCwBehaviour = { deletedCompanies: opts.deletedCompanies ?? 'listed', conditionEscapes: opts.conditionEscapes ?? 'backslash' };
   const companies: FakeCwCompany[] = [];
   const contacts: FakeCwContact[] = [];
-  const communicationTypes: FakeCwCommunicationType[] = [
-    { id: 1, description: 'Email', emailFlag: true, phoneFlag: false, faxFlag: false, defaultFlag: false },
-    { id: 2, description: 'Direct', emailFlag: false, phoneFlag: true, faxFlag: false, defaultFlag: true },
-    { id: 3, description: 'Fax', emailFlag: false, phoneFlag: false, faxFlag: true, defaultFlag: false },
-    { id: 4, description: 'Cell', emailFlag: false, phoneFlag: true, faxFlag: false, defaultFlag: false },
-  ];
+  const communicationTypes: FakeCwCommunicationType[] = (opts.communicationTypes === 'plain' ? PLAIN_COMMUNICATION_TYPES : FIXTURE_COMMUNICATION_TYPES).map(
+    (t) => ({
+      ...t,
+    }),
+  );
+  const companyStatuses: FakeCwCompanyStatus[] = COMPANY_STATUSES.map((t) => ({ ...t }));
   const requests: LoggedRequest[] = [];
   const failures: Array<FakeFailure & { left: number }> = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -236,7 +333,7 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     const number = (name: string, fallback: number) => {
       const raw = url.searchParams.get(name);
       if (raw === null) return fallback;
-      if (!/^\d+$/.test(raw) || Number(raw) < 1) throw badRequest(`${name} must be a positive whole number.`, name);
+      if (!/^\d+$/.test(raw) || Number(raw) < 1) throw badRequest(`${name} must be a positive whole number.`, name, 'query');
       return Number(raw);
     };
     const page = number('page', 1);
@@ -261,18 +358,18 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     const childConditions = url.searchParams.get('childConditions');
     let result = rows;
     if (conditions) {
-      const clauses = parseConditions(conditions, 'conditions');
+      const clauses = parseConditions(conditions, 'conditions', behaviour.conditionEscapes);
       result = result.filter((r) => matches(r, clauses));
     }
     if (childConditions) {
-      const clauses = parseConditions(childConditions, 'childConditions');
+      const clauses = parseConditions(childConditions, 'childConditions', behaviour.conditionEscapes);
       checkChildPaths(clauses, collections);
       result = result.filter((r) => matchesChildren(r, clauses));
     }
     const orderBy = url.searchParams.get('orderBy');
     if (orderBy) {
       const m = /^([A-Za-z_]\w*(?:\/[A-Za-z_]\w*)*)(?:\s+(asc|desc))?$/i.exec(orderBy.trim());
-      if (!m) throw badRequest('orderBy is invalid.', 'orderBy');
+      if (!m) throw badRequest('orderBy is invalid.', 'orderBy', 'query');
       const path = m[1].split('/');
       const sign = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
       result = [...result].sort(
@@ -290,18 +387,25 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
       communicationItems: unknown;
       inactiveFlag: unknown;
     }>;
-    const errors: Array<{ code: string; message: string; resource: string; field: string }> = [];
+    const errors: FieldError[] = [];
     if (typeof body.firstName !== 'string' || !body.firstName.trim())
-      errors.push({ code: 'NullOrEmpty', message: 'firstName may not be empty', resource: 'contact', field: 'firstName' });
-    const company = body.company == null ? null : companies.find((c) => c.id === body.company?.id);
-    if (body.company != null && !company) errors.push({ code: 'InvalidObject', message: 'company not found', resource: 'contact', field: 'company' });
+      errors.push({ code: 'MissingRequiredField', message: 'The firstName field is required.', resource: 'contact', field: 'firstName' });
+    // A reference id may come as a number or a string (amp-labs payload-post.json sends type.id "13").
+    const idOf = (ref: { id?: unknown } | undefined) =>
+      typeof ref?.id === 'number' || (typeof ref?.id === 'string' && /^\d+$/.test(ref.id)) ? Number(ref.id) : undefined;
+    const company =
+      body.company == null ? null : companies.find((c) => c.id === idOf(body.company) && !(c.deletedFlag && behaviour.deletedCompanies === 'hidden'));
+    if (body.company != null && !company) errors.push({ code: 'InvalidField', message: 'company not found', resource: 'contact', field: 'company' });
     const items: FakeCwCommunicationItem[] = [];
     for (const raw of Array.isArray(body.communicationItems) ? body.communicationItems : []) {
       const item = raw as { type?: { id?: unknown }; value?: unknown; defaultFlag?: unknown };
-      const type = communicationTypes.find((t) => t.id === item.type?.id);
-      if (!type) errors.push({ code: 'InvalidObject', message: 'communicationItems type not found', resource: 'contact', field: 'communicationItems/type' });
+      const type = communicationTypes.find((t) => t.id === idOf(item.type));
+      if (!type) errors.push({ code: 'InvalidField', message: 'communicationItems type not found', resource: 'contact', field: 'communicationItems/type' });
       else if (typeof item.value !== 'string' || !item.value)
-        errors.push({ code: 'NullOrEmpty', message: 'communicationItems value may not be empty', resource: 'contact', field: 'communicationItems/value' });
+        errors.push({ code: 'MissingRequiredField', message: 'The value field is required.', resource: 'contactCommunication', field: 'value' });
+      // ContactCommunication.value: "Max length: 250" (pyconnectwise).
+      else if (item.value.length > 250)
+        errors.push({ code: 'InvalidField', message: 'value may not exceed 250 characters.', resource: 'contactCommunication', field: 'value' });
       else
         items.push({
           id: items.length + 1,
@@ -312,7 +416,7 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
           defaultFlag: item.defaultFlag === true,
         });
     }
-    if (errors.length) throw new CwError(400, { code: 'InvalidObject', message: 'contact object is invalid', errors });
+    if (errors.length) throw invalid('contact', errors);
     const contact: FakeCwContact = {
       id: nextId(contacts),
       firstName: (body.firstName as string).trim(),
@@ -325,12 +429,19 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     return contact;
   }
 
+  /** Companies as CW serves them: every one has deletedFlag and a status; deleted ones per behaviour. */
+  function visibleCompanies() {
+    return companies
+      .filter((c) => !(c.deletedFlag && behaviour.deletedCompanies === 'hidden'))
+      .map((c) => ({ ...c, deletedFlag: c.deletedFlag === true, status: c.status ?? { id: 1, name: 'Active' } }));
+  }
+
   /** PATCH /company/contacts/{id}: a JSON Patch array, checked in full before any of it is applied. */
   function patchContact(id: number, input: unknown): FakeCwContact {
     const contact = contacts.find((c) => c.id === id);
     if (!contact) throw new CwError(404, { code: 'NotFound', message: `Contact with id ${id} not found` });
     if (!Array.isArray(input) || input.length === 0) throw badRequest('The request body must be a non-empty array of patch operations.');
-    const errors: Array<{ code: string; message: string; resource: string; field: string }> = [];
+    const errors: FieldError[] = [];
     const changes: Array<[field: keyof typeof PATCHABLE_CONTACT_FIELDS, value: unknown]> = [];
     for (const raw of input) {
       const operation = (raw && typeof raw === 'object' ? raw : {}) as { op?: unknown; path?: unknown; value?: unknown };
@@ -359,7 +470,7 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
         else changes.push([field, operation.value]);
       }
     }
-    if (errors.length) throw new CwError(400, { code: 'InvalidObject', message: 'contact object is invalid', errors });
+    if (errors.length) throw invalid('contact', errors);
     for (const [field, value] of changes) (contact as unknown as Record<string, unknown>)[field] = value;
     return contact;
   }
@@ -369,10 +480,16 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     const method = req.method ?? 'GET';
     const path = url.pathname.startsWith(BASE_PATH) ? url.pathname.slice(BASE_PATH.length) || '/' : url.pathname;
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req).catch((e: unknown) => e) : undefined;
-    requests.push({ method, path, query: Object.fromEntries(url.searchParams), ...(body instanceof CwError ? {} : body !== undefined ? { body } : {}) });
+    requests.push({
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      ...(body instanceof CwError ? {} : body !== undefined ? { body } : {}),
+      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
+    });
 
     // A failure may be aimed at one method (e.g. only the POST that creates a contact).
-    const failure = failures.find((f) => !f.method || f.method === method);
+    const failure = failures.find((f) => (!f.method || f.method === method) && (!f.path || f.path === path));
     if (failure) {
       if (--failure.left <= 0) failures.splice(failures.indexOf(failure), 1);
       if (failure.delayMs) await sleep(failure.delayMs, timers);
@@ -393,23 +510,24 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     if (body instanceof CwError) throw body;
     if (!url.pathname.startsWith(`${BASE_PATH}/`)) throw new CwError(404, { code: 'NotFound', message: 'Not found' });
 
+    const route = ROUTES.find((r) => r.pattern.test(path));
+    // CW answers 405 for a method a route does not take; the body is ASP.NET Web API's (not recorded).
+    if (route && !route.methods.includes(method))
+      throw new CwError(405, { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` });
+
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/system/info')
       return send(res, 200, { version: 'v2024.1', isCloud: false, serverTimeZone: 'Eastern Standard Time', licenseBits: [] });
     if (method === 'GET' && path === '/company/companies') {
-      const page = paged(
-        req,
-        url,
-        filtered(
-          url,
-          companies.filter((c) => !c.deletedFlag),
-          ['types', 'site'],
-        ),
-      );
+      const page = paged(req, url, filtered(url, visibleCompanies(), ['types', 'site']));
+      return send(res, 200, page.body, page.headers);
+    }
+    if (method === 'GET' && path === '/company/companies/statuses') {
+      const page = paged(req, url, filtered(url, companyStatuses, []));
       return send(res, 200, page.body, page.headers);
     }
     if (method === 'GET' && (m = /^\/company\/companies\/(\d+)$/.exec(path))) {
-      const company = companies.find((c) => c.id === Number(m![1]) && !c.deletedFlag);
+      const company = visibleCompanies().find((c) => c.id === Number(m![1]));
       if (!company) throw new CwError(404, { code: 'NotFound', message: `Company with id ${m[1]} not found` });
       return send(res, 200, pick(company, url.searchParams.get('fields')));
     }
@@ -440,6 +558,8 @@ export async function startFakeConnectWise(opts: { companyId: string; publicKey:
     companies,
     contacts,
     communicationTypes,
+    companyStatuses,
+    behaviour,
     requests,
     /** The next `times` requests (default 1), whatever they are, wait delayMs and/or answer status. */
     /** Forgets failures not yet used, so one test's leftovers do not reach the next. */

@@ -1,8 +1,11 @@
 // The ConnectWise Manage adapter against a loopback fake of REST 3.0: real HTTP, real auth headers,
 // CW's conditions syntax, paging, and the failure modes the shared HTTP client must absorb or report.
-import { createConnectWiseAdapter } from '../../src/psa/connectwise/adapter.js';
-import { PsaError } from '../../src/psa/types.js';
-import { startFakeConnectWise, type FakeConnectWise, type FakeCwContact } from '../fakes/connectwise.js';
+import { createConnectWiseAdapter, CW_API_VERSION } from '../../src/psa/connectwise/adapter.js';
+import { cloudHostWarning } from '../../src/psa/connectwise/host.js';
+import { LOOKUP_TTL_MS, NoEmailCommunicationTypeError } from '../../src/psa/connectwise/lookups.js';
+import { PsaError, PsaSetupError } from '../../src/psa/types.js';
+import { PLAIN_COMMUNICATION_TYPES, startFakeConnectWise, type FakeConnectWise, type FakeCwContact } from '../fakes/connectwise.js';
+import { TestClock } from '../helpers/clock.js';
 
 const creds = { companyId: 'contoso', publicKey: 'pub-123', privateKey: 'priv-456', clientId: 'client-789' };
 
@@ -29,8 +32,8 @@ function seedContact(email: string, extra: Partial<FakeCwContact> = {}): FakeCwC
     company: { id: 250, name: 'Contoso Ltd' },
     inactiveFlag: false,
     communicationItems: [
-      { id: 1, type: { id: 1, name: 'Email' }, value: email, communicationType: 'Email', defaultFlag: true },
-      { id: 2, type: { id: 2, name: 'Direct' }, value: '555-0100', communicationType: 'Phone', defaultFlag: true },
+      { id: 1, type: { id: 1, name: 'Email - Business' }, value: email, communicationType: 'Email', defaultFlag: true },
+      { id: 2, type: { id: 3, name: 'Phone - Work' }, value: '555-0100', communicationType: 'Phone', defaultFlag: true },
     ],
     ...extra,
   };
@@ -66,11 +69,22 @@ describe('findContactsByEmail', () => {
     expect(request.query.page).toBe('1');
   });
 
-  it('escapes double quotes in the address', async () => {
+  // No source says how CW escapes `"` or `\` inside a condition string: the address goes in by its
+  // longest safe part, whichever reading the server has, and the match is checked here.
+  it.each(['backslash', 'none'] as const)('keeps quotes and backslashes out of the condition (server escapes: %s)', async (escapes) => {
+    fake.behaviour.conditionEscapes = escapes;
     const odd = seedContact('"odd"@contoso.example');
-    const found = await adapter().findContactsByEmail('"ODD"@contoso.example');
-    expect(found.map((c) => c.id)).toEqual([String(odd.id)]);
-    expect(calls('GET', '/company/contacts')[0].query.childConditions).toContain('value="\\"odd\\"@contoso.example"');
+    seedContact('"other"@contoso.example');
+    const slash = seedContact('a\\b@contoso.example');
+    const cw = adapter();
+    expect((await cw.findContactsByEmail('"ODD"@contoso.example')).map((c) => c.id)).toEqual([String(odd.id)]);
+    expect((await cw.findContactsByEmail('A\\b@contoso.example')).map((c) => c.id)).toEqual([String(slash.id)]);
+    const sent = calls('GET', '/company/contacts').map((r) => r.query.childConditions);
+    expect(sent).toEqual([
+      'communicationItems/value like "%@contoso.example%" AND communicationItems/communicationType="Email"',
+      'communicationItems/value like "%b@contoso.example%" AND communicationItems/communicationType="Email"',
+    ]);
+    expect(await cw.findContactsByEmail('"\\"')).toEqual([]); // nothing safe to search by: nobody
   });
 
   it('follows the Link header through pages, up to 10 pages', async () => {
@@ -104,29 +118,63 @@ describe('findContactsByEmail', () => {
     const found = await adapter().findContactsByEmail('jane@contoso.example');
     expect(found.map((c) => c.id)).toEqual([String(real.id)]);
   });
+
+  it('finds an address whatever its email type is named (the recorded "Shared Mailbox"), by the item channel', async () => {
+    fake.communicationTypes.push({ id: 14, description: 'Shared Mailbox', emailFlag: true, phoneFlag: false, faxFlag: false, defaultFlag: false });
+    const shared = seedContact('emma@test.example', {
+      communicationItems: [
+        { id: 99679, type: { id: 14, name: 'Shared Mailbox' }, value: 'emma@test.example', communicationType: 'Email', defaultFlag: true },
+        { id: 99680, type: { id: 2, name: 'Email - Private' }, value: 'emma.private@test.example', communicationType: 'email' },
+      ],
+    });
+    const cw = adapter();
+    expect((await cw.findContactsByEmail('emma@test.example')).map((c) => c.id)).toEqual([String(shared.id)]);
+    expect(await cw.findContactsByEmail('emma.private@test.example')).toEqual([
+      expect.objectContaining({ id: String(shared.id), email: 'emma.private@test.example' }),
+    ]);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(0); // every item named its channel
+    expect(calls('GET', '/company/contacts')[0].query.fields).toContain('inactiveFlag');
+  });
+
+  it('takes an item without a communicationType as email only when its type is flagged Email', async () => {
+    // Recorded items always name their channel; an item without one is judged by its type's flags.
+    const items = (type: { id: number; name: string }) => [
+      { type: { id: 1, name: 'Email - Business' }, value: 'main@contoso.example', communicationType: 'Email' },
+      { type, value: 'bare@contoso.example' },
+    ];
+    const onEmailType = seedContact('main@contoso.example', { communicationItems: items({ id: 2, name: 'Email - Private' }) });
+    seedContact('main@contoso.example', { communicationItems: items({ id: 3, name: 'Phone - Work' }) });
+    const found = await adapter().findContactsByEmail('bare@contoso.example');
+    expect(found).toEqual([expect.objectContaining({ id: String(onEmailType.id), email: 'bare@contoso.example' })]);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(1);
+  });
 });
 
 describe('companies', () => {
   it('gets a company by id, and undefined for an unknown or non-numeric id', async () => {
     const cw = adapter();
-    expect(await cw.getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd' });
+    expect(await cw.getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd', active: true });
     expect(await cw.getCompany('999')).toBeUndefined();
     expect(calls('GET', '/company/companies/999')).toHaveLength(1); // a 404 is an answer, not retried
     expect(await cw.getCompany('../system/info')).toBeUndefined();
-    expect(fake.requests).toHaveLength(2);
+    // The two companies asked for, and the statuses once (to tell which ones are inactive).
+    expect(fake.requests.map((r) => r.path)).toEqual(['/company/companies/250', '/company/companies/statuses', '/company/companies/999']);
   });
 
   it('searches by name with a like condition, ordered by name, at most limit', async () => {
     const cw = adapter();
     expect(await cw.searchCompanies('CONTOSO')).toEqual([
-      { id: '252', name: 'contoso east' },
-      { id: '250', name: 'Contoso Ltd' },
+      { id: '252', name: 'contoso east', active: true },
+      { id: '250', name: 'Contoso Ltd', active: true },
     ]);
-    expect(calls('GET', '/company/companies')[0].query).toMatchObject({ conditions: 'name like "%CONTOSO%"', orderBy: 'name asc' });
+    expect(calls('GET', '/company/companies')[0].query).toMatchObject({ conditions: 'name like "%CONTOSO%" AND deletedFlag=false', orderBy: 'name asc' });
 
     expect(await cw.searchCompanies('o', 2)).toHaveLength(2);
     expect(calls('GET', '/company/companies')[1].query.pageSize).toBe('2');
     expect(await cw.searchCompanies('Bob"s')).toEqual([]);
+    fake.companies.push({ id: 260, identifier: 'Bobs', name: 'Bob"s Bikes' }, { id: 261, identifier: 'Bobx', name: 'Bob Xs' });
+    expect(await cw.searchCompanies('bob"S')).toEqual([{ id: '260', name: 'Bob"s Bikes', active: true }]);
+    expect(calls('GET', '/company/companies').at(-1)!.query.conditions).toBe('name like "%bob%" AND deletedFlag=false');
   });
 
   it('the fake rejects malformed conditions with a CW error body', async () => {
@@ -138,7 +186,7 @@ describe('companies', () => {
 
 describe('createContact', () => {
   it('creates contacts with the looked-up Email type id, looked up once per adapter', async () => {
-    fake.communicationTypes.find((t) => t.description === 'Email')!.id = 17;
+    fake.communicationTypes.find((t) => t.description === 'Email - Business')!.id = 17;
     const cw = adapter();
 
     const first = await cw.createContact({ companyId: '250', firstName: 'New', lastName: 'Person', email: 'New.Person@Contoso.example' });
@@ -162,14 +210,13 @@ describe('createContact', () => {
       company: { id: 250 },
       communicationItems: [{ type: { id: 17 }, value: 'new.person@contoso.example', communicationType: 'Email', defaultFlag: true }],
     });
-    // The phone goes in with the instance's default phone type (Direct, id 2 in the fake).
+    // The phone goes in with the instance's default phone type (Phone - Work, id 3 in the fixture).
     expect((posts[1].body as { communicationItems: unknown[] }).communicationItems[1]).toMatchObject({
-      type: { id: 2 },
+      type: { id: 3 },
       value: '555-0199',
       communicationType: 'Phone',
     });
-    const emailLookups = calls('GET', '/company/communicationTypes').filter((r) => r.query.conditions === 'description="Email"');
-    expect(emailLookups).toHaveLength(1);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(1);
     expect(fake.contacts.find((c) => String(c.id) === first.id)?.communicationItems[0]).toMatchObject({ type: { id: 17 }, communicationType: 'Email' });
   });
 
@@ -333,14 +380,14 @@ describe('failures', () => {
   it('waits out a 429 with Retry-After and then succeeds', async () => {
     fake.failNext({ status: 429, retryAfter: 1 });
     const started = Date.now();
-    expect(await adapter().getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd' });
+    expect(await adapter().getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd', active: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(calls('GET', '/company/companies/250')).toHaveLength(2);
   });
 
   it('retries a read answered 500 twice, then succeeds', async () => {
     fake.failNext({ status: 500, times: 2 });
-    expect(await adapter().searchCompanies('Northwind')).toEqual([{ id: '251', name: 'Northwind Traders' }]);
+    expect(await adapter().searchCompanies('Northwind')).toEqual([{ id: '251', name: 'Northwind Traders', active: true }]);
     expect(calls('GET', '/company/companies')).toHaveLength(3);
   });
 
@@ -358,7 +405,7 @@ describe('failures', () => {
 
 describe('checkConnection', () => {
   it('reports the ConnectWise version', async () => {
-    expect(await adapter().checkConnection()).toEqual({ ok: true, detail: 'ConnectWise Manage v2024.1' });
+    expect(await adapter().checkConnection()).toEqual({ ok: true, detail: 'ConnectWise Manage v2024.1; new contacts get the email type "Email - Business"' });
     expect(calls('GET', '/system/info')).toHaveLength(1);
   });
 
@@ -370,5 +417,151 @@ describe('checkConnection', () => {
 
     const denied = await adapter({ publicKey: 'nope' }).checkConnection();
     expect(denied).toEqual({ ok: false, error: expect.stringContaining('Authentication failed') });
+  });
+});
+
+describe('the Email communication type', () => {
+  const create = (cw: ReturnType<typeof adapter>, email = 'new@contoso.example') =>
+    cw.createContact({ companyId: '250', firstName: 'New', lastName: 'Person', email });
+  const postedTypeId = () =>
+    (calls('POST', '/company/contacts').at(-1)!.body as { communicationItems: Array<{ type: { id: number } }> }).communicationItems[0].type.id;
+
+  it('is the default of the types flagged Email ("Email - Business" in the recorded sandbox fixture), found on any page', async () => {
+    // The fixture's types pushed behind 150 others, so the list takes two pages of the adapter's 100.
+    const fixture = fake.communicationTypes.splice(0);
+    for (let i = 0; i < 150; i++)
+      fake.communicationTypes.push({ id: 100 + i, description: `Pager ${i}`, emailFlag: false, phoneFlag: true, faxFlag: false, defaultFlag: false });
+    fake.communicationTypes.push(...fixture.map((t) => ({ ...t, id: t.id + 1000 })));
+    await create(adapter());
+    expect(postedTypeId()).toBe(1001);
+    expect(calls('GET', '/company/communicationTypes').map((r) => r.query.page)).toEqual(['1', '2']);
+    expect(fake.contacts.at(-1)!.communicationItems[0]).toMatchObject({ type: { name: 'Email - Business' }, communicationType: 'Email' });
+  });
+
+  it('falls back to the type named "Email", then to the lowest id, when no email type is the default', async () => {
+    fake.communicationTypes.splice(0, fake.communicationTypes.length, ...PLAIN_COMMUNICATION_TYPES.map((t) => ({ ...t })));
+    fake.communicationTypes.unshift({ id: 0, description: 'Shared Mailbox', emailFlag: true, phoneFlag: false, faxFlag: false, defaultFlag: false });
+    await create(adapter());
+    expect(postedTypeId()).toBe(1); // "Email", not the lower id 0
+
+    fake.communicationTypes.splice(
+      0,
+      fake.communicationTypes.length,
+      ...[9, 8].map((id) => ({ id, description: `Mailbox ${id}`, emailFlag: true, phoneFlag: false, faxFlag: false, defaultFlag: false })),
+    );
+    await create(adapter(), 'second@contoso.example');
+    expect(postedTypeId()).toBe(8);
+  });
+
+  it('is kept per adapter for an hour by its clock, then read again', async () => {
+    const clock = new TestClock();
+    const cw = createConnectWiseAdapter({ provider: 'connectwise', url: fake.url, ...creds }, { backoffMs: 10, clock });
+    await create(cw, 'a@contoso.example');
+    clock.advance(LOOKUP_TTL_MS - 60_000);
+    await create(cw, 'b@contoso.example');
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(1);
+    fake.communicationTypes.find((t) => t.id === 1)!.defaultFlag = false;
+    fake.communicationTypes.find((t) => t.id === 2)!.defaultFlag = true;
+    clock.advance(120_000);
+    await create(cw, 'c@contoso.example');
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(2);
+    expect(postedTypeId()).toBe(2);
+  });
+
+  it('is read again after a create refused with 400 (the kept type may have been removed)', async () => {
+    const cw = adapter();
+    await create(cw, 'a@contoso.example');
+    fake.communicationTypes.find((t) => t.id === 1)!.id = 41;
+    const refused = await create(cw, 'b@contoso.example').catch((e: unknown) => e);
+    expect((refused as PsaError).status).toBe(400);
+    await create(cw, 'b@contoso.example');
+    expect(postedTypeId()).toBe(41);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(2);
+  });
+
+  it('missing: a typed setup error, shown by the connection test, and asked again once the type exists', async () => {
+    const emailTypes = fake.communicationTypes.filter((t) => t.emailFlag);
+    fake.communicationTypes.splice(0, fake.communicationTypes.length, ...fake.communicationTypes.filter((t) => !t.emailFlag));
+    const cw = adapter();
+    const error = await create(cw).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoEmailCommunicationTypeError);
+    expect(error).toBeInstanceOf(PsaSetupError);
+    expect((error as PsaError).message).toContain('no communication type with Email flag');
+    expect(calls('POST', '/company/contacts')).toHaveLength(0);
+    expect(await cw.checkConnection()).toEqual({ ok: false, error: expect.stringContaining('no communication type with Email flag') });
+
+    fake.communicationTypes.push(...emailTypes);
+    await create(cw);
+    expect(postedTypeId()).toBe(1);
+    expect(calls('GET', '/company/communicationTypes')).toHaveLength(3);
+  });
+});
+
+describe('deleted and inactive companies', () => {
+  beforeEach(() => {
+    fake.companies.push(
+      { id: 270, identifier: 'ContosoOld', name: 'Contoso Old', deletedFlag: true },
+      { id: 271, identifier: 'ContosoGone', name: 'Contoso Gone', status: { id: 2, name: 'Inactive' } },
+    );
+  });
+
+  // No source says whether CW lists deleted companies by default: the adapter must cope with both.
+  it.each(['listed', 'hidden'] as const)('a deleted company is never active, and never found by search (deleted companies %s)', async (reading) => {
+    fake.behaviour.deletedCompanies = reading;
+    const cw = adapter();
+    const deleted = await cw.getCompany('270');
+    expect(deleted === undefined || deleted.active === false).toBe(true);
+    expect((await cw.searchCompanies('contoso')).map((c) => c.id)).toEqual(['252', '271', '250']);
+    expect(calls('GET', '/company/companies/270')[0].query.fields).toBe('id,name,deletedFlag,status');
+  });
+
+  it('a company whose status is flagged inactive is not active', async () => {
+    const cw = adapter();
+    expect(await cw.getCompany('271')).toEqual({ id: '271', name: 'Contoso Gone', active: false });
+    expect(await cw.getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd', active: true });
+    expect((await cw.searchCompanies('gone'))[0]).toEqual({ id: '271', name: 'Contoso Gone', active: false });
+    expect(calls('GET', '/company/companies/statuses')).toHaveLength(1);
+  });
+});
+
+describe('requests', () => {
+  it('pin the API version in Accept and never send ignoreDuplicates', async () => {
+    const cw = adapter();
+    await cw.checkConnection();
+    await cw.findContactsByEmail('x@contoso.example');
+    await cw.createContact({ companyId: '250', firstName: 'New', lastName: 'Person', email: 'new@contoso.example' });
+    expect(new Set(fake.requests.map((r) => r.accept))).toEqual(new Set([`application/vnd.connectwise.com+json; version=${CW_API_VERSION}`]));
+    expect(calls('POST', '/company/contacts')[0].body).not.toHaveProperty('ignoreDuplicates');
+  });
+
+  it('the fake refuses a contact without firstName in the recorded shape, and a method a route does not take with 405', async () => {
+    const error = await adapter()
+      .createContact({ companyId: '250', firstName: ' ', lastName: 'Person', email: 'new@contoso.example' })
+      .catch((e: unknown) => e);
+    expect((error as PsaError).status).toBe(400);
+    expect((error as PsaError).message).toContain('The firstName field is required.');
+    const auth = Buffer.from(`${creds.companyId}+${creds.publicKey}:${creds.privateKey}`).toString('base64');
+    const post = await fetch(`${fake.url}/company/contacts`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${auth}`, clientId: creds.clientId, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ lastName: 'X' }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual({
+      code: 'InvalidObject',
+      message: 'contact object is invalid',
+      errors: [{ code: 'MissingRequiredField', message: 'The firstName field is required.', resource: 'contact', field: 'firstName' }],
+    });
+    const put = await fetch(`${fake.url}/system/info`, { method: 'PUT', headers: { Authorization: `Basic ${auth}`, clientId: creds.clientId } });
+    expect(put.status).toBe(405);
+  });
+});
+
+describe('the cloud host', () => {
+  it('warns, without failing, when a myconnectwise.net host lacks the api- prefix', () => {
+    expect(cloudHostWarning('https://na.myconnectwise.net/v4_6_release/apis/3.0')).toContain('api-na.myconnectwise.net');
+    expect(cloudHostWarning('https://sandbox-na.myconnectwise.net/v4_6_release/apis/3.0')).toContain('lacks the api- prefix');
+    expect(cloudHostWarning('https://api-eu.myconnectwise.net/v4_6_release/apis/3.0')).toBeUndefined();
+    expect(cloudHostWarning('https://cw.example-msp.com/v4_6_release/apis/3.0')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 // contact gets a mail; an address on a company's domain gets a mail and, once the token is spent,
 // "Create your account", whose POST creates exactly one PSA contact; a failing PSA leaves the
 // sign-in page answering at once with the neutral message.
+import { LOOKUP_TTL_MS } from '../../src/psa/connectwise/lookups.js';
 import { startFakeConnectWise, type FakeConnectWise } from '../fakes/connectwise.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { postForm, staffAgent } from '../helpers/console.js';
@@ -47,7 +48,7 @@ function psaContact(id: number, email: string, companyId = 250, inactive = false
     lastName: 'Psa',
     company: { id: companyId, name: companyId === 250 ? 'Contoso Ltd' : 'Litware Inc' },
     inactiveFlag: inactive,
-    communicationItems: [{ type: { id: 1, name: 'Email' }, value: email, communicationType: 'Email', defaultFlag: true }],
+    communicationItems: [{ type: { id: 1, name: 'Email - Business' }, value: email, communicationType: 'Email', defaultFlag: true }],
   });
 }
 
@@ -147,6 +148,8 @@ it('lets someone on a company domain create their account only after spending th
   const inPsa = cw.contacts.filter((c) => c.communicationItems.some((i) => i.value.toLowerCase() === email));
   expect(inPsa).toHaveLength(1);
   expect(inPsa[0]).toMatchObject({ firstName: 'Nina', lastName: 'New', company: { id: 250 } });
+  // The fake's instance has no type named "Email" (as the recorded sandbox): the default Email-flagged type is used.
+  expect(inPsa[0]!.communicationItems[0]).toMatchObject({ type: { id: 1, name: 'Email - Business' }, communicationType: 'Email', value: email });
   expect(await t.services.db('contacts').where({ email }).first()).toMatchObject({ psa_contact_id: String(inPsa[0]!.id), company_id: linkedCompanyId });
 });
 
@@ -276,6 +279,73 @@ describe('when the PSA fails', () => {
       .send({ _csrf: csrfFrom(form.text), firstName: 'Hal', lastName: 'Fway' });
     expect(retried.status).toBe(303);
     expect(await t.services.db('contacts').where({ email })).toHaveLength(1);
+  });
+});
+
+describe('a ConnectWise instance not set up for new contacts', () => {
+  it('says so on "Create your account" and on the console, and works once an Email type exists', async () => {
+    const email = `${unique('notype')}@contoso.example`;
+    t.clock.advance(LOOKUP_TTL_MS); // the types read by earlier tests are no longer kept
+    const { agent } = await proveAddress(email);
+    const form = await agent.get('/signin/create-account');
+    const emailTypes = cw.communicationTypes.filter((c) => c.emailFlag);
+    cw.communicationTypes.splice(0, cw.communicationTypes.length, ...cw.communicationTypes.filter((c) => !c.emailFlag));
+    try {
+      const failed = await agent
+        .post('/signin/create-account')
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), firstName: 'Tia', lastName: 'Type' });
+      expect(failed.status).toBe(503);
+      expect(failed.text).toContain('cannot be created until your IT provider finishes setting up');
+      expect(failed.text).not.toContain('Try again in a few minutes');
+      expect(await t.services.db('contacts').where({ email })).toHaveLength(0);
+      const event = await t.services.db('psa_events').orderBy('id', 'desc').first();
+      expect(event).toMatchObject({ operation: 'createContact', message: expect.stringContaining('no communication type with Email flag') });
+
+      const { agent: admin } = await staffAgent(t, 'technician');
+      await postForm(admin, '/admin/psa', '/admin/psa/test', {});
+      expect((await admin.get('/admin/psa')).text).toContain('Connection failed: no communication type with Email flag');
+    } finally {
+      cw.communicationTypes.push(...emailTypes);
+    }
+    const created = await agent
+      .post('/signin/create-account')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), firstName: 'Tia', lastName: 'Type' });
+    expect(created.status).toBe(303);
+  });
+});
+
+describe('deleted and inactive PSA companies', () => {
+  it.each(['listed', 'hidden'] as const)(
+    'a contact of a deleted company gets nothing and the company is not imported (deleted companies %s)',
+    async (reading) => {
+      cw.behaviour.deletedCompanies = reading;
+      try {
+        const id = reading === 'listed' ? 320 : 321;
+        cw.companies.push({ id, identifier: `Old${id}`, name: `Old Company ${id}`, deletedFlag: true });
+        const email = `${unique('deleted')}@old${id}.example`;
+        psaContact(9100 + id, email, id);
+        expect((await requestToken(t.agent(), email)).status).toBe(200);
+        await t.settle();
+        expect(await t.services.db('login_tokens').where({ email })).toHaveLength(0);
+        expect(await t.services.db('companies').where({ psa_company_id: String(id) })).toHaveLength(0);
+      } finally {
+        cw.behaviour.deletedCompanies = 'listed';
+      }
+    },
+  );
+
+  it('a contact of a company on an inactive status gets nothing, even when the company is linked', async () => {
+    cw.companies.push({ id: 330, identifier: 'Dormant', name: 'Dormant Ltd', status: { id: 2, name: 'Inactive' } });
+    const portal = await createCompany(t.services.db, { name: 'Dormant (portal)' });
+    await t.services.db('companies').where({ id: portal.id }).update({ psa_company_id: '330' });
+    const email = `${unique('dormant')}@dormant.example`;
+    psaContact(9330, email, 330);
+    await requestToken(t.agent(), email);
+    await t.settle();
+    expect(await t.services.db('login_tokens').where({ email })).toHaveLength(0);
+    expect(await t.services.db('contacts').where({ email })).toHaveLength(0);
   });
 });
 

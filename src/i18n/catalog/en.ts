@@ -83,6 +83,8 @@ export const en = {
   'account.switch.title': 'Switch account',
   'account.switch.unavailable': 'That account is not available.',
   'account.unavailable': 'Your account could not be created right now. Try again in a few minutes; your sign-in is kept for a quarter of an hour.',
+  'account.setupIncomplete':
+    'Your account cannot be created until your IT provider finishes setting up their system. Please tell them; trying again will not help.',
   'account.refused': 'This address can no longer create an account here. Contact your IT provider.',
   'account.companyGone': 'This company no longer exists in the portal.',
 

@@ -7,7 +7,8 @@ export const connectwise = definePsaVendor({
   id: 'connectwise',
   displayName: 'ConnectWise Manage',
   environment: {
-    // The site and the codebase path, e.g. https://na.myconnectwise.net/v4_6_release/apis/3.0
+    // The API host and the codebase path, e.g. https://api-na.myconnectwise.net/v4_6_release/apis/3.0
+    // (cloud API hosts carry the api- prefix; see ./host.ts)
     CONNECTWISE_URL: urlWithProtocol(['http:', 'https:']),
     CONNECTWISE_COMPANY_ID: optionalText(),
     CONNECTWISE_PUBLIC_KEY: optionalText(),
@@ -23,5 +24,5 @@ export const connectwise = definePsaVendor({
     privateKey: env.CONNECTWISE_PRIVATE_KEY,
     clientId: env.CONNECTWISE_CLIENT_ID,
   }),
-  create: (config, { timeoutMs, retries, backoffMs }) => createConnectWiseAdapter(config, { timeoutMs, retries, backoffMs }),
+  create: (config, { clock, timeoutMs, retries, backoffMs }) => createConnectWiseAdapter(config, { clock, timeoutMs, retries, backoffMs }),
 });

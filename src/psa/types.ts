@@ -7,6 +7,8 @@ export type PsaProvider = string;
 export interface PsaCompany {
   id: string;
   name: string;
+  /** False when the PSA marks the company deleted or inactive: it is not imported and its contacts do not sign in. */
+  active: boolean;
 }
 
 export interface PsaContact {
@@ -51,5 +53,28 @@ export class PsaError extends Error {
   ) {
     super(message);
     this.name = 'PsaError';
+  }
+}
+
+/** A contact field in Portico's terms (the create-account form's names), whatever the vendor calls it. */
+export type PsaContactField = 'firstName' | 'lastName' | 'phone' | 'email';
+
+/** Why the PSA would refuse a field: it is required and empty, or longer than the vendor stores. */
+export type PsaFieldProblem = { field: PsaContactField; reason: 'required' } | { field: PsaContactField; reason: 'tooLong'; maxLength: number };
+
+/**
+ * The PSA would refuse this contact as given (an adapter checks the vendor's rules before sending): the
+ * person can fix it, so callers ask them for what is missing or too long rather than reporting a failure.
+ */
+export class PsaContactRejected extends PsaError {
+  constructor(
+    provider: PsaProvider,
+    readonly problems: PsaFieldProblem[],
+  ) {
+    super(
+      provider,
+      `the contact would be refused: ${problems.map((p) => (p.reason === 'required' ? `${p.field} is required` : `${p.field} is longer than ${p.maxLength}`)).join(', ')}`,
+    );
+    this.name = 'PsaContactRejected';
   }
 }

@@ -199,7 +199,7 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
     async getCompany(id) {
       if (!isId(id)) return undefined;
       const client = await getOrUndefined<HaloClient>(`/client/${id}`);
-      return client?.id ? { id: String(client.id), name: client.name } : undefined;
+      return client?.id ? { id: String(client.id), name: client.name, active: true } : undefined;
     },
 
     async searchCompanies(query, limit = 25) {
@@ -209,7 +209,7 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
       return (body?.clients ?? [])
         .filter((c) => c.name?.toLowerCase().includes(needle))
         .slice(0, limit)
-        .map((c): PsaCompany => ({ id: String(c.id), name: c.name }));
+        .map((c): PsaCompany => ({ id: String(c.id), name: c.name, active: true }));
     },
 
     async createContact(input) {

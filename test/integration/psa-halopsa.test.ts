@@ -115,7 +115,7 @@ describe('tokens', () => {
     expect(hits(halo, 'GET', '/api/client/1')[0].authorization).toMatch(/^Bearer \S+$/);
 
     halo.expireTokens();
-    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs' });
+    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs', active: true });
     expect(halo.tokensIssued).toBe(2);
     const calls = hits(halo, 'GET', '/api/client/2');
     expect(calls).toHaveLength(2); // the 401, then the retry with the new token
@@ -139,7 +139,7 @@ describe('tokens', () => {
     const hosted = await startFakeHaloPsa({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tenant: 'acme' });
     try {
       hosted.clients.push({ id: 7, name: 'Acme Corp' });
-      expect(await adapterFor(hosted, { tenant: 'acme' }).getCompany('7')).toEqual({ id: '7', name: 'Acme Corp' });
+      expect(await adapterFor(hosted, { tenant: 'acme' }).getCompany('7')).toEqual({ id: '7', name: 'Acme Corp', active: true });
       expect(hits(hosted, 'POST', '/auth/token')[0].query).toEqual({ tenant: 'acme' });
       // Without the tenant the hosted instance refuses, with its own message.
       await expect(adapterFor(hosted).getCompany('7')).rejects.toThrow(/Unknown or missing tenant/);
@@ -163,7 +163,7 @@ describe('tokens', () => {
 describe('companies', () => {
   it('gets a client by id, and undefined for a missing or non-numeric id', async () => {
     const psa = adapterFor(halo);
-    expect(await psa.getCompany('3')).toEqual({ id: '3', name: 'Fabrikam' });
+    expect(await psa.getCompany('3')).toEqual({ id: '3', name: 'Fabrikam', active: true });
     expect(await psa.getCompany('999')).toBeUndefined();
     expect(hits(halo, 'GET', '/api/client/999')).toHaveLength(1); // a 404 is an answer, not retried
     expect(await psa.getCompany('abc')).toBeUndefined();
@@ -172,10 +172,10 @@ describe('companies', () => {
   it('searches clients by name, up to the limit', async () => {
     const psa = adapterFor(halo);
     expect(await psa.searchCompanies('contoso')).toEqual([
-      { id: '1', name: 'Contoso Ltd' },
-      { id: '2', name: 'Contoso Labs' },
+      { id: '1', name: 'Contoso Ltd', active: true },
+      { id: '2', name: 'Contoso Labs', active: true },
     ]);
-    expect(await psa.searchCompanies('CONTOSO', 1)).toEqual([{ id: '1', name: 'Contoso Ltd' }]);
+    expect(await psa.searchCompanies('CONTOSO', 1)).toEqual([{ id: '1', name: 'Contoso Ltd', active: true }]);
     expect(hits(halo, 'GET', '/api/client').map((r) => r.query)).toEqual([
       { search: 'contoso', count: '25' },
       { search: 'CONTOSO', count: '1' },
@@ -333,14 +333,14 @@ describe('failures', () => {
     await psa.getCompany('1'); // token in hand, so only the API call is timed
     halo.failNext({ status: 429, retryAfter: 1, path: '/api/client/2' });
     const started = Date.now();
-    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs' });
+    expect(await psa.getCompany('2')).toEqual({ id: '2', name: 'Contoso Labs', active: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(hits(halo, 'GET', '/api/client/2')).toHaveLength(2);
   });
 
   it('retries a read that failed twice with a 500', async () => {
     halo.failNext({ status: 500, times: 2, path: '/api/client' });
-    expect(await adapterFor(halo).searchCompanies('fabrikam')).toEqual([{ id: '3', name: 'Fabrikam' }]);
+    expect(await adapterFor(halo).searchCompanies('fabrikam')).toEqual([{ id: '3', name: 'Fabrikam', active: true }]);
     expect(hits(halo, 'GET', '/api/client')).toHaveLength(3);
   });
 

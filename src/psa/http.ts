@@ -100,7 +100,8 @@ export function createPsaHttp(options: PsaHttpOptions): PsaHttp {
           const rateLimited = e.busy === true;
           const transient = e.status === undefined || e.status >= 500;
           if (attempt >= retries || !(rateLimited || (mayRetry && transient))) throw e;
-          const wait = rateLimited && e.retryAfterMs !== undefined ? e.retryAfterMs : backoffMs * 2 ** attempt;
+          // A refusal for load without Retry-After waits a little more at random, so processes sharing a limit do not retry in step.
+          const wait = rateLimited && e.retryAfterMs !== undefined ? e.retryAfterMs : backoffMs * 2 ** attempt * (rateLimited ? 1 + Math.random() / 2 : 1);
           if (wait > maxRetryAfterMs) throw e;
           await sleep(wait);
         }

@@ -223,6 +223,8 @@ export function createContactResolver(deps: {
         try {
           // Someone may have entered the person in the PSA meanwhile: link rather than duplicate;
           // a deactivated PSA contact stays deactivated.
+          // A company the PSA has deleted or made inactive takes no new contacts.
+          if (!(await psa.getCompany(company.psa_company_id))?.active) throw refuse();
           const inCompany = (await psa.findContactsByEmail(email)).filter((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
           if (inCompany.length && !inCompany.some((c) => c.active)) throw refuse();
           psaContact =

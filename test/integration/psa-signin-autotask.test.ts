@@ -167,3 +167,22 @@ it('lands a Microsoft sign-in without a last name on "Create your account", name
   const back = await entra.authorize(again.headers.location);
   expect((await next.get(back.pathname + back.search)).headers.location).toBe('/');
 });
+
+it('creates no account under a company Autotask has made inactive', async () => {
+  const closed = await createCompany(t.services.db, { name: 'Closed Client', domains: ['closed.example'] });
+  at.companies.push({ id: 301, companyName: 'Closed Client Ltd', isActive: false });
+  await t.services.db('companies').where({ id: closed.id }).update({ psa_company_id: '301' });
+  const email = `${unique('late')}@closed.example`;
+  const { agent, spent } = await proveAddress(email);
+  expect(spent.headers.location).toBe('/signin/create-account');
+  const form = await agent.get('/signin/create-account');
+  const before = creates().length;
+  const refused = await agent
+    .post('/signin/create-account')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), firstName: 'Lee', lastName: 'Late' });
+  expect(refused.status).toBe(403);
+  expect(refused.text).toContain('can no longer create an account here');
+  expect(creates()).toHaveLength(before);
+  expect(await t.services.db('contacts').where({ email })).toHaveLength(0);
+});

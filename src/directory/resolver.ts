@@ -15,7 +15,7 @@ import { emailDomain } from '../lib/email.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { psaFailureMessage, type PsaEvents } from '../psa/events.js';
-import { PsaSetupError, type PsaAdapter, type PsaContact } from '../psa/types.js';
+import { PsaContactRejected, PsaSetupError, type PsaAdapter, type PsaContact } from '../psa/types.js';
 import type { SettingsService } from '../settings/service.js';
 import type { CompanyRepository } from './companies-repo.js';
 import { isUsable, type ContactRepository, type ContactRow } from './contacts-repo.js';
@@ -30,6 +30,8 @@ export interface NewAccount {
   firstName: string;
   lastName: string;
   phone?: string | null;
+  /** A Microsoft identity (tid + oid) proven for this address: the new contact is linked to it. */
+  entra?: { tenantId: string; objectId: string };
 }
 
 export interface ContactResolver {
@@ -40,7 +42,8 @@ export interface ContactResolver {
   whoMaySignIn(email: string): Promise<Resolution>;
   /** The same answer from the portal's own data only (no PSA call): for confirm pages and after a token is spent. */
   whoMaySignInLocally(email: string): Promise<Resolution>;
-  /** Creates the contact in the PSA and locally; two concurrent calls for one address create one. */
+  /** Creates the contact in the PSA and locally; two concurrent calls for one address create one.
+   * Throws PsaContactRejected (nothing created) when the PSA would refuse the names or phone as given. */
   createAccount(input: NewAccount): Promise<Contact>;
 }
 
@@ -202,74 +205,90 @@ export function createContactResolver(deps: {
     return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
   }
 
+  async function createOrFindAccount(input: NewAccount): Promise<Contact> {
+    const email = input.email.toLowerCase();
+    // The proof may be up to 15 minutes old: check again that this address may still have an account here.
+    const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.', { messageKey: 'account.refused' });
+    const check = async () => {
+      const contact = await contactRepo.inCompany(input.companyId, email);
+      if (contact) {
+        if (!isUsable(contact)) throw refuse();
+        return contact;
+      }
+      if ((await invitedOnly()) || (await domainOwner(email)) !== input.companyId) throw refuse();
+      return undefined;
+    };
+    const existing = await check();
+    if (existing) return existing;
+    const claimedAt = await claim(email);
+    if (!claimedAt) return waitForAccount(email, input.companyId);
+    try {
+      const created = await check(); // another sign-in may have finished just before our claim
+      if (created) return created;
+      const company = await companyRepo.get(input.companyId);
+      if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
+      let psaContact: PsaContact | undefined;
+      if (psa && company.psa_company_id) {
+        try {
+          // Someone may have entered the person in the PSA meanwhile: link rather than duplicate;
+          // a deactivated PSA contact stays deactivated.
+          // A company the PSA has deleted or made inactive takes no new contacts.
+          if (!(await psa.getCompany(company.psa_company_id))?.active) throw refuse();
+          const inCompany = (await psa.findContactsByEmail(email)).filter((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
+          if (inCompany.length && !inCompany.some((c) => c.active)) throw refuse();
+          psaContact =
+            inCompany.find((c) => c.active) ??
+            (await psa.createContact({
+              companyId: company.psa_company_id,
+              email,
+              firstName: input.firstName,
+              lastName: input.lastName,
+              phone: input.phone ?? null,
+            }));
+        } catch (error) {
+          if (error instanceof AppError) throw error;
+          // Not a PSA failure: the person can fix the names or phone, so the caller asks them again.
+          if (error instanceof PsaContactRejected) throw error;
+          await recordPsaFailure(psa, 'createContact', error);
+          throw error instanceof PsaSetupError ? new AccountSetupIncompleteError() : new AccountUnavailableError();
+        }
+      } else if (psa) {
+        log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
+      }
+      return await contactRepo
+        .insert({
+          company_id: company.id,
+          email,
+          first_name: input.firstName,
+          last_name: input.lastName,
+          phone: input.phone || null,
+          psa_contact_id: psaContact?.id ?? null,
+          status: 'active',
+        })
+        .catch(async (error) => {
+          const raced = isUniqueViolation(error) ? await contactRepo.inCompany(company.id, email) : undefined;
+          if (raced) return raced;
+          throw error;
+        });
+    } finally {
+      await db('account_claims').where({ email, claimed_at: claimedAt }).delete();
+    }
+  }
+
   return {
     whoMaySignIn,
     whoMaySignInLocally,
 
     async createAccount(input) {
-      const email = input.email.toLowerCase();
-      // The proof may be up to 15 minutes old: check again that this address may still have an account here.
-      const refuse = () => new AppError(403, 'This address can no longer create an account here. Contact your IT provider.', { messageKey: 'account.refused' });
-      const check = async () => {
-        const contact = await contactRepo.inCompany(input.companyId, email);
-        if (contact) {
-          if (!isUsable(contact)) throw refuse();
-          return contact;
-        }
-        if ((await invitedOnly()) || (await domainOwner(email)) !== input.companyId) throw refuse();
-        return undefined;
-      };
-      const existing = await check();
-      if (existing) return existing;
-      const claimedAt = await claim(email);
-      if (!claimedAt) return waitForAccount(email, input.companyId);
-      try {
-        const created = await check(); // another sign-in may have finished just before our claim
-        if (created) return created;
-        const company = await companyRepo.get(input.companyId);
-        if (!company) throw new AppError(409, 'This company no longer exists in the portal.', { messageKey: 'account.companyGone' });
-        let psaContact: PsaContact | undefined;
-        if (psa && company.psa_company_id) {
-          try {
-            // Someone may have entered the person in the PSA meanwhile: link rather than duplicate;
-            // a deactivated PSA contact stays deactivated.
-            const inCompany = (await psa.findContactsByEmail(email)).filter((c) => c.companyId === company.psa_company_id && c.email.toLowerCase() === email);
-            if (inCompany.length && !inCompany.some((c) => c.active)) throw refuse();
-            psaContact =
-              inCompany.find((c) => c.active) ??
-              (await psa.createContact({
-                companyId: company.psa_company_id,
-                email,
-                firstName: input.firstName,
-                lastName: input.lastName,
-                phone: input.phone ?? null,
-              }));
-          } catch (error) {
-            if (error instanceof AppError) throw error;
-            await recordPsaFailure(psa, 'createContact', error);
-            throw error instanceof PsaSetupError ? new AccountSetupIncompleteError() : new AccountUnavailableError();
-          }
-        } else if (psa) {
-          log.warn({ companyId: company.id }, 'company has no PSA link: contact created in the portal only');
-        }
-        return await contactRepo
-          .insert({
-            company_id: company.id,
-            email,
-            first_name: input.firstName,
-            last_name: input.lastName,
-            phone: input.phone || null,
-            psa_contact_id: psaContact?.id ?? null,
-            status: 'active',
-          })
-          .catch(async (error) => {
-            const raced = isUniqueViolation(error) ? await contactRepo.inCompany(company.id, email) : undefined;
-            if (raced) return raced;
-            throw error;
-          });
-      } finally {
-        await db('account_claims').where({ email, claimed_at: claimedAt }).delete();
+      const contact = await createOrFindAccount(input);
+      if (input.entra) {
+        // The same rule as the Microsoft sign-in's own linking: a contact linked to another identity stays so.
+        if (contact.entra_object_id && contact.entra_object_id !== input.entra.objectId.toLowerCase())
+          throw new AppError(403, 'This address can no longer create an account here. Contact your IT provider.', { messageKey: 'account.refused' });
+        await contactRepo.linkEntraIdentity(contact.id, input.entra);
+        return { ...contact, entra_tenant_id: input.entra.tenantId.toLowerCase(), entra_object_id: input.entra.objectId.toLowerCase() };
       }
+      return contact;
     },
   };
 }

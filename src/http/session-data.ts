@@ -1,5 +1,6 @@
 // What Portico keeps in a browser session (req.session). The portal and the console have separate
 // cookies and therefore separate sessions; both use this shape. Set by sessions.ts.
+import type { PsaFieldProblem } from '../psa/types.js';
 
 export interface SignedInAs {
   kind: 'contact' | 'staff';
@@ -25,11 +26,19 @@ export interface ProvenAddress {
   at: number;
 }
 
+export interface NewAccountPrefill {
+  firstName: string;
+  lastName: string;
+  problems: PsaFieldProblem[];
+  entra: { tenantId: string; objectId: string };
+}
+
 export interface SessionData {
   /** Proven, with several contacts: the person picks one. */
   choice?: ProvenAddress & { contactIds: number[] };
-  /** Proven, on a company's domain, no contact yet: "Create your account". */
-  newAccount?: ProvenAddress & { companyId: number };
+  /** Proven, on a company's domain, no contact yet: "Create your account". A Microsoft sign-in whose
+   * names the PSA refused lands here too: its names prefilled, the PSA's problems shown, its identity kept. */
+  newAccount?: ProvenAddress & { companyId: number; prefill?: NewAccountPrefill };
   /** The contacts this browser may switch between without signing in again. */
   accounts?: { email: string; contactIds: number[] };
   csrfToken?: string;

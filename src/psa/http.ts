@@ -10,6 +10,8 @@ export interface PsaHttpOptions {
   headers: () => Promise<Record<string, string>> | Record<string, string>;
   /** Pulls the vendor's error message out of an error body. */
   messageOf?: (body: unknown) => string | undefined;
+  /** A vendor's refusal for load that may come with any status (Autotask's thread limit): retried like a 429, for every method. */
+  isBusy?: (status: number, body: unknown) => boolean;
   timeoutMs?: number;
   /** Extra attempts for reads (and for any request answered 429). */
   retries?: number;
@@ -75,7 +77,8 @@ export function createPsaHttp(options: PsaHttpOptions): PsaHttp {
     if (response.ok) return { status: response.status, body: parsed as T, headers: response.headers };
     const vendorMessage = options.messageOf?.(parsed) ?? (typeof parsed === 'string' && parsed ? parsed.slice(0, 300) : undefined);
     const error = new PsaError(provider, `${response.status} ${response.statusText || ''}${vendorMessage ? `: ${vendorMessage}` : ''}`.trim(), response.status);
-    if (response.status === 429) {
+    if (response.status === 429 || options.isBusy?.(response.status, parsed)) {
+      Object.assign(error, { busy: true });
       // Seconds, as the vendors send it; absent or unreadable: our own backoff decides.
       const header = response.headers.get('retry-after');
       const seconds = header !== null && /^\d+(\.\d+)?$/.test(header.trim()) ? Number(header) : undefined;
@@ -93,11 +96,12 @@ export function createPsaHttp(options: PsaHttpOptions): PsaHttp {
         try {
           return await once<T>(method, target, request.body);
         } catch (error) {
-          const e = error as PsaError & { retryAfterMs?: number };
-          const rateLimited = e.status === 429;
+          const e = error as PsaError & { retryAfterMs?: number; busy?: boolean };
+          const rateLimited = e.busy === true;
           const transient = e.status === undefined || e.status >= 500;
           if (attempt >= retries || !(rateLimited || (mayRetry && transient))) throw e;
-          const wait = rateLimited && e.retryAfterMs !== undefined ? e.retryAfterMs : backoffMs * 2 ** attempt;
+          // A refusal for load without Retry-After waits a little more at random, so processes sharing a limit do not retry in step.
+          const wait = rateLimited && e.retryAfterMs !== undefined ? e.retryAfterMs : backoffMs * 2 ** attempt * (rateLimited ? 1 + Math.random() / 2 : 1);
           if (wait > maxRetryAfterMs) throw e;
           await sleep(wait);
         }

@@ -59,3 +59,26 @@ export class PsaError extends Error {
 /** The PSA answered, but is not set up for what the portal asks of it (e.g. no email communication
  * type): an administrator must change the PSA; trying again does not help. */
 export class PsaSetupError extends PsaError {}
+
+/** A contact field in Portico's terms (the create-account form's names), whatever the vendor calls it. */
+export type PsaContactField = 'firstName' | 'lastName' | 'phone' | 'email';
+
+/** Why the PSA would refuse a field: it is required and empty, or longer than the vendor stores. */
+export type PsaFieldProblem = { field: PsaContactField; reason: 'required' } | { field: PsaContactField; reason: 'tooLong'; maxLength: number };
+
+/**
+ * The PSA would refuse this contact as given (an adapter checks the vendor's rules before sending): the
+ * person can fix it, so callers ask them for what is missing or too long rather than reporting a failure.
+ */
+export class PsaContactRejected extends PsaError {
+  constructor(
+    provider: PsaProvider,
+    readonly problems: PsaFieldProblem[],
+  ) {
+    super(
+      provider,
+      `the contact would be refused: ${problems.map((p) => (p.reason === 'required' ? `${p.field} is required` : `${p.field} is longer than ${p.maxLength}`)).join(', ')}`,
+    );
+    this.name = 'PsaContactRejected';
+  }
+}

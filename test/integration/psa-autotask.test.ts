@@ -1,7 +1,9 @@
 // The Autotask adapter against a loopback server that speaks Autotask's REST API 1.0: zone lookup,
-// header auth, JSON filters, nextPageUrl paging, child-collection create, errors, 429 and timeouts.
+// header auth, JSON filters, nextPageUrl paging (POSTed again), child-collection create checked against
+// the entity's field rules, inactive companies, the thread limit, errors, 429 and timeouts.
 import { createAutotaskAdapter, type AutotaskAdapterOptions } from '../../src/psa/autotask/adapter.js';
-import { PsaError } from '../../src/psa/types.js';
+import { autotaskMessage } from '../../src/psa/autotask/errors.js';
+import { PsaContactRejected, PsaError } from '../../src/psa/types.js';
 import { startFakeAutotask, type FakeAutotask, type FakeAutotaskContact } from '../fakes/autotask.js';
 
 const creds = { username: 'api-user@msp.example', secret: 'correct-horse', integrationCode: 'INTEGRATION-CODE-1' };
@@ -23,6 +25,8 @@ const contact = (c: Partial<FakeAutotaskContact> & { id: number }): FakeAutotask
 /** An adapter on the fake's zone as configured (no lookup), with fast backoff so retry tests stay quick. */
 const adapter = (overrides: Partial<typeof creds> = {}, options: AutotaskAdapterOptions = {}) =>
   createAutotaskAdapter({ provider: 'autotask', url: fake.url, ...creds, ...overrides }, { backoffMs: 10, zoneLookupUrl: fake.zoneLookupUrl, ...options });
+
+const authHeaders = { 'Content-Type': 'application/json', ApiIntegrationCode: creds.integrationCode, UserName: creds.username, Secret: creds.secret };
 
 const calls = (method: string, pathEnd: RegExp) => fake.requests.filter((r) => r.method === method && pathEnd.test(r.path));
 
@@ -87,7 +91,7 @@ describe('auth headers', () => {
 });
 
 describe('findContactsByEmail', () => {
-  it('finds by emailAddress2 case-insensitively and sends the documented filter', async () => {
+  it('finds by emailAddress2 case-insensitively and asks for the address as typed and in lower case', async () => {
     fake.contacts.push(
       contact({
         id: 1,
@@ -113,8 +117,11 @@ describe('findContactsByEmail', () => {
           op: 'or',
           items: [
             { op: 'eq', field: 'emailAddress', value: 'PAT.two@contoso.example' },
+            { op: 'eq', field: 'emailAddress', value: 'pat.two@contoso.example' },
             { op: 'eq', field: 'emailAddress2', value: 'PAT.two@contoso.example' },
+            { op: 'eq', field: 'emailAddress2', value: 'pat.two@contoso.example' },
             { op: 'eq', field: 'emailAddress3', value: 'PAT.two@contoso.example' },
+            { op: 'eq', field: 'emailAddress3', value: 'pat.two@contoso.example' },
           ],
         },
       ],
@@ -127,17 +134,35 @@ describe('findContactsByEmail', () => {
     expect(c).toMatchObject({ id: '5', email: 'third@x.example', phone: null, active: true });
   });
 
-  it('follows nextPageUrl with GET until the last page', async () => {
+  it('follows nextPageUrl with a POST of the same filter until the last page', async () => {
     fake.pageSize = 2;
     for (let id = 1; id <= 5; id++) fake.contacts.push(contact(id % 2 ? { id, emailAddress: 'shared@x.example' } : { id, emailAddress2: 'Shared@X.example' }));
     fake.contacts.push(contact({ id: 6, emailAddress: 'other@x.example' }));
 
     const found = await adapter().findContactsByEmail('shared@x.example');
     expect(found.map((c) => c.id)).toEqual(['1', '2', '3', '4', '5']);
-    expect(calls('POST', /\/Contacts\/query$/)).toHaveLength(1);
-    const next = calls('GET', /\/Contacts\/query\/next$/);
+    const [first] = calls('POST', /\/Contacts\/query$/);
+    const next = calls('POST', /\/Contacts\/query\/next$/);
     expect(next).toHaveLength(2);
     expect(next[0].query.paging).toBeDefined();
+    for (const page of next) expect(page.body).toEqual(first.body);
+    expect(calls('GET', /query\/next$/)).toHaveLength(0);
+  });
+
+  it('the fake answers a GET on nextPageUrl with 405 and the ASP.NET {"Message"} body, which the adapter reads', async () => {
+    fake.pageSize = 1;
+    fake.contacts.push(contact({ id: 1, emailAddress: 'p@x.example' }), contact({ id: 2, emailAddress: 'p@x.example' }));
+    const first = await fetch(`${fake.url}/v1.0/Contacts/query`, {
+      method: 'POST',
+      headers: authHeaders,
+      body: JSON.stringify({ filter: [{ op: 'eq', field: 'emailAddress', value: 'p@x.example' }] }),
+    });
+    const { pageDetails } = (await first.json()) as { pageDetails: { nextPageUrl: string } };
+    const got = await fetch(pageDetails.nextPageUrl, { headers: authHeaders });
+    expect(got.status).toBe(405);
+    const body = await got.json();
+    expect(body).toEqual({ Message: "The requested resource does not support http method 'GET'." });
+    expect(autotaskMessage(body)).toBe("The requested resource does not support http method 'GET'.");
   });
 
   it('stops following pages at the cap', async () => {
@@ -184,7 +209,14 @@ describe('companies', () => {
     const queries = calls('POST', /\/v1\.0\/Companies\/query$/);
     expect(queries[1].body).toEqual({ filter: [{ op: 'contains', field: 'companyName', value: 'acme' }], MaxRecords: 1 });
     // One page answered the limit: no next page was fetched.
-    expect(calls('GET', /query\/next$/)).toHaveLength(0);
+    expect(calls('POST', /query\/next$/)).toHaveLength(0);
+  });
+
+  it('reports isActive false (a boolean on Companies) as an inactive company', async () => {
+    fake.companies.push({ id: 13, companyName: 'Acme Closed', isActive: false });
+    const at = adapter();
+    expect(await at.getCompany('13')).toEqual({ id: '13', name: 'Acme Closed', active: false });
+    expect(await at.searchCompanies('acme')).toContainEqual({ id: '13', name: 'Acme Closed', active: false });
   });
 });
 
@@ -221,7 +253,13 @@ describe('createContact', () => {
   });
 
   it('does not retry a create that got a 500', async () => {
-    fake.failNext({ status: 500, times: 3, body: { errors: ['Something went wrong on our side'] } });
+    fake.failNext({
+      method: 'POST',
+      path: '/atservicesrest/v1.0/Companies/10/Contacts',
+      status: 500,
+      times: 3,
+      body: { errors: ['Something went wrong on our side'] },
+    });
     const error = await adapter()
       .createContact({ companyId: '10', firstName: 'A', lastName: 'B', email: 'a@b.example' })
       .catch((e: unknown) => e);
@@ -243,11 +281,12 @@ describe('updateContactNames', () => {
     await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith-Jones' });
 
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /atservicesrest/v1.0/Contacts/entityInformation/fields',
       'GET /atservicesrest/v1.0/Contacts/7',
       'PATCH /atservicesrest/v1.0/Companies/11/Contacts',
     ]);
-    expect(fake.requests[1].body).toEqual({ id: 7, firstName: 'Pat', lastName: 'Smith-Jones' });
-    expect(fake.requests[1].headers['secret']).toBe(creds.secret);
+    expect(fake.requests[2].body).toEqual({ id: 7, firstName: 'Pat', lastName: 'Smith-Jones' });
+    expect(fake.requests[2].headers['secret']).toBe(creds.secret);
     // Only the names changed; the other fields and the other contact are as they were.
     expect(fake.contacts.find((c) => c.id === 7)).toEqual(
       contact({ id: 7, companyID: 11, firstName: 'Pat', lastName: 'Smith-Jones', emailAddress: 'pat@labs.example', phone: '555-0101' }),
@@ -262,7 +301,7 @@ describe('updateContactNames', () => {
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(404);
     expect((error as PsaError).message).toContain('contact 999 not found');
-    expect(fake.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
   });
 
   it('a non-numeric id → PsaError without a request', async () => {
@@ -270,15 +309,25 @@ describe('updateContactNames', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('reports Autotask’s errors array for a refused update (an empty last name)', async () => {
+  it('does not send an update Autotask would refuse (an empty last name, a name over 50)', async () => {
     fake.contacts.push(contact({ id: 7 }));
     const error = await adapter()
-      .updateContactNames('7', { firstName: 'Pat', lastName: '' })
+      .updateContactNames('7', { firstName: 'P'.repeat(51), lastName: '' })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PsaError);
-    expect((error as PsaError).status).toBe(500);
-    expect((error as PsaError).message).toContain('Missing Required Field: lastName');
+    expect(error).toBeInstanceOf(PsaContactRejected);
+    expect((error as PsaContactRejected).problems).toEqual([
+      { field: 'firstName', reason: 'tooLong', maxLength: 50 },
+      { field: 'lastName', reason: 'required' },
+    ]);
+    expect(calls('PATCH', /Contacts$/)).toHaveLength(0);
     expect(fake.contacts[0]).toMatchObject({ firstName: 'First', lastName: 'Last7' });
+  });
+
+  it('the fake refuses an update with an empty last name the way Autotask does (500, errors array)', async () => {
+    fake.contacts.push(contact({ id: 7 }));
+    const res = await fetch(`${fake.url}/v1.0/Companies/10/Contacts`, { method: 'PATCH', headers: authHeaders, body: JSON.stringify({ id: 7, lastName: '' }) });
+    expect(res.status).toBe(500);
+    expect(autotaskMessage(await res.json())).toContain('Missing Required Field: lastName');
   });
 
   it('does not retry a PATCH that got a 500', async () => {
@@ -290,8 +339,8 @@ describe('updateContactNames', () => {
     expect(error).toBeInstanceOf(PsaError);
     expect((error as PsaError).status).toBe(500);
     expect((error as PsaError).message).toContain('Something went wrong on our side');
-    // One read for the parent company, one write, no second attempt.
-    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH']);
+    // The field rules, one read for the parent company, one write, no second attempt.
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'PATCH']);
     expect(fake.contacts[0]).toMatchObject({ firstName: 'First', lastName: 'Last7' });
   });
 
@@ -308,7 +357,7 @@ describe('updateContactNames', () => {
 
   it('retries the contact read on a 500, and waits out a 429 on the PATCH', async () => {
     fake.contacts.push(contact({ id: 7, companyID: 12 }));
-    fake.failNext({ method: 'GET', status: 500 });
+    fake.failNext({ method: 'GET', path: '/atservicesrest/v1.0/Contacts/7', status: 500 });
     fake.failNext({ method: 'PATCH', status: 429, retryAfter: 1 });
     const started = Date.now();
     await adapter().updateContactNames('7', { firstName: 'Pat', lastName: 'Smith' });
@@ -407,5 +456,215 @@ describe('the fake itself', () => {
     const badField = await post([{ op: 'eq', field: 'email', value: 'x' }]);
     expect(badField.status).toBe(400);
     expect(((await badField.json()) as { errors: string[] }).errors[0]).toMatch(/email/);
+  });
+});
+
+describe('createContact: the entity’s field rules', () => {
+  const newContact = { companyId: '10', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@acme.example', phone: '555-0100' };
+  const creates = () => calls('POST', /\/Companies\/\d+\/Contacts$/);
+
+  it('refuses an empty last name (a Microsoft sign-in may bring one) without sending the create', async () => {
+    const error = await adapter()
+      .createContact({ ...newContact, lastName: '  ' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaContactRejected);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaContactRejected).problems).toEqual([{ field: 'lastName', reason: 'required' }]);
+    expect(creates()).toHaveLength(0);
+    expect(fake.contacts).toHaveLength(0);
+  });
+
+  it('refuses a name over 50 and a phone over 25 characters, naming each field in Portico’s terms', async () => {
+    const error = await adapter()
+      .createContact({ ...newContact, firstName: 'A'.repeat(51), phone: '1'.repeat(26) })
+      .catch((e: unknown) => e);
+    expect((error as PsaContactRejected).problems).toEqual([
+      { field: 'firstName', reason: 'tooLong', maxLength: 50 },
+      { field: 'phone', reason: 'tooLong', maxLength: 25 },
+    ]);
+    expect(creates()).toHaveLength(0);
+    // Exactly at the limits is accepted, by the adapter and by the fake.
+    const created = await adapter().createContact({ ...newContact, firstName: 'A'.repeat(50), lastName: 'B'.repeat(50), phone: '1'.repeat(25) });
+    expect(fake.contacts.find((c) => String(c.id) === created.id)).toMatchObject({ firstName: 'A'.repeat(50), phone: '1'.repeat(25) });
+  });
+
+  it('reads entityInformation/fields once and follows the lengths it gives', async () => {
+    fake.contactFields.find((f) => f.name === 'lastName')!.length = 20;
+    const at = adapter();
+    await at.createContact({ ...newContact, lastName: 'L'.repeat(20) });
+    const error = await at.createContact({ ...newContact, email: 'b@acme.example', lastName: 'L'.repeat(21) }).catch((e: unknown) => e);
+    expect((error as PsaContactRejected).problems).toEqual([{ field: 'lastName', reason: 'tooLong', maxLength: 20 }]);
+    expect(calls('GET', /\/Contacts\/entityInformation\/fields$/)).toHaveLength(1);
+    expect(creates()).toHaveLength(1);
+  });
+
+  it('falls back to the documented lengths when the field read fails, and reads again next time', async () => {
+    fake.failNext({ method: 'GET', path: '/atservicesrest/v1.0/Contacts/entityInformation/fields', status: 500, times: 3 });
+    const at = adapter();
+    const error = await at.createContact({ ...newContact, lastName: 'L'.repeat(51) }).catch((e: unknown) => e);
+    expect((error as PsaContactRejected).problems).toEqual([{ field: 'lastName', reason: 'tooLong', maxLength: 50 }]);
+    expect(creates()).toHaveLength(0);
+    await at.createContact(newContact);
+    expect(calls('GET', /\/Contacts\/entityInformation\/fields$/)).toHaveLength(4);
+  });
+
+  it('sends trimmed names and leaves an empty phone out', async () => {
+    await adapter().createContact({ ...newContact, firstName: ' Ada ', lastName: 'Lovelace ', phone: ' ' });
+    expect(creates()[0].body).toEqual({ companyID: 10, firstName: 'Ada', lastName: 'Lovelace', emailAddress: 'ada@acme.example', phone: null, isActive: 1 });
+  });
+
+  it('the fake refuses what Autotask refuses: a missing last name, a name over 50, an unknown field', async () => {
+    const post = (body: object) => fetch(`${fake.url}/v1.0/Companies/10/Contacts`, { method: 'POST', headers: authHeaders, body: JSON.stringify(body) });
+    const valid = { companyID: 10, firstName: 'A', lastName: 'B', isActive: 1 };
+    for (const body of [
+      { ...valid, lastName: '' },
+      { ...valid, firstName: 'A'.repeat(51) },
+      { ...valid, phone: '1'.repeat(26) },
+      { ...valid, nickname: 'x' },
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { errors: string[] }).errors).toHaveLength(1);
+    }
+    expect(fake.contacts).toHaveLength(0);
+    expect((await post(valid)).status).toBe(200);
+  });
+});
+
+describe('address matching: no source says whether Autotask compares text case-insensitively', () => {
+  it('finds a mixed-case stored address typed in lower case when the vendor compares case-insensitively', async () => {
+    fake.caseSensitiveText = false;
+    fake.contacts.push(contact({ id: 1, emailAddress: 'Mixed.Case@Acme.Example' }));
+    expect((await adapter().findContactsByEmail('mixed.case@acme.example')).map((c) => c.email)).toEqual(['mixed.case@acme.example']);
+  });
+
+  it('finds a lower-case stored address typed in mixed case when the vendor compares exactly', async () => {
+    fake.caseSensitiveText = true;
+    fake.contacts.push(contact({ id: 1, emailAddress: 'lower@acme.example' }), contact({ id: 2, emailAddress2: 'As.Typed@Acme.Example' }));
+    const at = adapter();
+    expect((await at.findContactsByEmail('Lower@Acme.Example')).map((c) => c.id)).toEqual(['1']);
+    expect((await at.findContactsByEmail('As.Typed@Acme.Example')).map((c) => c.id)).toEqual(['2']);
+  });
+
+  it('the fake offers both readings', async () => {
+    fake.contacts.push(contact({ id: 1, emailAddress: 'Mixed@Acme.Example' }));
+    const query = async () => {
+      const res = await fetch(`${fake.url}/v1.0/Contacts/query`, {
+        method: 'POST',
+        headers: authHeaders,
+        body: JSON.stringify({ filter: [{ op: 'eq', field: 'emailAddress', value: 'mixed@acme.example' }] }),
+      });
+      return ((await res.json()) as { items: unknown[] }).items.length;
+    };
+    fake.caseSensitiveText = true;
+    expect(await query()).toBe(0);
+    fake.caseSensitiveText = false;
+    expect(await query()).toBe(1);
+  });
+
+  it('keeps only rows whose address really equals the one asked for (a looser vendor match is dropped)', async () => {
+    fake.failNext({
+      status: 200,
+      body: {
+        items: [
+          contact({ id: 1, emailAddress: 'ada@acme.example' }),
+          contact({ id: 2, emailAddress: 'adá@acme.example' }),
+          contact({ id: 3, emailAddress2: 'ADA@ACME.EXAMPLE' }),
+        ],
+        pageDetails: { count: 3, requestCount: 500, prevPageUrl: null, nextPageUrl: null },
+      },
+    });
+    expect((await adapter().findContactsByEmail('ada@acme.example')).map((c) => c.id)).toEqual(['1', '3']);
+  });
+});
+
+describe('thread limit: three requests per endpoint and integration code', () => {
+  const threadLimited = { errors: ['Thread Threshold Exceeded — The Autotask API thread threshold of 3 threads has been exceeded.'] };
+
+  it('the fake refuses a fourth concurrent request on one endpoint with the vendor’s text, at 500 or at 429', async () => {
+    fake.latencyMs = 200;
+    const search = () =>
+      fetch(`${fake.url}/v1.0/Companies/query`, {
+        method: 'POST',
+        headers: authHeaders,
+        body: JSON.stringify({ filter: [{ op: 'gte', field: 'id', value: 0 }] }),
+      });
+    for (const status of [500, 429]) {
+      fake.threadLimitStatus = status;
+      const answers = await Promise.all([search(), search(), search(), search()]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, status].sort());
+      const refused = answers.find((r) => r.status === status)!;
+      expect(autotaskMessage(await refused.json())).toMatch(/thread threshold of 3 threads has been exceeded/);
+    }
+    // Another endpoint has its own three.
+    const contacts = fetch(`${fake.url}/v1.0/Contacts/entityInformation/fields`, { headers: authHeaders });
+    const companies = await Promise.all([search(), search(), search()]);
+    expect(companies.every((r) => r.status === 200)).toBe(true);
+    expect((await contacts).status).toBe(200);
+  });
+
+  it('keeps at most two requests in flight per endpoint, whatever the callers ask at once', async () => {
+    fake.latencyMs = 50;
+    const at = adapter();
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => at.findContactsByEmail(`p${i}@x.example`)),
+      ...Array.from({ length: 4 }, () => at.searchCompanies('acme')),
+    ]);
+    expect(results).toHaveLength(10);
+    expect(fake.peakInFlight).toEqual({ contacts: 2, companies: 2 });
+    // Nothing was refused, so nothing was sent twice.
+    expect(fake.requests).toHaveLength(10);
+  });
+
+  it('counts a contact create under its company against both endpoints', async () => {
+    fake.latencyMs = 50;
+    const at = adapter();
+    await at.searchCompanies('acme'); // the field read is cached by the create below, not raced
+    await Promise.all([
+      at.createContact({ companyId: '10', firstName: 'A', lastName: 'B', email: 'a@acme.example' }),
+      at.findContactsByEmail('x@acme.example'),
+      at.findContactsByEmail('y@acme.example'),
+      at.searchCompanies('acme'),
+      at.searchCompanies('acme'),
+    ]);
+    expect(fake.peakInFlight.contacts).toBeLessThanOrEqual(2);
+    expect(fake.peakInFlight.companies).toBeLessThanOrEqual(2);
+  });
+
+  it.each([500, 429])('retries a create refused by the thread limit (HTTP %i) with backoff: nothing was created', async (status) => {
+    fake.failNext({ method: 'POST', path: '/atservicesrest/v1.0/Companies/10/Contacts', status, body: threadLimited });
+    const created = await adapter().createContact({ companyId: '10', firstName: 'A', lastName: 'B', email: 'a@acme.example' });
+    const posts = calls('POST', /\/Companies\/10\/Contacts$/);
+    expect(posts).toHaveLength(2);
+    expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(10);
+    expect(fake.contacts.map((c) => String(c.id))).toEqual([created.id]);
+  });
+
+  it('a second process with its own cap still gets through: refusals are retried', async () => {
+    fake.latencyMs = 100;
+    const [one, two] = [adapter({}, { retries: 4 }), adapter({}, { retries: 4 })];
+    const found = await Promise.all([0, 1, 2].flatMap((i) => [one.findContactsByEmail(`a${i}@x.example`), two.findContactsByEmail(`b${i}@x.example`)]));
+    expect(found).toHaveLength(6);
+    expect(fake.peakInFlight.contacts).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the fake’s query rules', () => {
+  it('answers a query without a filter with 500 and Autotask’s own text', async () => {
+    const res = await fetch(`${fake.url}/v1.0/Contacts/query`, { method: 'POST', headers: authHeaders, body: JSON.stringify({ MaxRecords: 10 }) });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ errors: ['Value cannot be null.\r\nParameter name: filters'] });
+  });
+});
+
+describe('autotaskMessage', () => {
+  it('reads {errors: [...]}, the ASP.NET {"Message"} and a proxy’s {"message"}', () => {
+    expect(autotaskMessage({ errors: ['one', { message: 'two' }] })).toBe('one; two');
+    expect(autotaskMessage({ Message: 'The requested resource does not support http method GET.' })).toBe(
+      'The requested resource does not support http method GET.',
+    );
+    expect(autotaskMessage({ message: 'bad gateway' })).toBe('bad gateway');
+    expect(autotaskMessage({ errors: [] })).toBeUndefined();
+    expect(autotaskMessage('text')).toBeUndefined();
   });
 });

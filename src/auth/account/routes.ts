@@ -10,9 +10,11 @@ import { handleForm } from '../../http/forms.js';
 import { msg } from '../../i18n/index.js';
 import { parseInput } from '../../http/validate.js';
 import type { Clock } from '../../lib/clock.js';
+import { PsaContactRejected } from '../../psa/types.js';
 import { contactAudience, contactSubject } from '../audience.js';
 import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
+import { psaFieldErrors, psaRejectionAsValidation } from './psa-problems.js';
 
 // A proof is good for this long: enough to fill in a form, not enough to be reused later.
 export const PROOF_TTL_MS = 15 * 60_000;
@@ -84,12 +86,15 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
   async function renderCreate(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const pending = req.session.newAccount!;
     const company = await directory.companyName(pending.companyId);
+    // After a Microsoft sign-in whose names the PSA would refuse: those names, and what is wrong with them.
+    const { prefill } = pending;
     res.render('auth/create-account', {
       title: res.locals.t('createAccount.title'),
       email: pending.email,
       company,
-      values: { firstName: '', lastName: '', phone: '' },
-      errors: {},
+      values: { firstName: prefill?.firstName ?? '', lastName: prefill?.lastName ?? '', phone: '' },
+      errors: prefill ? psaFieldErrors(prefill.problems, res.locals.t) : {},
+      message: prefill ? res.locals.t('createAccount.psaNeedsDetails') : undefined,
       ...locals,
     });
   }
@@ -106,9 +111,13 @@ export function accountRoutes(deps: { resolver: ContactResolver; directory: Dire
       res,
       async () => {
         const input = parseInput(accountSchema, req.body, res.locals.t);
-        const contact = await resolver.createAccount({ email: pending!.email, companyId: pending!.companyId, ...input });
+        const entra = pending!.prefill?.entra;
+        // What the PSA would refuse (a name too long for it) is asked again beside the field, not a failure.
+        const contact = await resolver.createAccount({ email: pending!.email, companyId: pending!.companyId, ...input, entra }).catch((error: unknown) => {
+          throw error instanceof PsaContactRejected ? psaRejectionAsValidation(error, res.locals.t) : error;
+        });
         delete req.session.newAccount;
-        await signIn.signIn(req, contactSubject(contact), 'email_link');
+        await signIn.signIn(req, contactSubject(contact), entra ? 'microsoft' : 'email_link');
         res.redirect(303, takeReturnTo(req, contactAudience));
       },
       (errors, message) => renderCreate(req, res, { values: req.body, errors, message }),

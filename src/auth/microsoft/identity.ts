@@ -5,8 +5,24 @@ import { isUsable, type ContactRepository, type ContactRow as Contact } from '..
 import { AccountUnavailableError, type ContactResolver } from '../../directory/resolver.js';
 import { emailDomain } from '../../lib/email.js';
 import { AppError } from '../../lib/errors.js';
+import { PsaContactRejected, type PsaFieldProblem } from '../../psa/types.js';
 import type { Staff, StaffService } from '../../staff/service.js';
 import { addressHint, MicrosoftSignInError, verifiedEmail, type MicrosoftClaims } from './oidc.js';
+
+/** The PSA would refuse the names Microsoft gave (an empty last name, a name too long): the person is asked
+ * for them on "Create your account", prefilled, and the account is linked to this identity once created. */
+export class AccountDetailsNeeded extends Error {
+  constructor(
+    readonly email: string,
+    readonly companyId: number,
+    readonly names: { firstName: string; lastName: string },
+    readonly problems: PsaFieldProblem[],
+    readonly entra: { tenantId: string; objectId: string },
+  ) {
+    super(`the PSA would refuse the contact: ${problems.map((p) => `${p.field} ${p.reason}`).join(', ')}`);
+    this.name = 'AccountDetailsNeeded';
+  }
+}
 
 export interface MicrosoftIdentity {
   contactFor(claims: MicrosoftClaims): Promise<Contact>;
@@ -58,11 +74,14 @@ export function createMicrosoftIdentity(deps: {
       }
       const ownsDomain = await companyRepo.hasDomain(companyId, emailDomain(email));
       if (!ownsDomain) throw fail('no_account', `${email} is not on a domain of the tenant's company`, claims);
+      const given = names(claims, email);
       try {
-        const created = await resolver.createAccount({ email, companyId, ...names(claims, email) });
+        const created = await resolver.createAccount({ email, companyId, ...given });
         await link('contact', created, claims);
         return created;
       } catch (error) {
+        if (error instanceof PsaContactRejected)
+          throw new AccountDetailsNeeded(email, companyId, given, error.problems, { tenantId: claims.tid, objectId: claims.oid });
         if (error instanceof AccountUnavailableError) throw fail('unavailable', 'the PSA could not create the contact', claims);
         if (error instanceof AppError) throw fail('no_account', error.publicMessage, claims);
         throw error;

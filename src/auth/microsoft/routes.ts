@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import { audiences, contactSubject, staffSubject, type SubjectKind } from '../audience.js';
 import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
-import type { MicrosoftIdentity } from './identity.js';
+import { AccountDetailsNeeded, type MicrosoftIdentity } from './identity.js';
 import { MicrosoftSignInError, type MicrosoftOidc } from './oidc.js';
 
 // A sign-in left unfinished for longer than this is not taken back.
@@ -71,6 +71,13 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
       await signIn.signIn(req, subject, 'microsoft');
       res.redirect(303, takeReturnTo(req, audience));
     } catch (error) {
+      if (error instanceof AccountDetailsNeeded) {
+        // Not a failure: the person gives the names the PSA needs on "Create your account" (portal only).
+        logger.info({ audience: kind, problems: error.problems }, 'Microsoft sign-in needs account details');
+        const { email, companyId, names, problems, entra } = error;
+        req.session.newAccount = { email, companyId, at: clock.now().getTime(), prefill: { ...names, problems, entra } };
+        return res.redirect(303, '/signin/create-account');
+      }
       await fallback(req, res, error);
     }
   });

@@ -85,6 +85,7 @@ export const de: Catalog = {
 
   'createAccount.title': 'Ihr Konto anlegen',
   'createAccount.intro': 'Willkommen! <strong>{email}</strong> gehört zu <strong>{company}</strong>. Geben Sie zum Abschluss Ihren Namen an.',
+  'createAccount.psaNeedsDetails': 'Das System Ihres IT-Dienstleisters braucht diese Angaben, bevor Ihr Konto angelegt werden kann.',
   'createAccount.submit': 'Konto anlegen und anmelden',
   'field.firstName': 'Vorname',
   'field.lastName': 'Nachname',
@@ -132,6 +133,7 @@ export const de: Catalog = {
   'validation.lastName.required': 'Geben Sie Ihren Nachnamen ein',
   'validation.lastName.invalid': 'Ihr Nachname darf keine Zeilenumbrüche, < oder > enthalten',
   'validation.tooLong': 'Verwenden Sie höchstens {max} Zeichen',
+  'validation.phone.required': 'Geben Sie Ihre Telefonnummer ein',
   'validation.phone.characters': 'Verwenden Sie nur Ziffern, Leerzeichen und + ( ) -',
   'validation.terms.accept': 'Setzen Sie das Häkchen, um die Bedingungen zu akzeptieren',
 

@@ -92,6 +92,7 @@ export const en = {
   'createAccount.title': 'Create your account',
   // HTML
   'createAccount.intro': 'Welcome! <strong>{email}</strong> belongs to <strong>{company}</strong>. Tell us your name to finish.',
+  'createAccount.psaNeedsDetails': 'Your IT provider’s system needs these details before your account can be created.',
   'createAccount.submit': 'Create account and sign in',
   'field.firstName': 'First name',
   'field.lastName': 'Last name',
@@ -143,6 +144,7 @@ export const en = {
   'validation.lastName.required': 'Enter your last name',
   'validation.lastName.invalid': 'Your last name cannot contain line breaks, < or >',
   'validation.tooLong': 'Use at most {max} characters',
+  'validation.phone.required': 'Enter your phone number',
   'validation.phone.characters': 'Use digits, spaces and + ( ) - only',
   'validation.terms.accept': 'Tick the box to accept the terms',
 

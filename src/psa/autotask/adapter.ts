@@ -1,7 +1,13 @@
 // Autotask PSA over its REST API 1.0. Every call carries the three API-user headers; the tenant's zone
 // (webservicesN.autotask.net) is looked up once per adapter unless the configuration names it.
-import { createPsaHttp, type PsaHttp } from '../http.js';
+// Sources: the REST swagger (panoramicdata/AutoTask.Psa.Api swagger.v1.json) for paths and headers, its
+// generated models (aenichols/ATREST-CSharp-Client src/IO.Swagger/Model) for field names, and the vendor's
+// developer help for thread limits; see errors.ts, limiter.ts and contact-fields.ts for each rule's source.
+import { createPsaHttp, type PsaHttp, type PsaRequest } from '../http.js';
 import { PsaError, type PsaAdapter, type PsaCompany, type PsaContact } from '../types.js';
+import { checkContact, contactValues, DOCUMENTED_CONTACT_RULES, rulesFromFieldInformation, type ContactRules } from './contact-fields.js';
+import { autotaskMessage, isThreadLimited } from './errors.js';
+import { createEndpointLimiter, endpointsOf } from './limiter.js';
 
 /** Read from AUTOTASK_* by ./index.ts. */
 export interface AutotaskConfig {
@@ -19,6 +25,8 @@ export interface AutotaskAdapterOptions {
   backoffMs?: number;
   /** Where the zone is looked up when config.url is unset; `?user=` is added here. */
   zoneLookupUrl?: string;
+  /** Requests in flight per endpoint from this adapter (default 2; Autotask allows 3 per integration code). */
+  maxInFlightPerEndpoint?: number;
 }
 
 /** Autotask's global zone-information endpoint, which answers for every tenant. */
@@ -44,6 +52,8 @@ interface AutotaskContact {
 interface AutotaskCompany {
   id: number;
   companyName?: string | null;
+  /** A boolean on Companies (CompanyModel.cs), unlike the integer on Contacts. */
+  isActive?: boolean | number | null;
 }
 
 interface QueryPage<T> {
@@ -59,29 +69,16 @@ interface Zone {
 
 const EMAIL_FIELDS = ['emailAddress', 'emailAddress2', 'emailAddress3'] as const;
 
-/** Autotask error bodies are {"errors": ["message", ...]}; some proxies answer with {"message"}. */
-export function autotaskMessage(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const { errors, message } = body as { errors?: unknown; message?: unknown };
-  if (Array.isArray(errors)) {
-    const texts = errors
-      .map((e) =>
-        typeof e === 'string'
-          ? e
-          : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string'
-            ? (e as { message: string }).message
-            : undefined,
-      )
-      .filter((t): t is string => !!t);
-    if (texts.length) return texts.join('; ');
-  }
-  return typeof message === 'string' && message ? message : undefined;
+/** The row's address equal to `email` case-insensitively: Autotask's filter may compare either way (no source says), so every match is checked here. */
+function matchingAddress(row: AutotaskContact, email: string): string | undefined {
+  const wanted = email.trim().toLowerCase();
+  return EMAIL_FIELDS.map((f) => row[f]).find((v): v is string => typeof v === 'string' && v.trim().toLowerCase() === wanted);
 }
 
 function toContact(row: AutotaskContact, email: string): PsaContact {
   // The address we report is the one that matched, so callers can compare it with what they searched.
   const wanted = email.trim().toLowerCase();
-  const matched = EMAIL_FIELDS.map((f) => row[f]).find((v) => typeof v === 'string' && v.trim().toLowerCase() === wanted);
+  const matched = matchingAddress(row, email);
   return {
     id: String(row.id),
     companyId: String(row.companyID),
@@ -93,7 +90,12 @@ function toContact(row: AutotaskContact, email: string): PsaContact {
   };
 }
 
-const toCompany = (row: AutotaskCompany): PsaCompany => ({ id: String(row.id), name: row.companyName ?? '', active: true });
+// isActive is always in a full row; a row without it (a trimmed answer) is not taken for inactive.
+const toCompany = (row: AutotaskCompany): PsaCompany => ({
+  id: String(row.id),
+  name: row.companyName ?? '',
+  active: row.isActive !== false && row.isActive !== 0,
+});
 
 /** The zone must be served like the lookup (same scheme) by the same provider (same host, or a sibling under its parent domain: webservices.autotask.net → webservices5.autotask.net). */
 export function sameProvider(lookup: URL, zone: URL): boolean {
@@ -106,16 +108,25 @@ export function sameProvider(lookup: URL, zone: URL): boolean {
 export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskAdapterOptions = {}): PsaAdapter {
   const { timeoutMs, retries, backoffMs } = options;
   const headers = () => ({ ApiIntegrationCode: config.integrationCode, UserName: config.username, Secret: config.secret });
-  const httpFor = (baseUrl: string, withCredentials = true) =>
-    createPsaHttp({
+  const limiter = createEndpointLimiter(options.maxInFlightPerEndpoint ?? 2);
+  const httpFor = (baseUrl: string, withCredentials = true): PsaHttp => {
+    const http = createPsaHttp({
       provider: 'autotask',
       baseUrl,
       headers: withCredentials ? headers : () => ({}),
       messageOf: autotaskMessage,
+      isBusy: isThreadLimited,
       timeoutMs,
       retries,
       backoffMs,
     });
+    // The zone lookup is exempt from thread limiting ("ZoneInformation requests are not subject to thread limiting").
+    if (!withCredentials) return http;
+    return {
+      url: http.url,
+      request: <T>(method: string, path: string, request?: PsaRequest) => limiter.run(endpointsOf(path), () => http.request<T>(method, path, request)),
+    };
+  };
 
   // The zone base ends in ".../atservicesrest/"; the API version is part of every path after it.
   const apiFor = (zoneBase: string, label: string): Zone => ({ http: httpFor(`${zoneBase.replace(/\/+$/, '')}/v1.0`), label });
@@ -149,7 +160,9 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
     return pending;
   }
 
-  /** Runs a query and follows nextPageUrl (absolute, fetched with GET) until done, the cap, or `limit`. */
+  /** Runs a query and follows nextPageUrl until done, the cap, or `limit`. A POSTed query's next page is
+   * POSTed again with the same body: a GET on it answers 405 (reproduced on a live tenant in
+   * WYRE-AI/autotask-mcp#170; msoukhomlinov/n8n-nodes-autotask work-reassigner.ts does the same). */
   async function query<T>(entity: string, search: Record<string, unknown>, limit = Infinity): Promise<T[]> {
     const { http } = await api();
     // Queries are POSTs only because the filter is a JSON body; they change nothing, so they retry like reads.
@@ -161,10 +174,22 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
       if (!next) break;
       // The credentials go with every request, so only follow links back to the zone we were given.
       if (new URL(next, origin).origin !== origin) throw new PsaError('autotask', `next page link leaves the API host: ${next}`);
-      page = (await http.request<QueryPage<T>>('GET', new URL(next, origin).toString())).body;
+      page = (await http.request<QueryPage<T>>('POST', new URL(next, origin).toString(), { body: search, retry: true })).body;
       items.push(...(page?.items ?? []));
     }
     return items.slice(0, limit);
+  }
+
+  // The Contacts entity's field rules, read once; a failed read falls back to the documented rules for
+  // this call and is tried again on the next.
+  let rules: Promise<ContactRules> | undefined;
+  function contactRules(http: PsaHttp): Promise<ContactRules> {
+    rules ??= http.request<unknown>('GET', '/Contacts/entityInformation/fields').then(({ body }) => rulesFromFieldInformation(body));
+    const pending = rules;
+    return pending.catch(() => {
+      if (rules === pending) rules = undefined;
+      return DOCUMENTED_CONTACT_RULES;
+    });
   }
 
   return {
@@ -173,10 +198,14 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
     async findContactsByEmail(email) {
       const value = email.trim();
       if (!value) return [];
+      // No source says whether eq compares text case-insensitively (likely, with SQL Server's collation).
+      // Asking for the address as typed and in lower case finds it either way when it is stored in one of
+      // those forms; the answer is checked here, so a looser comparison by the vendor adds nothing.
+      const values = [...new Set([value, value.toLowerCase()])];
       const rows = await query<AutotaskContact>('Contacts', {
-        filter: [{ op: 'or', items: EMAIL_FIELDS.map((field) => ({ op: 'eq', field, value })) }],
+        filter: [{ op: 'or', items: EMAIL_FIELDS.flatMap((field) => values.map((v) => ({ op: 'eq', field, value: v }))) }],
       });
-      return rows.map((row) => toContact(row, value));
+      return rows.filter((row) => matchingAddress(row, value) !== undefined).map((row) => toContact(row, value));
     },
 
     async getCompany(id) {
@@ -204,16 +233,19 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
     async createContact(input) {
       if (!/^\d+$/.test(input.companyId)) throw new PsaError('autotask', `company id must be an Autotask number, not "${input.companyId}"`);
       const { http } = await api();
-      const email = input.email.trim();
+      const values = contactValues(input);
+      // A contact Autotask would refuse (a name missing or too long) is never sent: the caller asks the person.
+      checkContact(values, await contactRules(http));
+      const email = values.email;
       // Contacts are created under their company (a child collection); a write is never retried on a
-      // timeout or 5xx because it may already have happened.
+      // timeout or 5xx because it may already have happened (the thread-limit refusal is: nothing happened).
       const { body } = await http.request<{ itemId?: number }>('POST', `/Companies/${input.companyId}/Contacts`, {
         body: {
           companyID: Number(input.companyId),
-          firstName: input.firstName,
-          lastName: input.lastName,
+          firstName: values.firstName,
+          lastName: values.lastName,
           emailAddress: email,
-          phone: input.phone ?? null,
+          phone: values.phone || null,
           isActive: 1,
         },
         retry: false,
@@ -223,10 +255,10 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
       return {
         id: String(body.itemId),
         companyId: input.companyId,
-        firstName: input.firstName,
-        lastName: input.lastName,
+        firstName: values.firstName,
+        lastName: values.lastName,
         email: email.toLowerCase(),
-        phone: input.phone ?? null,
+        phone: values.phone || null,
         active: true,
       };
     },
@@ -234,6 +266,9 @@ export function createAutotaskAdapter(config: AutotaskConfig, options: AutotaskA
     async updateContactNames(id, names) {
       if (!/^\d+$/.test(id)) throw new PsaError('autotask', `contact id must be an Autotask number, not "${id}"`);
       const { http } = await api();
+      // The same rules as a new contact's: an update Autotask would refuse (an empty last name) is not sent.
+      const current = await contactRules(http);
+      checkContact(contactValues({ companyId: '', email: '', ...names }), { ...current, phone: { required: false }, email: { required: false } });
       // Contacts are a child of Companies: Autotask offers no PATCH /Contacts, only
       // PATCH /Companies/{parentId}/Contacts, so the contact's company is read first (a read: retried).
       const { body: found } = await http.request<{ item?: AutotaskContact | null }>('GET', `/Contacts/${id}`);

@@ -78,12 +78,14 @@ export function createContactResolver(deps: {
     await deps.psaEvents.record({ provider: psa.provider, operation, error }).catch(() => undefined);
   }
 
-  // The portal company for a PSA company: the linked one, or a new one imported from the PSA.
+  // The portal company for a PSA company: the linked one, or a new one imported from the PSA. None when
+  // the PSA no longer has the company or marks it inactive: it is not imported and, linked or not, its
+  // contacts do not sign in through the PSA (so the PSA is asked even when the company is linked).
   async function companyFor(psa: PsaAdapter, psaCompanyId: string): Promise<number | undefined> {
+    const company = await psa.getCompany(psaCompanyId);
+    if (!company?.active) return undefined;
     const linked = await companyRepo.byPsaId(psaCompanyId);
     if (linked) return linked.id;
-    const company = await psa.getCompany(psaCompanyId);
-    if (!company) return undefined;
     return companyRepo.importFromPsa({ psaCompanyId: company.id, name: company.name });
   }
 
@@ -111,7 +113,11 @@ export function createContactResolver(deps: {
       for (const contact of found) {
         const companyId = await companyFor(psa, contact.companyId);
         if (companyId) placed.push({ companyId, contact });
-        else log.warn({ psaContactId: contact.id, psaCompanyId: contact.companyId }, 'PSA contact belongs to a company the PSA no longer has; skipped');
+        else
+          log.warn(
+            { psaContactId: contact.id, psaCompanyId: contact.companyId },
+            'PSA contact belongs to a company the PSA no longer has or marks inactive; skipped',
+          );
       }
       await db.transaction(async (trx) => {
         for (const { companyId, contact } of placed) await upsertLocal(companyId, contact, trx);

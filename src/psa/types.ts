@@ -7,6 +7,8 @@ export type PsaProvider = string;
 export interface PsaCompany {
   id: string;
   name: string;
+  /** False when the PSA marks the company deleted or inactive: it is not imported and its contacts do not sign in. */
+  active: boolean;
 }
 
 export interface PsaContact {

@@ -93,7 +93,7 @@ function toContact(row: AutotaskContact, email: string): PsaContact {
   };
 }
 
-const toCompany = (row: AutotaskCompany): PsaCompany => ({ id: String(row.id), name: row.companyName ?? '' });
+const toCompany = (row: AutotaskCompany): PsaCompany => ({ id: String(row.id), name: row.companyName ?? '', active: true });
 
 /** The zone must be served like the lookup (same scheme) by the same provider (same host, or a sibling under its parent domain: webservices.autotask.net → webservices5.autotask.net). */
 export function sameProvider(lookup: URL, zone: URL): boolean {

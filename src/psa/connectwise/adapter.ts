@@ -161,7 +161,7 @@ export function createConnectWiseAdapter(config: ConnectWiseConfig, options: { t
       if (!/^\d+$/.test(id)) return undefined;
       try {
         const { body } = await http.request<CwCompany>('GET', `/company/companies/${id}`, { query: { fields: 'id,name' } });
-        return { id: String(body.id), name: body.name };
+        return { id: String(body.id), name: body.name, active: true };
       } catch (error) {
         if (error instanceof PsaError && error.status === 404) return undefined;
         throw error;
@@ -173,7 +173,7 @@ export function createConnectWiseAdapter(config: ConnectWiseConfig, options: { t
       const { body } = await http.request<CwCompany[]>('GET', '/company/companies', {
         query: { conditions: `name like ${cwString(`%${query}%`)}`, orderBy: 'name asc', fields: 'id,name', pageSize, page: 1 },
       });
-      return (body ?? []).slice(0, pageSize).map((c) => ({ id: String(c.id), name: c.name }));
+      return (body ?? []).slice(0, pageSize).map((c) => ({ id: String(c.id), name: c.name, active: true }));
     },
 
     async createContact(input) {

@@ -51,7 +51,7 @@ describe('zone', () => {
 
   it('skips the lookup when the zone URL is configured', async () => {
     const at = adapter();
-    expect(await at.getCompany('10')).toEqual({ id: '10', name: 'Acme Corp' });
+    expect(await at.getCompany('10')).toEqual({ id: '10', name: 'Acme Corp', active: true });
     expect(fake.requests.some((r) => /zoneinformation/i.test(r.path))).toBe(false);
     expect(fake.requests.map((r) => r.path)).toEqual(['/atservicesrest/v1.0/Companies/10']);
   });
@@ -60,7 +60,7 @@ describe('zone', () => {
     const at = createAutotaskAdapter({ provider: 'autotask', url: undefined, ...creds }, { zoneLookupUrl: fake.zoneLookupUrl, retries: 0 });
     fake.failNext({ status: 503 });
     await expect(at.getCompany('10')).rejects.toThrow(PsaError);
-    expect(await at.getCompany('10')).toEqual({ id: '10', name: 'Acme Corp' });
+    expect(await at.getCompany('10')).toEqual({ id: '10', name: 'Acme Corp', active: true });
     expect(fake.requests.filter((r) => /zoneinformation$/i.test(r.path))).toHaveLength(2);
   });
 });
@@ -163,7 +163,7 @@ describe('findContactsByEmail', () => {
 describe('companies', () => {
   it('gets a company by id, and undefined for a missing or non-numeric id', async () => {
     const at = adapter();
-    expect(await at.getCompany('12')).toEqual({ id: '12', name: 'Globex' });
+    expect(await at.getCompany('12')).toEqual({ id: '12', name: 'Globex', active: true });
     expect(await at.getCompany('999')).toBeUndefined();
     expect(await at.getCompany('abc')).toBeUndefined();
     expect(fake.requests.map((r) => r.path)).toEqual(['/atservicesrest/v1.0/Companies/12', '/atservicesrest/v1.0/Companies/999']);
@@ -177,10 +177,10 @@ describe('companies', () => {
   it('searches by name with contains and MaxRecords = limit', async () => {
     const at = adapter();
     expect(await at.searchCompanies('ACME')).toEqual([
-      { id: '10', name: 'Acme Corp' },
-      { id: '11', name: 'Acme Labs' },
+      { id: '10', name: 'Acme Corp', active: true },
+      { id: '11', name: 'Acme Labs', active: true },
     ]);
-    expect(await at.searchCompanies('acme', 1)).toEqual([{ id: '10', name: 'Acme Corp' }]);
+    expect(await at.searchCompanies('acme', 1)).toEqual([{ id: '10', name: 'Acme Corp', active: true }]);
     const queries = calls('POST', /\/v1\.0\/Companies\/query$/);
     expect(queries[1].body).toEqual({ filter: [{ op: 'contains', field: 'companyName', value: 'acme' }], MaxRecords: 1 });
     // One page answered the limit: no next page was fetched.
@@ -345,7 +345,7 @@ describe('transient failures', () => {
   it('waits out a 429 with Retry-After and then succeeds', async () => {
     fake.failNext({ status: 429, retryAfter: 1 });
     const started = Date.now();
-    expect(await adapter().searchCompanies('globex')).toEqual([{ id: '12', name: 'Globex' }]);
+    expect(await adapter().searchCompanies('globex')).toEqual([{ id: '12', name: 'Globex', active: true }]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     const [first, second] = calls('POST', /Companies\/query$/);
     expect(second.at - first.at).toBeGreaterThanOrEqual(950);

@@ -109,7 +109,7 @@ describe('findContactsByEmail', () => {
 describe('companies', () => {
   it('gets a company by id, and undefined for an unknown or non-numeric id', async () => {
     const cw = adapter();
-    expect(await cw.getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd' });
+    expect(await cw.getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd', active: true });
     expect(await cw.getCompany('999')).toBeUndefined();
     expect(calls('GET', '/company/companies/999')).toHaveLength(1); // a 404 is an answer, not retried
     expect(await cw.getCompany('../system/info')).toBeUndefined();
@@ -119,8 +119,8 @@ describe('companies', () => {
   it('searches by name with a like condition, ordered by name, at most limit', async () => {
     const cw = adapter();
     expect(await cw.searchCompanies('CONTOSO')).toEqual([
-      { id: '252', name: 'contoso east' },
-      { id: '250', name: 'Contoso Ltd' },
+      { id: '252', name: 'contoso east', active: true },
+      { id: '250', name: 'Contoso Ltd', active: true },
     ]);
     expect(calls('GET', '/company/companies')[0].query).toMatchObject({ conditions: 'name like "%CONTOSO%"', orderBy: 'name asc' });
 
@@ -333,14 +333,14 @@ describe('failures', () => {
   it('waits out a 429 with Retry-After and then succeeds', async () => {
     fake.failNext({ status: 429, retryAfter: 1 });
     const started = Date.now();
-    expect(await adapter().getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd' });
+    expect(await adapter().getCompany('250')).toEqual({ id: '250', name: 'Contoso Ltd', active: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(calls('GET', '/company/companies/250')).toHaveLength(2);
   });
 
   it('retries a read answered 500 twice, then succeeds', async () => {
     fake.failNext({ status: 500, times: 2 });
-    expect(await adapter().searchCompanies('Northwind')).toEqual([{ id: '251', name: 'Northwind Traders' }]);
+    expect(await adapter().searchCompanies('Northwind')).toEqual([{ id: '251', name: 'Northwind Traders', active: true }]);
     expect(calls('GET', '/company/companies')).toHaveLength(3);
   });
 

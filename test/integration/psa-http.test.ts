@@ -12,7 +12,7 @@ it('backs off on a 429 without Retry-After instead of hammering the vendor', asy
     const adapter = createConnectWiseAdapter({ provider: 'connectwise', url: cw.url, ...creds }, { backoffMs: 300 });
     cw.failNext({ status: 429, times: 1 });
     const started = Date.now();
-    expect(await adapter.getCompany('1')).toEqual({ id: '1', name: 'Alpha' });
+    expect(await adapter.getCompany('1')).toEqual({ id: '1', name: 'Alpha', active: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(cw.requests.filter((r) => r.path === '/company/companies/1')).toHaveLength(2);
   } finally {

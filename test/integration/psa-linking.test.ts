@@ -41,7 +41,7 @@ const auditOf = async (action: string) => (await t.services.audit.list({ action 
 describe('importCompany and linkCompany', () => {
   it('imports a PSA company as a new portal company, audited in the same commit', async () => {
     const { companyId, psaCompany } = await t.services.psaLinking.importCompany({ psaCompanyId: '510' }, actor);
-    expect(psaCompany).toEqual({ id: '510', name: 'Tailspin Toys' });
+    expect(psaCompany).toEqual({ id: '510', name: 'Tailspin Toys', active: true });
     expect(await t.services.db('companies').where({ id: companyId }).first()).toMatchObject({ name: 'Tailspin Toys', psa_company_id: '510' });
     const [event] = await auditOf('psa.company_imported');
     expect(event).toMatchObject({

@@ -1,8 +1,8 @@
 // The HaloPSA adapter against a loopback HaloPSA: real HTTP, no mocks. Each test gets its own fake
 // so request logs and token counts belong to that test alone.
-import { createHaloPsaAdapter } from '../../src/psa/halopsa/adapter.js';
+import { createHaloPsaAdapter, type HaloPsaOptions } from '../../src/psa/halopsa/adapter.js';
 import { PsaError } from '../../src/psa/types.js';
-import { startFakeHaloPsa, type FakeHaloPsa } from '../fakes/halopsa.js';
+import { startFakeHaloPsa, type FakeHaloOptions, type FakeHaloPsa } from '../fakes/halopsa.js';
 import { TestClock } from '../helpers/clock.js';
 
 const CLIENT_ID = 'portico-app';
@@ -11,9 +11,11 @@ const CLIENT_SECRET = 'correct-horse';
 let halo: FakeHaloPsa;
 
 function seed(fake: FakeHaloPsa) {
-  fake.clients.push({ id: 1, name: 'Contoso Ltd' }, { id: 2, name: 'Contoso Labs' }, { id: 3, name: 'Fabrikam' });
+  // Halo's sites carry no main-site flag; the client names its main site (main_site_id).
+  fake.clients.push({ id: 1, name: 'Contoso Ltd', main_site_id: 10 }, { id: 2, name: 'Contoso Labs' }, { id: 3, name: 'Fabrikam', main_site_id: 30 });
   fake.sites.push(
-    { id: 10, name: 'Contoso HQ', client_id: 1, main_site: true },
+    { id: 11, name: 'Contoso Annex', client_id: 1 }, // listed first, but not the main site
+    { id: 10, name: 'Contoso HQ', client_id: 1 },
     { id: 20, name: 'Contoso Labs Main', client_id: 2 },
     { id: 30, name: 'Fabrikam Head Office', client_id: 3 },
   );
@@ -56,7 +58,7 @@ function seed(fake: FakeHaloPsa) {
   );
 }
 
-const adapterFor = (fake: FakeHaloPsa, overrides: Partial<{ clientSecret: string; tenant: string }> = {}, options = {}) =>
+const adapterFor = (fake: FakeHaloPsa, overrides: Partial<{ clientSecret: string; tenant: string }> = {}, options: HaloPsaOptions = {}) =>
   createHaloPsaAdapter(
     { provider: 'halopsa', url: fake.url, clientId: CLIENT_ID, clientSecret: overrides.clientSecret ?? CLIENT_SECRET, tenant: overrides.tenant },
     { backoffMs: 20, ...options },
@@ -141,10 +143,19 @@ describe('tokens', () => {
       hosted.clients.push({ id: 7, name: 'Acme Corp' });
       expect(await adapterFor(hosted, { tenant: 'acme' }).getCompany('7')).toEqual({ id: '7', name: 'Acme Corp', active: true });
       expect(hits(hosted, 'POST', '/auth/token')[0].query).toEqual({ tenant: 'acme' });
-      // Without the tenant the hosted instance refuses, with its own message.
-      await expect(adapterFor(hosted).getCompany('7')).rejects.toThrow(/Unknown or missing tenant/);
+      // Without HALOPSA_TENANT the tenant comes from /api/authinfo's tenant_id (HaloAPI's Connect-HaloAPI).
+      expect(await adapterFor(hosted).getCompany('7')).toEqual({ id: '7', name: 'Acme Corp', active: true });
+      expect(hits(hosted, 'POST', '/auth/token')[1].query).toEqual({ tenant: 'acme' });
     } finally {
       await hosted.close();
+    }
+    // An instance whose authinfo does not name it refuses a token request without the tenant, with its own message.
+    const silent = await startFakeHaloPsa({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tenant: 'acme', authInfoTenant: false });
+    try {
+      silent.clients.push({ id: 7, name: 'Acme Corp' });
+      await expect(adapterFor(silent).getCompany('7')).rejects.toThrow(/Unknown or missing tenant/);
+    } finally {
+      await silent.close();
     }
   });
 
@@ -156,7 +167,7 @@ describe('tokens', () => {
     expect((error as PsaError).status).toBe(401);
     expect((error as PsaError).message).toContain('invalid_client');
     expect(hits(halo, 'POST', '/auth/token')).toHaveLength(1);
-    expect(halo.requests.filter((r) => r.path.startsWith('/api/'))).toHaveLength(0);
+    expect(halo.requests.filter((r) => r.path.startsWith('/api/') && r.path !== '/api/authinfo')).toHaveLength(0);
   });
 });
 
@@ -184,14 +195,26 @@ describe('companies', () => {
 });
 
 describe('createContact', () => {
-  it("posts an array with the client's site and returns the new user", async () => {
+  it("posts an array with the client's main site and no welcome mail, and returns the new user", async () => {
     const psa = adapterFor(halo);
     const contact = await psa.createContact({ companyId: '1', firstName: 'Bob', lastName: 'Jones', email: 'bob.jones@contoso.example', phone: '555-0101' });
     const [post] = hits(halo, 'POST', '/api/users');
     expect(post.body).toEqual([
-      { firstname: 'Bob', surname: 'Jones', name: 'Bob Jones', emailaddress: 'bob.jones@contoso.example', phonenumber: '555-0101', site_id: 10 },
+      {
+        firstname: 'Bob',
+        surname: 'Jones',
+        name: 'Bob Jones',
+        emailaddress: 'bob.jones@contoso.example',
+        phonenumber: '555-0101',
+        site_id: 10,
+        sendwelcomeemail: false,
+      },
     ]);
-    expect(hits(halo, 'GET', '/api/site')[0].query).toEqual({ client_id: '1' });
+    // The client's main_site_id, read from the client, not the first site listed (11).
+    expect(hits(halo, 'GET', '/api/client/1')).toHaveLength(1);
+    expect(hits(halo, 'GET', '/api/site/10')).toHaveLength(1);
+    expect(hits(halo, 'GET', '/api/site')).toHaveLength(0);
+    expect(halo.welcomeEmails).toEqual([]);
     expect(contact).toEqual({
       id: '104',
       companyId: '1',
@@ -379,5 +402,261 @@ describe('checkConnection', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain('503');
     expect(hits(halo, 'GET', '/api/client')).toHaveLength(1);
+  });
+});
+
+/** A fake of its own for a reading the shared one does not take; closed after the test. */
+async function withFake(options: Partial<FakeHaloOptions>, run: (fake: FakeHaloPsa) => Promise<void>) {
+  const fake = await startFakeHaloPsa({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...options });
+  try {
+    seed(fake);
+    await run(fake);
+  } finally {
+    await fake.close();
+  }
+}
+
+describe('secondary addresses (email2, email3) and partial list rows', () => {
+  const secondary = () =>
+    halo.users.push({
+      id: 110,
+      name: 'Dana Scully',
+      firstname: 'Dana',
+      surname: 'Scully',
+      emailaddress: 'dana@fbi.example',
+      email2: 'D.Scully@Contoso.example',
+      site_id: 10,
+      client_id: 1,
+      inactive: false,
+    });
+
+  it('reads a row in full when it does not show the address, and finds the user by email2', async () => {
+    secondary();
+    const contacts = await adapterFor(halo).findContactsByEmail('d.scully@contoso.example');
+    expect(contacts).toEqual([
+      { id: '110', companyId: '1', firstName: 'Dana', lastName: 'Scully', email: 'D.Scully@Contoso.example', phone: null, active: true },
+    ]);
+    expect(hits(halo, 'GET', '/api/users/110')).toHaveLength(1);
+  });
+
+  it('finds an email3 address too', async () => {
+    halo.users.push({
+      id: 111,
+      name: 'Fox Mulder',
+      firstname: 'Fox',
+      surname: 'Mulder',
+      emailaddress: 'fox@fbi.example',
+      email3: 'fox@contoso.example',
+      site_id: 30,
+      inactive: false,
+    });
+    const contacts = await adapterFor(halo).findContactsByEmail('FOX@contoso.example');
+    expect(contacts.map((c) => [c.id, c.companyId, c.email])).toEqual([['111', '3', 'fox@contoso.example']]);
+  });
+
+  it('does not read rows that already show the address, nor rows that carry all three address fields', async () => {
+    await adapterFor(halo).findContactsByEmail('alice.smith@contoso.example');
+    // 100 and 103 match on their row; 101 and 102 are loose hits read once to rule out email2/email3.
+    expect(
+      halo.requests
+        .filter((r) => /^\/api\/users\/\d+$/.test(r.path))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/api/users/101', '/api/users/102']);
+
+    await withFake({ listRowsCarrySecondaryEmails: true }, async (fake) => {
+      fake.users.push({
+        id: 110,
+        name: 'Dana Scully',
+        firstname: 'Dana',
+        surname: 'Scully',
+        emailaddress: 'dana@fbi.example',
+        email2: 'd.scully@contoso.example',
+        email3: '',
+        site_id: 10,
+        client_id: 1,
+        inactive: false,
+      });
+      for (const u of fake.users) Object.assign(u, { email2: u.email2 ?? null, email3: u.email3 ?? null });
+      const contacts = await adapterFor(fake).findContactsByEmail('d.scully@contoso.example');
+      expect(contacts.map((c) => c.id)).toEqual(['110']);
+      expect(fake.requests.filter((r) => /^\/api\/users\/\d+$/.test(r.path))).toHaveLength(0);
+    });
+  });
+
+  it('reads at most ten rows, and says it cannot tell when more rows hide the address', async () => {
+    for (let i = 0; i < 11; i++) {
+      halo.users.push({
+        id: 200 + i,
+        name: `Clone ${i}`,
+        firstname: 'Clone',
+        surname: String(i),
+        emailaddress: `clone${i}@elsewhere.example`,
+        email2: 'shared@contoso.example',
+        site_id: 10,
+        client_id: 1,
+        inactive: false,
+      });
+    }
+    const error = await adapterFor(halo)
+      .findContactsByEmail('shared@contoso.example')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PsaError);
+    expect((error as PsaError).message).toMatch(/too many to read each/);
+    expect(halo.requests.filter((r) => /^\/api\/users\/\d+$/.test(r.path))).toHaveLength(0);
+
+    halo.users.pop(); // ten: each is read
+    expect(await adapterFor(halo).findContactsByEmail('shared@contoso.example')).toHaveLength(10);
+  });
+
+  it('the fake serves list rows without email2/email3 and the full user by id', async () => {
+    secondary();
+    await adapterFor(halo).findContactsByEmail('d.scully@contoso.example');
+    const psa = adapterFor(halo);
+    await psa.getCompany('1'); // a token
+    const token = hits(halo, 'GET', '/api/client/1')[0].authorization!;
+    const list = (await (await fetch(`${halo.url}/api/users?search=scully`, { headers: { Authorization: token } })).json()) as { users: object[] };
+    expect(list.users[0]).not.toHaveProperty('email2');
+    const full = (await (await fetch(`${halo.url}/api/users/110`, { headers: { Authorization: token } })).json()) as object;
+    expect(full).toHaveProperty('email2', 'D.Scully@Contoso.example');
+    expect((await fetch(`${halo.url}/api/users/110`, { method: 'POST', headers: { Authorization: token } })).status).toBe(405);
+  });
+});
+
+describe('address case', () => {
+  it('finds a lower-case address whatever case is asked, when Halo searches case-sensitively', async () => {
+    await withFake({ caseSensitiveSearch: true }, async (fake) => {
+      fake.users.push({
+        id: 120,
+        name: 'Lee Lower',
+        firstname: 'Lee',
+        surname: 'Lower',
+        emailaddress: 'lee@contoso.example',
+        site_id: 10,
+        client_id: 1,
+        inactive: false,
+      });
+      const contacts = await adapterFor(fake).findContactsByEmail('  LEE@Contoso.Example ');
+      expect(contacts.map((c) => [c.id, c.email])).toEqual([['120', 'lee@contoso.example']]);
+      expect(hits(fake, 'GET', '/api/users')[0].query.search).toBe('lee@contoso.example');
+    });
+  });
+
+  it('keeps mixed-case stored addresses when Halo searches case-insensitively (the default reading)', async () => {
+    const contacts = await adapterFor(halo).findContactsByEmail('alice.smith@contoso.example');
+    expect(contacts.find((c) => c.id === '100')?.email).toBe('Alice.Smith@Contoso.example');
+  });
+});
+
+describe('inactive clients and sites', () => {
+  it('reports an inactive client as such, and does not offer it in a search (both list readings)', async () => {
+    halo.clients.push({ id: 5, name: 'Contoso Closed', inactive: true });
+    expect(await adapterFor(halo).getCompany('5')).toEqual({ id: '5', name: 'Contoso Closed', active: false });
+    expect((await adapterFor(halo).searchCompanies('contoso')).map((c) => c.id)).toEqual(['1', '2']);
+    await withFake({ inactiveListedByDefault: true }, async (fake) => {
+      fake.clients.push({ id: 5, name: 'Contoso Closed', inactive: true });
+      expect((await adapterFor(fake).searchCompanies('contoso')).map((c) => c.id)).toEqual(['1', '2']);
+      expect(hits(fake, 'GET', '/api/client')[0].query.search).toBe('contoso'); // the fake did list it
+    });
+  });
+
+  it('adds no user to an inactive client', async () => {
+    halo.clients.push({ id: 5, name: 'Contoso Closed', inactive: true, main_site_id: 50 });
+    halo.sites.push({ id: 50, name: 'Closed HQ', client_id: 5 });
+    await expect(adapterFor(halo).createContact({ companyId: '5', firstName: 'N', lastName: 'O', email: 'n@o.example' })).rejects.toThrow(/inactive/);
+    expect(hits(halo, 'POST', '/api/users')).toHaveLength(0);
+  });
+
+  it('uses the first active site when the main site is inactive or unset (inactive sites listed or not)', async () => {
+    for (const inactiveListedByDefault of [false, true]) {
+      await withFake({ inactiveListedByDefault }, async (fake) => {
+        fake.clients.push({ id: 6, name: 'Northwind', main_site_id: 60 }, { id: 7, name: 'Litware' });
+        fake.sites.push(
+          { id: 60, name: 'Northwind Old HQ', client_id: 6, inactive: true },
+          { id: 61, name: 'Northwind Closed Depot', client_id: 6, inactive: true },
+          { id: 62, name: 'Northwind Main', client_id: 6 },
+          { id: 70, name: 'Litware Shut', client_id: 7, inactive: true },
+          { id: 71, name: 'Litware Office', client_id: 7 },
+        );
+        const psa = adapterFor(fake);
+        await psa.createContact({ companyId: '6', firstName: 'Nan', lastName: 'W', email: 'nan@northwind.example' });
+        await psa.createContact({ companyId: '7', firstName: 'Lit', lastName: 'W', email: 'lit@litware.example' });
+        expect(hits(fake, 'POST', '/api/users').map((r) => (r.body as Array<{ site_id: number }>)[0].site_id)).toEqual([62, 71]);
+      });
+    }
+  });
+
+  it('accepts an array answer to the create as well as the one record', async () => {
+    await withFake({ postAnswersArray: true }, async (fake) => {
+      const contact = await adapterFor(fake).createContact({ companyId: '3', firstName: 'Ari', lastName: 'A', email: 'ari@fabrikam.example' });
+      expect(contact).toMatchObject({ id: '104', companyId: '3', email: 'ari@fabrikam.example' });
+      expect(fake.users.find((u) => u.id === 104)?.site_id).toBe(30);
+    });
+  });
+
+  it('the fake sends its own welcome mail when sendwelcomeemail is left out', async () => {
+    await adapterFor(halo).getCompany('1');
+    const token = hits(halo, 'GET', '/api/client/1')[0].authorization!;
+    const answer = await fetch(`${halo.url}/api/users`, {
+      method: 'POST',
+      headers: { Authorization: token, 'Content-Type': 'application/json' },
+      body: JSON.stringify([{ name: 'Wendy Welcome', emailaddress: 'wendy@contoso.example', site_id: 10 }]),
+    });
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toMatchObject({ id: 104, emailaddress: 'wendy@contoso.example' }); // one object, not an array
+    expect(halo.welcomeEmails).toEqual(['wendy@contoso.example']);
+  });
+});
+
+describe('token endpoint discovery', () => {
+  it('asks /api/authinfo once and posts to <auth_url>/token, wherever the authorisation server is', async () => {
+    await withFake({ authPath: '/identity/oauth' }, async (fake) => {
+      const clock = new TestClock();
+      const psa = adapterFor(fake, {}, { clock });
+      expect(await psa.getCompany('1')).toMatchObject({ id: '1' });
+      clock.advance(3600_000); // a second token
+      await psa.getCompany('1');
+      expect(hits(fake, 'POST', '/identity/oauth/token')).toHaveLength(2);
+      expect(hits(fake, 'POST', '/auth/token')).toHaveLength(0);
+      expect(hits(fake, 'GET', '/api/authinfo')).toHaveLength(1); // the discovery is cached
+      expect(hits(fake, 'GET', '/api/authinfo')[0].authorization).toBeUndefined();
+    });
+  });
+
+  it('prefers HALOPSA_TENANT over the tenant_id authinfo names', async () => {
+    await withFake({ tenant: 'acme' }, async (fake) => {
+      await expect(adapterFor(fake, { tenant: 'other' }).getCompany('1')).rejects.toThrow(/Unknown or missing tenant/);
+      expect(hits(fake, 'POST', '/auth/token')[0].query).toEqual({ tenant: 'other' });
+    });
+  });
+
+  it('falls back to <url>/auth/token (with the tenant) when the instance has no authinfo, and remembers that', async () => {
+    await withFake({ noAuthInfo: true, tenant: 'acme' }, async (fake) => {
+      const clock = new TestClock();
+      const psa = adapterFor(fake, { tenant: 'acme' }, { clock });
+      expect(await psa.getCompany('3')).toMatchObject({ id: '3' });
+      clock.advance(3600_000);
+      await psa.getCompany('3');
+      expect(hits(fake, 'POST', '/auth/token').map((r) => r.query)).toEqual([{ tenant: 'acme' }, { tenant: 'acme' }]);
+      expect(hits(fake, 'GET', '/api/authinfo')).toHaveLength(1);
+    });
+  });
+
+  it('uses the default once when authinfo fails, and asks it again for the next token', async () => {
+    await withFake({}, async (fake) => {
+      const clock = new TestClock();
+      const psa = adapterFor(fake, {}, { clock, retries: 0 });
+      fake.failNext({ status: 503, path: '/api/authinfo' });
+      expect(await psa.getCompany('3')).toMatchObject({ id: '3' });
+      clock.advance(3600_000);
+      await psa.getCompany('3');
+      expect(hits(fake, 'GET', '/api/authinfo')).toHaveLength(2);
+      expect(hits(fake, 'POST', '/auth/token')).toHaveLength(2);
+    });
+  });
+
+  it('the fake refuses a GET on the token endpoint and a POST on authinfo', async () => {
+    expect((await fetch(`${halo.url}/auth/token`)).status).toBe(405);
+    expect((await fetch(`${halo.url}/api/authinfo`, { method: 'POST' })).status).toBe(405);
   });
 });

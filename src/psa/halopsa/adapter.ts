@@ -1,9 +1,11 @@
-// HaloPSA: OAuth2 client credentials against <url>/auth/token (with ?tenant= for Halo-hosted instances),
-// then the REST API under <url>/api. Portal contacts are Halo "users", which belong to a site, which
-// belongs to a client (our company).
+// HaloPSA: OAuth2 client credentials (token endpoint discovered through /api/authinfo: ./token.ts), then
+// the REST API under <url>/api. Portal contacts are Halo "users", which belong to a site, which belongs to
+// a client (our company). Shapes from the Halo swagger (redanthrax/halopsa-node `swagger.json`, schemas
+// `Users_View`, `Users_List`, `Users`) and homotechsual/HaloAPI (`Get-HaloUser.ps1`, `Data/Templates/*.json`).
 import { systemClock, type Clock } from '../../lib/clock.js';
-import { createPsaHttp, type PsaHttp, type PsaRequest } from '../http.js';
+import { createPsaHttp, type PsaRequest } from '../http.js';
 import { PsaError, type PsaAdapter, type PsaCompany, type PsaContact } from '../types.js';
+import { createHaloTokens } from './token.js';
 
 /** Read from HALOPSA_* by ./index.ts. */
 export interface HaloConfig {
@@ -11,7 +13,7 @@ export interface HaloConfig {
   url: string;
   clientId: string;
   clientSecret: string;
-  /** Halo-hosted instances name their tenant on the token request. */
+  /** Halo-hosted instances name their tenant on the token request; else /api/authinfo's tenant_id is used. */
   tenant: string | undefined;
 }
 
@@ -29,8 +31,8 @@ interface HaloUser {
   firstname?: string;
   surname?: string;
   emailaddress?: string;
-  email2?: string;
-  email3?: string;
+  email2?: string | null;
+  email3?: string | null;
   phonenumber?: string;
   site_id?: number;
   client_id?: number;
@@ -40,24 +42,26 @@ interface HaloUser {
 interface HaloClient {
   id: number;
   name: string;
+  inactive?: boolean;
+  /** The client's main site ([HAPI] Client.json); sites themselves carry no main-site flag. */
+  main_site_id?: number | null;
 }
 
 interface HaloSite {
   id: number;
   client_id?: number;
-  main_site?: boolean;
-  mainsite?: boolean;
-}
-
-interface TokenResponse {
-  access_token: string;
-  expires_in?: number;
+  inactive?: boolean;
 }
 
 const PROVIDER = 'halopsa';
 const USER_PAGE_SIZE = 100;
 // A loose search on a full address matches few users; the cap only guards against a runaway loop.
 const MAX_USER_PAGES = 5;
+// List rows may lack email2/email3 (HaloAPI's Get-HaloUser re-fetches rows for "full objects"), so a row
+// the search returned without a visible match is read in full. Each read is one more request against
+// Halo's rate limit during a sign-in; a search on a full address returns a handful of rows, so ten
+// reads cover any real case and bound a pathological one.
+const MAX_FULL_READS = 10;
 
 /** Halo's error bodies differ by layer: OAuth errors, .NET exceptions, validation results, plain text. */
 export function haloMessage(body: unknown): string | undefined {
@@ -74,44 +78,26 @@ export function haloMessage(body: unknown): string | undefined {
 
 /** Users match on any of Halo's three address fields; returns the one that matched, in Halo's casing. */
 function matchingEmail(user: HaloUser, wanted: string): string | undefined {
-  return [user.emailaddress, user.email2, user.email3].find((e) => e?.trim().toLowerCase() === wanted);
+  return [user.emailaddress, user.email2, user.email3].find((e) => typeof e === 'string' && e.trim().toLowerCase() === wanted)?.trim();
 }
+
+/** Whether a list row carries all three address fields, so what it shows settles the question. */
+const carriesAllAddresses = (row: HaloUser) => 'emailaddress' in row && 'email2' in row && 'email3' in row;
+
+/** Whether what the row shows explains why the search returned it (its name or main address contains the text). */
+const explainedByRow = (row: HaloUser, wanted: string) => [row.name, row.emailaddress].some((v) => v?.toLowerCase().includes(wanted));
 
 export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions = {}): PsaAdapter {
   // Halo shows admins both an "authorisation server" (…/auth) and a "resource server" (…/api) URL;
   // accept either pasted in place of the instance root.
   const root = config.url.replace(/\/+$/, '').replace(/\/(api|auth)$/i, '');
   const host = new URL(root).host;
-  const clock = options.clock ?? systemClock;
-  const now = () => clock.now().getTime();
-
-  let cached: { value: string; refreshAt: number } | undefined;
-  let pending: Promise<string> | undefined;
-
-  async function fetchToken(auth: PsaHttp): Promise<string> {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret, scope: 'all' });
-    // A token request changes nothing, so it may be retried like a read.
-    const { body } = await auth.request<TokenResponse>('POST', '/auth/token', { query: { tenant: config.tenant }, body: form, retry: true });
-    if (!body?.access_token) throw new PsaError(PROVIDER, 'token response had no access_token');
-    const lifetimeMs = (body.expires_in ?? 3600) * 1000;
-    // Renew a minute early (or halfway, for short-lived tokens) so a call never starts with a dying token.
-    cached = { value: body.access_token, refreshAt: now() + lifetimeMs - Math.min(60_000, lifetimeMs / 2) };
-    return body.access_token;
-  }
-
-  function token(auth: PsaHttp): Promise<string> {
-    if (cached && now() < cached.refreshAt) return Promise.resolve(cached.value);
-    // Concurrent callers share one token request.
-    pending ??= fetchToken(auth).finally(() => {
-      pending = undefined;
-    });
-    return pending;
-  }
+  const tokens = createHaloTokens({ root, clientId: config.clientId, clientSecret: config.clientSecret, tenant: config.tenant }, options.clock ?? systemClock);
 
   function clients(retries = options.retries) {
     const common = { provider: PROVIDER, messageOf: haloMessage, timeoutMs: options.timeoutMs, retries, backoffMs: options.backoffMs } as const;
     const auth = createPsaHttp({ ...common, baseUrl: root, headers: () => ({}) });
-    const api = createPsaHttp({ ...common, baseUrl: `${root}/api`, headers: async () => ({ Authorization: `Bearer ${await token(auth)}` }) });
+    const api = createPsaHttp({ ...common, baseUrl: `${root}/api`, headers: async () => ({ Authorization: `Bearer ${await tokens.get(auth)}` }) });
     return { auth, api };
   }
   const normal = clients();
@@ -120,14 +106,14 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
 
   async function call<T>(method: string, path: string, request: PsaRequest = {}, via = normal): Promise<T> {
     // Fetched here, outside the API request's retry loop, so a failing token request is not retried twice over.
-    const used = await token(via.auth);
+    const used = await tokens.get(via.auth);
     try {
       return (await via.api.request<T>(method, path, request)).body;
     } catch (error) {
       // The token was revoked or expired early: one new token, one more try.
       if (!(error instanceof PsaError) || error.status !== 401) throw error;
-      if (cached?.value === used) cached = undefined;
-      await token(via.auth);
+      tokens.drop(used);
+      await tokens.get(via.auth);
       return (await via.api.request<T>(method, path, request)).body;
     }
   }
@@ -168,29 +154,73 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
     };
   }
 
+  const toCompany = (client: HaloClient): PsaCompany => ({ id: String(client.id), name: client.name, active: !client.inactive });
+
+  async function searchUsers(wanted: string): Promise<HaloUser[]> {
+    const users: HaloUser[] = [];
+    for (let page = 1; page <= MAX_USER_PAGES; page++) {
+      const body = await call<{ record_count?: number; users?: HaloUser[] }>('GET', '/users', {
+        query: { search: wanted, includeactive: 'true', includeinactive: 'true', pageinate: 'true', page_size: USER_PAGE_SIZE, page_no: page },
+      });
+      const batch = body?.users ?? [];
+      users.push(...batch);
+      if (batch.length < USER_PAGE_SIZE || users.length >= (body?.record_count ?? 0)) break;
+    }
+    return users;
+  }
+
+  /** The users the search returned that hold the address in any field, reading partial rows in full. */
+  async function usersWithAddress(wanted: string): Promise<Array<{ user: HaloUser; matched: string }>> {
+    const rows = await searchUsers(wanted);
+    const found: Array<{ user: HaloUser; matched: string }> = [];
+    const unsettled: HaloUser[] = [];
+    for (const row of rows) {
+      const matched = matchingEmail(row, wanted);
+      if (matched) found.push({ user: row, matched });
+      else if (!carriesAllAddresses(row)) unsettled.push(row);
+    }
+    // Rows whose name or main address explain the hit are the loose "contains" matches; the others most
+    // likely hold the address in email2/email3, so they are read first.
+    const unexplained = unsettled.filter((row) => !explainedByRow(row, wanted));
+    const explained = unsettled.filter((row) => explainedByRow(row, wanted));
+    if (unexplained.length > MAX_FULL_READS) {
+      // Deciding "unknown" here could create a second user for someone Halo has: say we cannot tell.
+      throw new PsaError(PROVIDER, `${unexplained.length} users match "${wanted}" without showing it; too many to read each`);
+    }
+    const toRead = [...unexplained, ...explained].slice(0, MAX_FULL_READS);
+    const full = await Promise.all(toRead.map((row) => getOrUndefined<HaloUser>(`/users/${row.id}`)));
+    for (const user of full) {
+      const matched = user?.id ? matchingEmail(user, wanted) : undefined;
+      if (user && matched) found.push({ user, matched });
+    }
+    return found;
+  }
+
+  /** The site new users go on: the client's main site, else its first active one. */
+  async function siteForNewUsers(client: HaloClient): Promise<HaloSite | undefined> {
+    const belongs = (site: HaloSite | undefined): site is HaloSite =>
+      !!site?.id && !site.inactive && (site.client_id === undefined || site.client_id === client.id);
+    if (client.main_site_id) {
+      const main = await getOrUndefined<HaloSite>(`/site/${client.main_site_id}`);
+      if (belongs(main)) return main;
+    }
+    // Whether the list hides inactive sites unless asked is not documented: they are skipped either way.
+    const body = await call<{ sites?: HaloSite[] }>('GET', '/site', { query: { client_id: String(client.id) } });
+    return (body?.sites ?? []).find(belongs);
+  }
+
   const isId = (id: string) => /^\d+$/.test(id);
 
   return {
     provider: PROVIDER,
 
     async findContactsByEmail(email) {
+      // Lower case: portal-created users are stored so, and Halo's search may be case-sensitive
+      // (not documented); whatever Halo does, the match is re-checked here case-insensitively.
       const wanted = email.trim().toLowerCase();
       if (!wanted) return [];
-      const users: HaloUser[] = [];
-      for (let page = 1; page <= MAX_USER_PAGES; page++) {
-        const body = await call<{ record_count?: number; users?: HaloUser[] }>('GET', '/users', {
-          query: { search: wanted, includeactive: 'true', includeinactive: 'true', pageinate: 'true', page_size: USER_PAGE_SIZE, page_no: page },
-        });
-        const batch = body?.users ?? [];
-        users.push(...batch);
-        if (batch.length < USER_PAGE_SIZE || users.length >= (body?.record_count ?? 0)) break;
-      }
-      // Halo's search is a loose "contains" over names and addresses: keep exact address matches only.
+      const matches = await usersWithAddress(wanted);
       const siteClients = new Map<number, Promise<number | undefined>>();
-      const matches = users.flatMap((user) => {
-        const matched = matchingEmail(user, wanted);
-        return matched ? [{ user, matched }] : [];
-      });
       // An inactive user whose site is gone must not fail the lookup of the active ones.
       const companyOf = (user: HaloUser) => (user.inactive ? clientIdOf(user, siteClients).catch(() => '') : clientIdOf(user, siteClients));
       return Promise.all(matches.map(async ({ user, matched }) => toContact(user, await companyOf(user), matched)));
@@ -199,26 +229,27 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
     async getCompany(id) {
       if (!isId(id)) return undefined;
       const client = await getOrUndefined<HaloClient>(`/client/${id}`);
-      return client?.id ? { id: String(client.id), name: client.name, active: true } : undefined;
+      return client?.id ? toCompany(client) : undefined;
     },
 
     async searchCompanies(query, limit = 25) {
       const body = await call<{ clients?: HaloClient[] }>('GET', '/client', { query: { search: query, count: limit } });
-      // Halo's search may also match other fields; the interface promises a name match.
+      // Halo's search may also match other fields; the interface promises a name match. Inactive
+      // clients are not offered for linking (Halo's list hides them by default; dropped if it does not).
       const needle = query.toLowerCase();
       return (body?.clients ?? [])
-        .filter((c) => c.name?.toLowerCase().includes(needle))
+        .filter((c) => c.name?.toLowerCase().includes(needle) && !c.inactive)
         .slice(0, limit)
-        .map((c): PsaCompany => ({ id: String(c.id), name: c.name, active: true }));
+        .map(toCompany);
     },
 
     async createContact(input) {
       if (!isId(input.companyId)) throw new PsaError(PROVIDER, `not a HaloPSA client id: ${input.companyId}`);
-      const body = await call<{ sites?: HaloSite[] }>('GET', '/site', { query: { client_id: input.companyId } });
-      const sites = body?.sites ?? [];
-      // A Halo user must belong to a site; new portal contacts go to the client's main (else first) site.
-      const site = sites.find((s) => s.main_site || s.mainsite) ?? sites[0];
-      if (!site) throw new PsaError(PROVIDER, `client ${input.companyId} has no site to add the user to`);
+      const client = await getOrUndefined<HaloClient>(`/client/${input.companyId}`);
+      if (!client?.id) throw new PsaError(PROVIDER, `client ${input.companyId} not found`, 404);
+      if (client.inactive) throw new PsaError(PROVIDER, `client ${input.companyId} is inactive in HaloPSA; no user is added to it`);
+      const site = await siteForNewUsers(client);
+      if (!site) throw new PsaError(PROVIDER, `client ${input.companyId} has no site to add the user to (none, or only inactive ones)`);
       const user = {
         firstname: input.firstName,
         surname: input.lastName,
@@ -226,8 +257,13 @@ export function createHaloPsaAdapter(config: HaloConfig, options: HaloPsaOptions
         emailaddress: input.email,
         phonenumber: input.phone ?? undefined,
         site_id: site.id,
+        // Said explicitly, as Halo's default is not documented: the person has just signed in through
+        // the portal with its own mail, and a Halo welcome mail (another portal, another password)
+        // would only confuse them. The MSP's other mail settings (neversendemails …) are left alone.
+        sendwelcomeemail: false,
       };
-      // Halo's POST endpoints take an array; POST is not retried (http.ts), as it may have happened.
+      // Halo's POST endpoints take an array and answer the one record (swagger: 201 `Users`); an array
+      // answer is accepted too. POST is not retried (http.ts), as it may have happened.
       const created = await call<HaloUser | HaloUser[]>('POST', '/users', { body: [user] });
       const record = Array.isArray(created) ? created[0] : created;
       if (!record?.id) throw new PsaError(PROVIDER, 'HaloPSA did not return the created user');

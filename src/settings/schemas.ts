@@ -96,7 +96,9 @@ export const settingDefinitions = {
   magic_link: { schema: magicLinkSettingsSchema, defaults: () => ({ enabled: true, minutes: 10 }) },
   signin_policy: { schema: signInPolicySchema, defaults: () => ({ mode: 'domain' as 'domain' | 'invited_only' }) },
   terms: { schema: termsSettingsSchema, defaults: () => ({ text: '', version: '' }) },
-  session_policy: { schema: sessionPolicySchema, defaults: (): SessionPolicy => ({
+  session_policy: {
+    schema: sessionPolicySchema,
+    defaults: (): SessionPolicy => ({
       mode: 'browser',
       rememberDays: 30,
       ...LEVEL2_SESSION,

@@ -10,6 +10,7 @@
 //   003_onboarding  jwt_uses only (one-time JWT login URLs; onboarding itself needs no table)
 //   004_api_keys    api_keys
 //   005_locale      contacts.locale
+//   006_audit_no_truncate  the TRUNCATE trigger on audit_events
 // A new migration gets a name that says what it creates.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
@@ -17,6 +18,7 @@ import * as m002 from './002_psa.js';
 import * as m003 from './003_onboarding.js';
 import * as m004 from './004_api_keys.js';
 import * as m005 from './005_locale.js';
+import * as m006 from './006_audit_no_truncate.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -26,6 +28,7 @@ const migrations: Array<[string, Migration]> = [
   ['003_onboarding', m003],
   ['004_api_keys', m004],
   ['005_locale', m005],
+  ['006_audit_no_truncate', m006],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

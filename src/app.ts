@@ -11,7 +11,7 @@ import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
-import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
+import { cookieNames } from './http/cookies.js';
 import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -32,6 +32,27 @@ const isConsole = (req: Request) => {
   return path === '/admin' || path.startsWith('/admin/');
 };
 
+// Features no page of Portico uses: denied to every page and frame.
+const PERMISSIONS_POLICY = [
+  'accelerometer',
+  'autoplay',
+  'camera',
+  'display-capture',
+  'geolocation',
+  'gyroscope',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 export function createApp(services: Services): express.Express {
   const { config, logger } = services;
   const app = express();
@@ -45,6 +66,9 @@ export function createApp(services: Services): express.Express {
   // pure cost. Static files keep their own ETags.
   app.set('etag', false);
   app.locals.baseUrl = config.baseUrl.toString();
+  const secureCookies = config.baseUrl.protocol === 'https:';
+  const cookies = cookieNames(secureCookies);
+  app.locals.cookieNames = cookies; // read back by cookieNamesOf(req)
 
   app.use(requestLog(logger));
   app.use(
@@ -63,9 +87,15 @@ export function createApp(services: Services): express.Express {
         },
       },
       referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: config.baseUrl.protocol === 'https:',
+      strictTransportSecurity: secureCookies,
     }),
   );
+  // Helmet sets no Permissions-Policy: Portico uses none of these features, so no page (nor anything
+  // injected into one) may ask for them.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set('Permissions-Policy', PERMISSIONS_POLICY);
+    next();
+  });
   app.use('/public', express.static(publicDir, { maxAge: '1h', index: false }));
   // /healthz: the process is up. /readyz: it can serve, i.e. the database (and Redis, when used) answer.
   app.get('/healthz', (_req, res) => {
@@ -102,27 +132,38 @@ export function createApp(services: Services): express.Express {
   // with the portal's session, so it is offered on portal pages only.
   const isConsoleSignIn = (req: Request) => /^\/admin\/signin(\/|$)/i.test(req.path);
   app.use(i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) }));
-  // Bodies are parsed before the CSRF check, so every form (file uploads included) is checked.
+  // Form bodies are parsed before the CSRF check, so every form is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
-  app.use((req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') && isConsole(req) ? upload(req, res, next) : next()));
 
   // Separate cookies for the portal and the console (see http/cookies.ts).
   const handleError = errorHandler(logger);
   const sessionOptions = {
     store: services.sessionStore,
     secret: config.sessionSecret,
-    secure: config.baseUrl.protocol === 'https:',
+    secure: secureCookies,
     logger,
     clock: services.clock,
     onError: (error: unknown, req: Request, res: Response) => handleError(error, req, res, () => undefined),
   };
-  const portalSession = sessionMiddleware(PORTAL_COOKIE, '/', sessionOptions);
-  const consoleSession = sessionMiddleware(ADMIN_COOKIE, '/admin', sessionOptions);
+  const portalSession = sessionMiddleware(cookies.portalSession, '/', sessionOptions);
+  const consoleSession = sessionMiddleware(cookies.consoleSession, cookies.consolePath, sessionOptions);
   app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
-  const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: sessionOptions.secure });
+  // What a page shows behind a session (a name, a company, sessions and IPs, a contact's record) must
+  // not come back from the browser's cache after sign-out, nor from any cache in between.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (Object.keys(req.session).length > 0) res.set('Cache-Control', 'no-store');
+    next();
+  });
+  const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: secureCookies, cookieName: cookies.csrf, origin: config.baseUrl.origin });
   app.use(csrf.expose);
   app.use(exposeFlash);
+  // File uploads (the console's CSV import) are parsed only for a browser whose console session holds a
+  // staff sign-in, after the session is read: nobody else can make the server read a multipart body.
+  // Anyone else's upload reaches the CSRF check unparsed, without a token, and is refused there.
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    req.is('multipart/form-data') && isConsole(req) && req.session.signedIn?.kind === 'staff' ? upload(req, res, next) : next(),
+  );
   app.use(csrf.verify);
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
@@ -158,7 +199,7 @@ export function createApp(services: Services): express.Express {
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
-  app.use(languageRoutes({ secure: config.baseUrl.protocol === 'https:' }));
+  app.use(languageRoutes({ secure: secureCookies }));
   app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding }));
 
   app.use(notFound);

@@ -7,6 +7,7 @@ import { createLogger } from './lib/logger.js';
 import { seedDemo } from '../seeds/demo.js';
 import { emailSchema } from './lib/email.js';
 import { issueText } from './i18n/index.js';
+import { STAFF_LINK_MINUTES } from './auth/magic-link/service.js';
 
 const USAGE = `usage: portico <command>
   migrate   apply database migrations
@@ -32,7 +33,7 @@ async function adminCreate(services: Services, args: string[]): Promise<void> {
     process.stdout.write(`${email.data} is already ${member.role === 'admin' ? 'an admin' : 'a technician'}; here is a new sign-in link.\n`);
   }
   const { link } = await services.magicLinks.generateForStaff(member.id);
-  process.stdout.write(`One-time console sign-in link (valid 15 minutes):\n${link}\n`);
+  process.stdout.write(`One-time console sign-in link (valid ${STAFF_LINK_MINUTES} minutes):\n${link}\n`);
 }
 
 async function main(argv: string[]): Promise<number> {

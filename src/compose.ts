@@ -156,7 +156,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
-  const signIn = createSignInService({ db, clock, audit, settings, contactRepo, staff });
+  const signIn = createSignInService({ db, clock, audit, settings, contactRepo, staff, staffSession: config.staffSession });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, mail, audit });
   const microsoft = config.microsoft && {
     oidc: createMicrosoftOidc(

@@ -21,6 +21,8 @@ export interface MicrosoftConfig {
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
+  /** The address to listen on (HOST): 127.0.0.1 by default behind a trusted proxy, else every interface. */
+  host: string | undefined;
   baseUrl: URL;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -30,6 +32,8 @@ export interface Config {
   mailFrom: string;
   sessionSecret: string;
   trustProxy: string | boolean | number;
+  /** Staff (console) sessions end after this long unused, and this long after the sign-in, whatever happens. */
+  staffSession: { idleMs: number; absoluteMs: number };
   /** HTTP processes (WEB_CONCURRENCY). 0: one process serves and sends mail; N: a supervisor process
    * sends the mail and forks N HTTP processes. */
   webConcurrency: number;
@@ -64,6 +68,19 @@ const rateLimit = (fallback: string) =>
       }
     });
 
+const wholeNumber = (unit: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => nonEmpty(v) ?? String(fallback))
+    .pipe(
+      z.coerce
+        .number({ message: `must be a number of ${unit}` })
+        .int('must be a whole number')
+        .min(min, `must be ${min} to ${max}`)
+        .max(max, `must be ${min} to ${max}`),
+    );
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z
@@ -86,6 +103,13 @@ const schema = z.object({
     .optional()
     .refine((v) => nonEmpty(v) === undefined || v!.trim().length >= 32, 'must be at least 32 characters'),
   TRUST_PROXY: z.string().optional(),
+  HOST: z
+    .string()
+    .optional()
+    .refine((v) => nonEmpty(v) === undefined || /^[0-9A-Za-z.:-]+$/.test(v!.trim()), 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0'),
+  // ASVS 4.0.3 (3.3.2, level 2): re-authentication within 12 hours, 30 minutes unused at most.
+  STAFF_SESSION_IDLE_MINUTES: wholeNumber('minutes', 30, 1, 1440),
+  STAFF_SESSION_ABSOLUTE_HOURS: wholeNumber('hours', 12, 1, 720),
   WEB_CONCURRENCY: z
     .string()
     .optional()
@@ -135,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
   const psa: PsaConfig = psaReading.config;
   const microsoft = microsoftConfig(e);
   const secret = nonEmpty(e.SESSION_SECRET);
+  const trustProxy = parseTrustProxy(nonEmpty(e.TRUST_PROXY));
   if (!e.SMTP_URL && e.NODE_ENV === 'production') {
     // Without SMTP mail is written to the log, sign-in links included: fine on a laptop, not in production.
     throw new ConfigError(['SMTP_URL is required when NODE_ENV=production (without it, sign-in mails would be written to the log)']);
@@ -157,7 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
     // A host name with a proper top-level domain makes a usable sender; localhost or an IP address does not.
     mailFrom: nonEmpty(e.MAIL_FROM) ?? `portal@${/\.[a-z]{2,}$/i.test(baseUrl.hostname) ? baseUrl.hostname : 'portico.localhost'}`,
     sessionSecret: secret ?? generatedSecret(dataDir),
-    trustProxy: parseTrustProxy(nonEmpty(e.TRUST_PROXY)),
+    trustProxy,
+    // Behind a proxy, the client's address comes from X-Forwarded-For: anyone who reaches the port
+    // directly could write that header, so by default only this machine (the proxy) can reach it.
+    host: nonEmpty(e.HOST)?.trim() ?? (trustProxy === false ? undefined : '127.0.0.1'),
+    staffSession: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.STAFF_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     webConcurrency: e.WEB_CONCURRENCY,
     databasePoolMax: e.DATABASE_POOL_MAX,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),

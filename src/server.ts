@@ -32,11 +32,12 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const app = createApp(services);
   if (inCluster) relayOutboxToSupervisor(services.outbox);
   else services.mailWorker.start();
-  const server: Server = app.listen(config.port, () => {
+  const onListening = () => {
     if (inCluster) return; // the supervisor says it once for all of its processes
     logger.info(
       {
         port: config.port,
+        host: config.host ?? 'all interfaces',
         baseUrl: config.baseUrl.toString(),
         database: config.databaseUrl ? 'postgresql' : `embedded (${config.dataDir})`,
         sessions: config.redisUrl ? 'redis' : 'database',
@@ -44,7 +45,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       },
       `Portico is serving ${config.baseUrl}`,
     );
-  });
+  };
+  // HOST unset and no proxy trusted: every interface, as Node does by default.
+  const server: Server = config.host ? app.listen(config.port, config.host, onListening) : app.listen(config.port, onListening);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -7,7 +7,7 @@ import type { Services } from '../compose.js';
 import { emailTokenRoutes } from '../auth/email-token/routes.js';
 import { magicLinkRoutes } from '../auth/magic-link/routes.js';
 import { microsoftRoutes } from '../auth/microsoft/routes.js';
-import { ADMIN_COOKIE } from '../http/cookies.js';
+import { cookieNamesOf } from '../http/cookies.js';
 import { auditRoutes, outboxRoutes } from './records.js';
 import { companyRoutes } from './companies.js';
 import { contactRoutes } from './contacts.js';
@@ -46,7 +46,8 @@ export function consoleRoutes(services: Services): Router {
 
   router.post('/admin/signout', async (req, res) => {
     await signIn.signOut(req);
-    res.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+    const names = cookieNamesOf(req);
+    res.clearCookie(names.consoleSession, { path: names.consolePath });
     res.redirect(303, '/admin/signin?signedOut=1');
   });
 

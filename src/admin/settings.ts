@@ -6,7 +6,15 @@ import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { JwtLoginService } from '../auth/jwt/service.js';
 import type { SettingsAdmin } from '../settings/admin.js';
-import { magicLinkSettingsSchema, mailTokenSettingsSchema, sessionPolicySchema, signInPolicySchema, termsSettingsSchema } from '../settings/schemas.js';
+import {
+  LEVEL2_SESSION,
+  magicLinkSettingsSchema,
+  mailTokenSettingsSchema,
+  sessionPolicyFields,
+  signInPolicySchema,
+  termsSettingsSchema,
+  withinLevel2Unless,
+} from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
 import { actorOf, staffOf } from './guard.js';
 import { checkbox } from './schemas.js';
@@ -79,14 +87,16 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
   // Terms shown at first sign-in, and how long clients stay signed in.
   const portalForm = z
     .object({ termsText: termsSettingsSchema.shape.text.default(''), termsVersion: termsSettingsSchema.shape.version.default('') })
-    .merge(sessionPolicySchema);
+    .merge(sessionPolicyFields)
+    .extend({ beyondLevel2: checkbox })
+    .superRefine(withinLevel2Unless);
   const portalValues = async () => {
     const [terms, policy] = await Promise.all([settings.get('terms'), settings.get('session_policy')]);
     return { termsText: terms.text, termsVersion: terms.version, ...policy };
   };
 
   router.get('/portal', async (_req, res) => {
-    res.render('admin/portal-settings', { title: 'Portal settings', values: await portalValues(), errors: {} });
+    res.render('admin/portal-settings', { title: 'Portal settings', values: await portalValues(), errors: {}, level2: LEVEL2_SESSION });
   });
 
   router.post('/portal', async (req, res) => {
@@ -97,7 +107,7 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
         flash(req, 'success', 'Portal settings saved.');
         res.redirect(303, '/admin/settings/portal');
       },
-      (errors, message) => res.render('admin/portal-settings', { title: 'Portal settings', values: req.body, errors, message }),
+      (errors, message) => res.render('admin/portal-settings', { title: 'Portal settings', values: req.body, errors, message, level2: LEVEL2_SESSION }),
     );
   });
 

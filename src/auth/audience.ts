@@ -39,7 +39,12 @@ export interface Audience<K extends SubjectKind = SubjectKind> {
   siteName(portalName: string, t: Translate): string;
 }
 
-const inConsole = (path: string) => path === '/admin' || path.startsWith('/admin/') || path.startsWith('/admin?');
+// Express routes paths case-insensitively (/ADMIN/contacts is the console), so this check is too: a
+// portal returnTo of /Admin/... must not land in the console.
+const inConsole = (path: string) => {
+  const lower = path.toLowerCase();
+  return lower === '/admin' || lower.startsWith('/admin/') || lower.startsWith('/admin?');
+};
 
 export const contactAudience: Audience<'contact'> = {
   kind: 'contact',

@@ -19,9 +19,8 @@ import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } fro
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
 export type { SubjectKind } from './audience.js';
 
-// Staff sessions: fixed server-side limits. Client sessions follow the console's session policy.
-export const STAFF_IDLE_MS = 12 * 3_600_000;
-export const STAFF_ABSOLUTE_MS = 7 * 24 * 3_600_000;
+// Staff sessions: server-side limits from the configuration (STAFF_SESSION_IDLE_MINUTES, 30, and
+// STAFF_SESSION_ABSOLUTE_HOURS, 12, within ASVS level 2). Client sessions follow the console's session policy.
 // last_seen_at is written at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 60_000;
 
@@ -65,11 +64,12 @@ export function createSignInService(deps: {
   settings: SettingsService;
   contactRepo: ContactRepository;
   staff: StaffService;
+  staffSession: { idleMs: number; absoluteMs: number };
 }): SignInService {
   const { db, clock, audit, settings, contactRepo, staff } = deps;
 
   async function limits(kind: SubjectKind) {
-    if (kind === 'staff') return { idleMs: STAFF_IDLE_MS, absoluteMs: STAFF_ABSOLUTE_MS, rememberMs: undefined };
+    if (kind === 'staff') return { ...deps.staffSession, rememberMs: undefined };
     const policy = await settings.get('session_policy');
     return {
       idleMs: policy.idleMinutes * 60_000,

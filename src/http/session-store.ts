@@ -25,14 +25,19 @@ export interface SessionStore {
 
 // How long the store keeps a session. A cookie with an expiry ("remember me") sets it; a signed-in
 // browser session is kept as long as the longest idle timeout allowed (30 days); an anonymous one
-// (a sign-in under way) a day. A session in use is written again once a day (sessions.ts), which
+// (a sign-in under way) a day, but one that holds only a Microsoft attempt (anyone can start one with
+// a GET) no longer than the attempt is taken back (10 minutes). A session in use is written again once a day (sessions.ts), which
 // renews this. Whether a sign-in is still valid is decided by auth_sessions, not here. Wall-clock
 // time, as Redis TTLs are.
 function storeTtlSeconds(session: StoredSession): number {
   const expires = session.cookie?.expires;
   if (expires) return Math.max(1, Math.ceil((new Date(expires).getTime() - Date.now()) / 1000));
-  return session.signedIn ? 30 * 86_400 : 86_400;
+  if (session.signedIn) return 30 * 86_400;
+  return session.microsoft && Object.keys(session).every((key) => SHORT_LIVED.has(key)) ? 600 : 86_400;
 }
+
+/** What a session holding nothing else may be kept for only 10 minutes (a Microsoft sign-in under way). */
+const SHORT_LIVED = new Set(['microsoft', 'returnTo', 'csrfToken', 'flash', 'cookie', 'storedAt']);
 
 /** Sessions in Redis under <prefix><id>, JSON, expiring by TTL. */
 export function createRedisSessionStore(redis: Redis, prefix: string): SessionStore {

@@ -3,7 +3,7 @@
 // Accept-Language, else English) and hands `t`, `th` and `locale` to the views.
 import type { NextFunction, Request, Response } from 'express';
 import type { ZodIssue } from 'zod';
-import { readCookie } from '../http/cookies.js';
+import { cookieNamesOf, readCookie } from '../http/cookies.js';
 import type { Logger } from '../lib/logger.js';
 import { de } from './catalog/de.js';
 import { en, type MessageKey } from './catalog/en.js';
@@ -13,8 +13,6 @@ export type { MessageKey };
 export const SUPPORTED = ['en', 'de'] as const;
 export type Locale = (typeof SUPPORTED)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
-/** Set by the footer's language switch; wins over Accept-Language. */
-export const LANGUAGE_COOKIE = 'portico.lang';
 
 export const catalogs: Record<Locale, Catalog> = { en, de };
 
@@ -150,9 +148,9 @@ export function negotiate(header: string | null | undefined): Locale {
   return DEFAULT_LOCALE;
 }
 
-/** The portico.lang cookie's value, when the browser sent one. */
+/** The language cookie's value (portico.lang, set by the footer's switch), when the browser sent one. */
 export function languageCookie(req: Request): string | undefined {
-  return readCookie(req, LANGUAGE_COOKIE);
+  return readCookie(req, cookieNamesOf(req).language);
 }
 
 /** This request's language: the switch's cookie when it names a supported language, else Accept-Language. */

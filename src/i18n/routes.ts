@@ -2,7 +2,8 @@
 // remembers the choice in the portico.lang cookie for a year and goes back to the page it came from.
 import { Router } from 'express';
 import { safeReturnTo } from '../auth/return-to.js';
-import { isLocale, LANGUAGE_COOKIE } from './index.js';
+import { cookieNamesOf } from '../http/cookies.js';
+import { isLocale } from './index.js';
 
 const ONE_YEAR_MS = 365 * 24 * 3_600_000;
 
@@ -10,7 +11,7 @@ export function languageRoutes(deps: { secure: boolean }): Router {
   const router = Router();
   router.post('/language', (req, res) => {
     const lang: unknown = req.body?.lang;
-    if (isLocale(lang)) res.cookie(LANGUAGE_COOKIE, lang, { path: '/', maxAge: ONE_YEAR_MS, httpOnly: true, sameSite: 'lax', secure: deps.secure });
+    if (isLocale(lang)) res.cookie(cookieNamesOf(req).language, lang, { path: '/', maxAge: ONE_YEAR_MS, httpOnly: true, sameSite: 'lax', secure: deps.secure });
     res.set('Cache-Control', 'no-store');
     res.redirect(303, safeReturnTo(req.body?.returnTo) ?? '/');
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SignInService } from '../auth/sign-in.js';
 import { isUsable } from '../directory/contacts-repo.js';
 import type { Contact, DirectoryService } from '../directory/service.js';
-import { PORTAL_COOKIE } from '../http/cookies.js';
+import { cookieNamesOf } from '../http/cookies.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import { msg } from '../i18n/index.js';
@@ -120,7 +120,7 @@ export function portalRoutes(deps: PortalDeps): Router {
 
   router.post('/signout', async (req, res) => {
     await signIn.signOut(req);
-    res.clearCookie(PORTAL_COOKIE, { path: '/' });
+    res.clearCookie(cookieNamesOf(req).portalSession, { path: '/' });
     res.redirect(303, '/signin?signedOut=1');
   });
 

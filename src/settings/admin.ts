@@ -72,11 +72,17 @@ export function createSettingsAdmin(deps: {
         await settings.set('terms', { text: value.termsText, version: value.termsVersion }, actor.staffId, trx);
         await settings.set(
           'session_policy',
-          { mode: value.mode, rememberDays: value.rememberDays, idleMinutes: value.idleMinutes, absoluteHours: value.absoluteHours },
+          {
+            mode: value.mode,
+            rememberDays: value.rememberDays,
+            idleMinutes: value.idleMinutes,
+            absoluteHours: value.absoluteHours,
+            beyondLevel2: value.beyondLevel2,
+          },
           actor.staffId,
           trx,
         );
-        await record('settings.portal_changed', actor, { termsVersion: value.termsVersion, session: value.mode }, trx);
+        await record('settings.portal_changed', actor, { termsVersion: value.termsVersion, session: value.mode, beyondLevel2: value.beyondLevel2 }, trx);
       });
     },
 

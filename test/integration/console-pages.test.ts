@@ -432,6 +432,10 @@ describe('outbox and audit', () => {
     expect(byStaff.text).toContain('<td>company.domain_added</td>');
     expect(byStaff.text).not.toContain('<td>signin.token_requested</td>');
     await expect(t.services.db('audit_events').update({ action: 'tampered' })).rejects.toThrow(/append-only/);
+    await expect(t.services.db('audit_events').delete()).rejects.toThrow(/append-only/);
+    // TRUNCATE fires no row triggers: a statement trigger of its own stops it (issue 15).
+    await expect(t.services.db.raw('truncate audit_events')).rejects.toThrow(/append-only/);
+    expect(Number((await t.services.db('audit_events').count({ n: '*' }))[0]!.n)).toBeGreaterThan(0);
   });
 });
 

@@ -202,7 +202,15 @@ describe('settings admin', () => {
     expect((await t.services.settings.get('signin_policy')).mode).toBe('invited_only');
     expect(await t.services.db('audit_events').where({ action: 'settings.access_changed', actor_id: staffId })).toHaveLength(1);
 
-    const portal = { termsText: 'Be kind.', termsVersion: '', mode: 'browser' as const, rememberDays: 30, idleMinutes: 720, absoluteHours: 168 };
+    const portal = {
+      termsText: 'Be kind.',
+      termsVersion: '',
+      mode: 'browser' as const,
+      rememberDays: 30,
+      idleMinutes: 720,
+      absoluteHours: 168,
+      beyondLevel2: true,
+    };
     const refused = await admin.savePortal(portal, actor()).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).fieldErrors.termsVersion).toBeDefined();

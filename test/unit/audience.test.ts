@@ -39,6 +39,11 @@ it("follows a returnTo only inside the audience's own area", () => {
     expect(returnToWithin(contactAudience, path)).toBe(path);
     expect(returnToWithin(staffAudience, path)).toBe('/admin');
   }
+  // Routing ignores case, so this does too (issue 15): /ADMIN is the console.
+  for (const path of ['/ADMIN', '/Admin/settings', '/aDmIn?x=1']) {
+    expect(returnToWithin(contactAudience, path)).toBe('/');
+    expect(returnToWithin(staffAudience, path)).toBe(path);
+  }
   expect(returnToWithin(contactAudience, 'https://evil.example/')).toBe('/');
   expect(returnToWithin(staffAudience, undefined)).toBe('/admin');
 });

@@ -34,6 +34,23 @@ describe('loadConfig', () => {
     expect(config.databasePoolMax).toBe(10);
   });
 
+  it('listens on 127.0.0.1 when a proxy is trusted, unless HOST says otherwise, and on every interface without one', () => {
+    expect(loadConfig(base).host).toBeUndefined();
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...base, TRUST_PROXY: '1', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...base, HOST: '::1' }).host).toBe('::1');
+    expect(problems({ HOST: 'a b' })).toEqual([expect.stringMatching(/^HOST /)]);
+  });
+
+  it('ends staff sessions after 30 minutes idle and 12 hours by default (ASVS level 2), configurable', () => {
+    expect(loadConfig(base).staffSession).toEqual({ idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+    expect(loadConfig({ ...base, STAFF_SESSION_IDLE_MINUTES: '15', STAFF_SESSION_ABSOLUTE_HOURS: '8' }).staffSession).toEqual({
+      idleMs: 15 * 60_000,
+      absoluteMs: 8 * 3_600_000,
+    });
+    expect(problems({ STAFF_SESSION_IDLE_MINUTES: 'soon' })).toEqual([expect.stringMatching(/^STAFF_SESSION_IDLE_MINUTES must be a number of minutes/)]);
+  });
+
   it('reads the process count and the pool size', () => {
     const config = loadConfig({ ...base, DATABASE_URL: 'postgres://db/portico', WEB_CONCURRENCY: '4', DATABASE_POOL_MAX: '20' });
     expect(config.webConcurrency).toBe(4);

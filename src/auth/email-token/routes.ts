@@ -43,12 +43,17 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const heading = res.locals.t(headingKey);
     // After a POST (e.g. /signin/email) the language switch comes back to the sign-in page itself.
     const languageReturnTo = req.method === 'GET' ? req.originalUrl : basePath;
+    // Where to go after the sign-in rides along in the form (and the Microsoft link) until a session
+    // is needed anyway: an anonymous page view never writes one (issue 15).
+    const returnTo = safeReturnTo(req.method === 'GET' ? req.query.returnTo : req.body?.returnTo);
+    const microsoftHref = deps.microsoftHref && returnTo ? `${deps.microsoftHref}?${new URLSearchParams({ returnTo })}` : deps.microsoftHref;
     res.status(status).render('auth/signin', {
       title: heading,
       heading,
       basePath,
       emailTokenEnabled: await audience.enabled(),
-      microsoftHref: deps.microsoftHref,
+      microsoftHref,
+      returnTo,
       email: '',
       errors: {},
       message: undefined,
@@ -122,8 +127,6 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   }
 
   router.get('/', async (req, res) => {
-    const returnTo = safeReturnTo(req.query.returnTo);
-    if (returnTo) req.session.returnTo = returnTo;
     const { t } = res.locals;
     const notice = req.query.signedOut ? t('signin.signedOut') : undefined;
     const failure =
@@ -139,6 +142,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
         const { email } = parseInput(requestSchema, req.body, res.locals.t);
         if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
         await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
+        const returnTo = safeReturnTo(req.body?.returnTo);
+        if (returnTo) req.session.returnTo = returnTo;
         const binding = req.session.emailFlow?.binding ?? randomToken(16);
         // The mail goes out in the language of the page that asked for it.
         req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime(), locale: res.locals.locale };

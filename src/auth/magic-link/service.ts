@@ -13,7 +13,7 @@ import type { StaffService } from '../../staff/service.js';
 import { audiences, contactAudience, contactSubject, staffAudience, staffSubject, type SignInSubject, type SubjectKind } from '../audience.js';
 import type { LoginTokenStore, TokenFailure } from '../login-tokens.js';
 
-export const STAFF_LINK_MINUTES = 15;
+export const STAFF_LINK_MINUTES = 10; // one-time links: 10 minutes (ASVS 4.0.3, 2.7.2)
 
 export interface GeneratedLink {
   link: string;

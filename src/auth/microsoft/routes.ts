@@ -6,7 +6,7 @@ import type { AuditService } from '../../audit/service.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { audiences, contactSubject, staffSubject, type SubjectKind } from '../audience.js';
-import { takeReturnTo } from '../return-to.js';
+import { safeReturnTo, takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import { AccountDetailsNeeded, type MicrosoftIdentity } from './identity.js';
 import { MicrosoftSignInError, type MicrosoftOidc } from './oidc.js';
@@ -54,6 +54,9 @@ export function microsoftRoutes(deps: MicrosoftRouteDeps): Router {
       const loginHint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= 254 ? req.query.login_hint : undefined;
       const start = await oidc.start({ redirectUri, loginHint });
       req.session.microsoft = { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, at: clock.now().getTime() };
+      // The sign-in page's link carries the returnTo: kept with the attempt, which needs a session anyway.
+      const returnTo = safeReturnTo(req.query.returnTo);
+      if (returnTo) req.session.returnTo = returnTo;
       res.redirect(303, start.url);
     } catch (error) {
       await fallback(req, res, error);

@@ -12,6 +12,7 @@ import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
 import { ADMIN_COOKIE, PORTAL_COOKIE } from './http/cookies.js';
+import { refuseControlCharacters } from './http/control-characters.js';
 import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -106,6 +107,8 @@ export function createApp(services: Services): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
   app.use((req: Request, res: Response, next: NextFunction) => (req.is('multipart/form-data') && isConsole(req) ? upload(req, res, next) : next()));
+  // Every form field and query string value, before anything reads them (see http/control-characters.ts).
+  app.use(refuseControlCharacters);
 
   // Separate cookies for the portal and the console (see http/cookies.ts).
   const handleError = errorHandler(logger);

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../lib/errors.js';
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // Parsed bodies and queries are shallow (urlencoded with extended: false, JSON bodies of the API);
 // anything nested deeper than this is refused rather than walked.

@@ -31,6 +31,7 @@ export const PERSON_NAME_MAX = 100;
 export const personName = (messages: { required: string; tooLong: string; invalid: string }) => requiredName(PERSON_NAME_MAX, messages);
 
 // Control characters (C0, DEL, C1) and the characters a form would refuse in a name.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_OR_MARKUP = /[\u0000-\u001f\u007f-\u009f<>]/g;
 
 /**

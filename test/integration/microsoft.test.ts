@@ -148,7 +148,13 @@ it("holds the names from the token to the portal's name rules (issue 15, Low 10)
   expect(row.first_name).toHaveLength(100);
   expect(row.last_name).toBe('Lee Smith b');
   // Only a display name: split into first and last, cleaned the same way.
-  const named = { tenant: CONTOSO, oid: oid(), email: 'display@contoso.example', preferredUsername: 'display@contoso.example', name: 'Kim\n  <Park>\u0007 Jones' };
+  const named = {
+    tenant: CONTOSO,
+    oid: oid(),
+    email: 'display@contoso.example',
+    preferredUsername: 'display@contoso.example',
+    name: 'Kim\n  <Park>\u0007 Jones',
+  };
   expect((await signInWithMicrosoft(t.agent(), named)).headers.location).toBe('/');
   expect(await t.services.db('contacts').where({ email: 'display@contoso.example' }).first()).toMatchObject({ first_name: 'Kim', last_name: 'Park Jones' });
 });

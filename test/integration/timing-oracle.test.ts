@@ -137,7 +137,7 @@ interface Scored {
 }
 
 const accuracyOf = (samples: Scored[], threshold: number, slowerIsKnown: boolean) =>
-  samples.filter((s) => (s.score > threshold) === (slowerIsKnown ? s.known : !s.known)).length / samples.length;
+  samples.filter((s) => s.score > threshold === (slowerIsKnown ? s.known : !s.known)).length / samples.length;
 
 /** The best threshold (and direction) on the training half, and how well it does on the other half. */
 function classify(train: Scored[], test: Scored[]): { trained: number; tested: number } {
@@ -176,8 +176,22 @@ it('does not tell known from unknown addresses by the latency of the following r
   }
   const of = (pick: (c: Cost) => number, isKnown: boolean) => median(costs.filter((_, i) => labels[i] === isKnown).map(pick));
   const report = {
-    accuracy: { wall: accuracy(labels, costs.map((c) => c.ms)), cpu: accuracy(labels, costs.map((c) => c.cpuMs)) },
-    medianMs: { wallKnown: of((c) => c.ms, true), wallUnknown: of((c) => c.ms, false), cpuKnown: of((c) => c.cpuMs, true), cpuUnknown: of((c) => c.cpuMs, false) },
+    accuracy: {
+      wall: accuracy(
+        labels,
+        costs.map((c) => c.ms),
+      ),
+      cpu: accuracy(
+        labels,
+        costs.map((c) => c.cpuMs),
+      ),
+    },
+    medianMs: {
+      wallKnown: of((c) => c.ms, true),
+      wallUnknown: of((c) => c.ms, false),
+      cpuKnown: of((c) => c.cpuMs, true),
+      cpuUnknown: of((c) => c.cpuMs, false),
+    },
     samples: costs.length,
   };
   // The figures are in the failure message; TIMING_REPORT=1 prints them on success too.

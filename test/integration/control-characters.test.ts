@@ -2,7 +2,7 @@
 // body is refused at the edge with a 400 and a plain message, instead of reaching the database (a 500).
 import supertest from 'supertest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { staffAgent } from '../helpers/console.js';
+import { postForm, staffAgent } from '../helpers/console.js';
 import { createCompany } from '../helpers/factories.js';
 import { csrfFor } from '../helpers/http.js';
 
@@ -46,12 +46,7 @@ it('refuses a control character in any query string value, on the portal and the
 });
 
 it('refuses a control character in a console form (names) with a 400', async () => {
-  const page = await technician.agent.get('/admin/staff');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  const res = await technician.agent
-    .post('/admin/staff')
-    .type('form')
-    .send({ _csrf: csrf, email: 'new@msp.example', name: 'New\u0000Person', role: 'technician' });
+  const res = await postForm(technician.agent, '/admin/staff', '/admin/staff', { email: 'new@msp.example', name: 'New\u0000Person', role: 'technician' });
   expect(res.status).toBe(400);
   expect(res.text).toMatch(PLAIN);
 });

@@ -12,6 +12,7 @@ import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
 import { cookieNames } from './http/cookies.js';
+import { refuseControlCharacters } from './http/control-characters.js';
 import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
@@ -164,6 +165,9 @@ export function createApp(services: Services): express.Express {
   app.use((req: Request, res: Response, next: NextFunction) =>
     req.is('multipart/form-data') && isConsole(req) && req.session.signedIn?.kind === 'staff' ? upload(req, res, next) : next(),
   );
+  // Every form field (uploads' included) and query string value, before any route reads them (see
+  // http/control-characters.ts).
+  app.use(refuseControlCharacters);
   app.use(csrf.verify);
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };

@@ -7,6 +7,7 @@ import type { MagicLinkService } from '../auth/magic-link/service.js';
 import type { CompanyService } from '../directory/companies.js';
 import type { ContactService } from '../directory/contacts.js';
 import type { RateLimiter } from '../http/rate-limit.js';
+import { refuseControlCharacters } from '../http/control-characters.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { RateLimitRule } from '../lib/rate-limit-rule.js';
@@ -49,6 +50,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(authenticate(deps));
   // Parsed only after authentication: nobody without a key makes the server read a body.
   router.use(express.json({ limit: '100kb', type: JSON_TYPES }));
+  router.use(refuseControlCharacters);
 
   router.get('/contacts', async (req, res) => {
     const query = parseApiInput(listQuerySchema, req.query, 'query');

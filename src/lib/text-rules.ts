@@ -25,8 +25,29 @@ export const requiredName = (max: number, messages: { required: string; tooLong:
     .max(max, messages.tooLong)
     .refine((v) => !hasMarkupOrLineBreak(v), messages.invalid);
 
+export const PERSON_NAME_MAX = 100;
+
 /** A person's first or last name on a client page; the messages are catalogue keys (see http/validate.ts). */
-export const personName = (messages: { required: string; tooLong: string; invalid: string }) => requiredName(100, messages);
+export const personName = (messages: { required: string; tooLong: string; invalid: string }) => requiredName(PERSON_NAME_MAX, messages);
+
+// Control characters (C0, DEL, C1) and the characters a form would refuse in a name.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_OR_MARKUP = /[\u0000-\u001f\u007f-\u009f<>]/g;
+
+/**
+ * A name that comes from elsewhere (a Microsoft ID token), made to obey the rules a form enforces:
+ * controls and < > become spaces, runs of white space one space, and it is cut to PERSON_NAME_MAX
+ * characters as the form counts them (UTF-16 units), never inside a code point. May return '' (the
+ * caller picks a fallback).
+ */
+export function cleanPersonName(value: string): string {
+  let cut = '';
+  for (const codePoint of value.replace(CONTROL_OR_MARKUP, ' ').replace(/\s+/g, ' ').trim()) {
+    if (cut.length + codePoint.length > PERSON_NAME_MAX) break;
+    cut += codePoint;
+  }
+  return cut.trim();
+}
 
 /** The first or last name field of a client form (Create your account, profile), with catalogue-key messages. */
 export const personNameField = (field: 'firstName' | 'lastName') =>

@@ -6,7 +6,7 @@
 import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 
 export interface EntraUser {
@@ -20,6 +20,9 @@ export interface EntraUser {
   familyName?: string;
   /** Put a different tid in the token than the tenant whose issuer signs it. */
   tidClaim?: string;
+  /** Audiences besides the portal's (aud becomes an array), and the azp claim: the ID token is signed again with them. */
+  extraAudiences?: string[];
+  azp?: string;
 }
 
 export interface FakeEntra {
@@ -163,8 +166,34 @@ export async function startFakeEntra(options: {
     if (query.get('prompt') === 'select_account') query.delete('prompt');
     res.redirect(302, `/${tenant}/v2.0/auth?${query}`);
   });
+  // Entra can issue ID tokens for several audiences (aud an array, azp the requesting app); oidc-provider
+  // cannot, so for such a user the token endpoint's answer is rewritten and the ID token signed again
+  // with the same key.
+  async function withAudiences(body: string, user: EntraUser): Promise<string> {
+    const answer = JSON.parse(body) as { id_token?: string };
+    if (!answer.id_token) return body;
+    const claims = decodeJwt(answer.id_token);
+    const aud = [...([] as string[]).concat(claims.aud ?? []), ...(user.extraAudiences ?? [])];
+    const payload = { ...claims, aud, ...(user.azp ? { azp: user.azp } : {}) };
+    const key = await importJWK(signingKey, 'RS256');
+    answer.id_token = await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid }).sign(key);
+    return JSON.stringify(answer);
+  }
+  function rewriteTokenAnswer(res: express.Response, user: EntraUser) {
+    const chunks: Buffer[] = [];
+    const end = res.end.bind(res);
+    res.setHeader = ((name: string, value: string | number | readonly string[]) =>
+      name.toLowerCase() === 'content-length' ? res : Object.getPrototypeOf(res).setHeader.call(res, name, value)) as typeof res.setHeader;
+    res.write = ((chunk: Buffer | string) => (chunks.push(Buffer.from(chunk)), true)) as typeof res.write;
+    res.end = ((chunk?: Buffer | string) => {
+      if (chunk) chunks.push(Buffer.from(chunk));
+      void withAudiences(Buffer.concat(chunks).toString(), user).then((body) => end(body));
+      return res;
+    }) as typeof res.end;
+  }
   app.post('/organizations/oauth2/v2.0/token', (req, res) => {
     const tenant = current?.tenant ?? options.tenants[0]!;
+    if (current && (current.extraAudiences || current.azp)) rewriteTokenAnswer(res, current);
     req.url = '/token';
     (req as { originalUrl: string }).originalUrl = `/${tenant}/v2.0/token`;
     providers.get(tenant)!.callback()(req, res);

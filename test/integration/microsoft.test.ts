@@ -132,6 +132,33 @@ it('creates the contact when the company owns the domain but has no such contact
   });
 });
 
+it("holds the names from the token to the portal's name rules (issue 15, Low 10): one line, no < >, at most 100 characters", async () => {
+  const user = {
+    tenant: CONTOSO,
+    oid: oid(),
+    email: 'longname@contoso.example',
+    preferredUsername: 'longname@contoso.example',
+    givenName: `Ann\r\n<script>x</script>\u0000\u0085${'a'.repeat(5000)}`,
+    familyName: '  Lee\tSmith <b>  ',
+  };
+  const done = await signInWithMicrosoft(t.agent(), user);
+  expect(done.headers.location).toBe('/');
+  const row = await t.services.db('contacts').where({ email: 'longname@contoso.example' }).first();
+  expect(row.first_name).toMatch(/^Ann script x \/script a+$/);
+  expect(row.first_name).toHaveLength(100);
+  expect(row.last_name).toBe('Lee Smith b');
+  // Only a display name: split into first and last, cleaned the same way.
+  const named = {
+    tenant: CONTOSO,
+    oid: oid(),
+    email: 'display@contoso.example',
+    preferredUsername: 'display@contoso.example',
+    name: 'Kim\n  <Park>\u0007 Jones',
+  };
+  expect((await signInWithMicrosoft(t.agent(), named)).headers.location).toBe('/');
+  expect(await t.services.db('contacts').where({ email: 'display@contoso.example' }).first()).toMatchObject({ first_name: 'Kim', last_name: 'Park Jones' });
+});
+
 describe('falls back to the email token with a plain message', () => {
   it('refuses a tenant no company is linked to', async () => {
     const res = await signInWithMicrosoft(t.agent(), { tenant: STRANGERS, oid: oid(), email: 'eve@strangers.example' });
@@ -191,6 +218,22 @@ describe('falls back to the email token with a plain message', () => {
     });
     expect(res.headers.location).toMatch(/^\/signin\?microsoft=invalid_token/);
     expect(await lastFailureReason()).toBe('invalid_token');
+  });
+
+  it('refuses a token for several audiences unless azp names this portal (issue 15, Low 12)', async () => {
+    await createContact(t.services.db, { companyId: contosoId, email: 'azp@contoso.example' });
+    const user = { tenant: CONTOSO, email: 'azp@contoso.example', preferredUsername: 'azp@contoso.example' };
+    const otherApp = '0d0d0d0d-5555-4666-8777-888888888888';
+    for (const variant of [{ extraAudiences: [otherApp] }, { extraAudiences: [otherApp], azp: otherApp }]) {
+      const res = await signInWithMicrosoft(t.agent(), { ...user, oid: oid(), ...variant });
+      expect(res.headers.location).toMatch(/^\/signin\?microsoft=invalid_token/);
+      expect(await lastFailureReason()).toBe('invalid_token');
+    }
+    // Several audiences, requested by this portal: accepted; one audience needs no azp.
+    const oneOid = oid();
+    const ok = await signInWithMicrosoft(t.agent(), { ...user, oid: oneOid, extraAudiences: [otherApp], azp: client.clientId });
+    expect(ok.headers.location).toBe('/');
+    expect((await signInWithMicrosoft(t.agent(), { ...user, oid: oneOid, azp: otherApp })).headers.location).toBe('/');
   });
 
   it('refuses a token signed with a key the provider does not publish', async () => {

@@ -209,6 +209,13 @@ describe('login URLs for programs', () => {
     expect(byId.headers.location).toBe('/');
   });
 
+  it('answers a contact_id that is not a positive 32-bit integer with "no contact", never a 500 (issue 15, Low 9)', async () => {
+    for (const contactId of [1.5, -1, 0, 2 ** 31, 1e20, '12abc', '1.0', ' 7', '\u00007', true, [1], { id: 1 }]) {
+      const res = await supertest(t.app).get(`/auth/jwt?token=${await sign({ contact_id: contactId })}`);
+      expect([contactId, res.status, res.headers.location]).toEqual([contactId, 303, '/signin?jwt=no_contact']);
+    }
+  });
+
   it('does not follow a returnTo into the console: a portal sign-in lands on the portal', async () => {
     const contact = await createContact(t.services.db, { email: `jwt-admin-${Date.now()}@contoso.example` });
     for (const returnTo of ['/admin', '/admin/settings', '/admin?x=1']) {

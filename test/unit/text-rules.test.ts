@@ -1,5 +1,5 @@
 // The shared text rules: one line, no markup, the messages each caller gives.
-import { hasMarkupOrLineBreak, personName, singleLineText } from '../../src/lib/text-rules.js';
+import { cleanPersonName, hasMarkupOrLineBreak, personName, singleLineText } from '../../src/lib/text-rules.js';
 
 describe('text rules', () => {
   it('refuses line breaks, < and > and trims', () => {
@@ -16,5 +16,13 @@ describe('text rules', () => {
     expect(name.safeParse('x'.repeat(101)).error?.issues[0]?.message).toBe('long');
     expect(name.safeParse('a\nb').error?.issues[0]?.message).toBe('bad');
     expect(name.parse(' Ann ')).toBe('Ann');
+  });
+  it('cleans a name from elsewhere to the same rules: controls and < > out, one space, at most 100 code points', () => {
+    expect(cleanPersonName(' Ann\r\n\u0000<b>Lee\u009f ')).toBe('Ann b Lee');
+    const long = cleanPersonName(`a${'😀'.repeat(150)}`);
+    expect(long).toHaveLength(99); // the 50th emoji would be cut in half: it goes whole
+    expect(Array.from(long)).toHaveLength(50);
+    expect(personName({ required: 'r', tooLong: 'l', invalid: 'i' }).safeParse(cleanPersonName(`x${'\n<>'.repeat(3000)}y`)).success).toBe(true);
+    expect(cleanPersonName('\u0000\n')).toBe('');
   });
 });

@@ -1,6 +1,8 @@
 // Email-token sign-in without HTTP: request (resolve the address, issue a token, queue the mail in one
 // transaction), and spend by link or by code. Whether the address is known never changes what the
-// caller is told; routes answer before this work runs, so timing says nothing either.
+// caller is told; routes answer before this work runs, and the work is the same for both (see request),
+// so timing says nothing either.
+import { randomInt } from 'node:crypto';
 import type { AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
 import { localeOr } from '../../i18n/index.js';
@@ -44,8 +46,19 @@ export interface EmailTokenDeps {
   audit: AuditService;
 }
 
+/** Thrown inside the savepoint of a token nobody may receive, to roll it back. */
+class DecoyRolledBack extends Error {}
+
+// How long after a request the mail worker is woken: at random in [min, max) ms. Long enough to be past
+// the requests that follow the answer, short beside the time a mail takes to arrive.
+const SEND_DELAY_MS = { min: 200, max: 1_200 };
+
 export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTokenAudience): EmailTokenService {
   const { db, tokens, settings, mail, audit } = deps;
+  const wakeMailWorker = () => {
+    // unref: a pending wake-up never keeps a stopping process alive (the worker's poll sends the mail anyway).
+    setTimeout(() => mail.notify(), randomInt(SEND_DELAY_MS.min, SEND_DELAY_MS.max)).unref();
+  };
   const { purpose } = audience.emailToken;
   const purposes = [purpose];
   const failure = (reason: SpendFailure, method: string, context: RequestContext, burned = false) =>
@@ -74,35 +87,44 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       const mailSettings = await settings.get('mail_token');
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
       const resolution = await audience.whoMaySignIn(email);
-      const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: admitted(resolution) } };
-      if (!admitted(resolution)) {
-        await audit.record(requested);
-        return 'ignored';
-      }
+      const issue = admitted(resolution);
+      const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: issue } };
       // Read before the transaction, so it holds its connection only for the writes.
       const portalName = await audience.portalName(resolution);
-      // The token, its mail and the audit event commit together: one commit, and the event says
-      // "issued" only of a token that exists.
+      // Known or not, the same work (issue 15): this runs in the serving process, on the embedded
+      // database even on its event loop, so less work for an unknown address would make the next
+      // request faster and tell the two apart. The token and its mail are always made, inside a
+      // savepoint that is released when the address may sign in and rolled back when not; the audit
+      // event commits either way (and says "issued" only of a token that exists).
       await db.transaction(async (trx) => {
-        const issued = await tokens.issue(trx, { purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
-        await mail.queue(trx, {
-          to: email,
-          template: 'email-token',
-          sender: mailSettings,
-          portalName,
-          data: {
-            link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
-            code: tokens.formatCode(issued.code!),
-            minutes: mailSettings.tokenMinutes,
-            email,
-            locale: localeOr(locale),
-          },
-          discardAfter: issued.expiresAt,
-        });
+        await trx
+          .transaction(async (inner) => {
+            const issued = await tokens.issue(inner, { purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
+            await mail.queue(inner, {
+              to: email,
+              template: 'email-token',
+              sender: mailSettings,
+              portalName,
+              data: {
+                link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
+                code: tokens.formatCode(issued.code!),
+                minutes: mailSettings.tokenMinutes,
+                email,
+                locale: localeOr(locale),
+              },
+              discardAfter: issued.expiresAt,
+            });
+            if (!issue) throw new DecoyRolledBack();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof DecoyRolledBack)) throw error;
+          });
         await audit.record(requested, trx);
       });
-      mail.notify();
-      return 'sent';
+      // Sending is the one step only a real mail has. The mail worker is woken after a random pause,
+      // for unknown addresses too, so the sending lands at no predictable point after the answer.
+      wakeMailWorker();
+      return issue ? 'sent' : 'ignored';
     },
 
     async checkLink(token) {

@@ -5,6 +5,7 @@ import { isUsable, type ContactRepository, type ContactRow as Contact } from '..
 import { AccountUnavailableError, type ContactResolver } from '../../directory/resolver.js';
 import { emailDomain } from '../../lib/email.js';
 import { AppError } from '../../lib/errors.js';
+import { cleanPersonName } from '../../lib/text-rules.js';
 import { PsaContactRejected, type PsaFieldProblem } from '../../psa/types.js';
 import type { Staff, StaffService } from '../../staff/service.js';
 import { addressHint, MicrosoftSignInError, verifiedEmail, type MicrosoftClaims } from './oidc.js';
@@ -49,9 +50,18 @@ export function createMicrosoftIdentity(deps: {
     else await staff.linkEntraIdentity(row.id, identityOf(claims));
   }
 
+  // The names in the token are the organisation's directory's, not typed into a portal form, so they
+  // are cleaned to the form's rules (cleanPersonName) rather than refused: an odd entry in a client's
+  // directory must not lock its employee out, and nothing outside the rules is stored or sent to the PSA.
   function names(claims: MicrosoftClaims, email: string) {
-    const [first = '', ...rest] = (claims.name ?? '').trim().split(/\s+/);
-    return { firstName: claims.given_name ?? (first || email.split('@')[0]!), lastName: claims.family_name ?? rest.join(' ') };
+    const claim = (value: unknown) => (typeof value === 'string' ? cleanPersonName(value) : '');
+    const [first = '', ...rest] = claim(claims.name).split(' ');
+    const given = claim(claims.given_name);
+    const family = claim(claims.family_name);
+    return {
+      firstName: given || first || cleanPersonName(email.split('@')[0]!),
+      lastName: claims.family_name !== undefined ? family : cleanPersonName(rest.join(' ')),
+    };
   }
 
   return {

@@ -172,6 +172,10 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
       throw new MicrosoftSignInError('invalid_token', `ID token rejected: ${(error as Error).message}`);
     }
     const claims = payload as MicrosoftClaims;
+    // A token for several audiences was asked for by one of them, named in azp (OpenID Connect Core
+    // 3.1.3.7): unless that is this portal, another application may be replaying a token it was given.
+    if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp !== config.clientId)
+      throw new MicrosoftSignInError('invalid_token', `ID token has several audiences and azp ${String(claims.azp)} is not this client`);
     if (typeof claims.tid !== 'string' || !GUID.test(claims.tid)) throw new MicrosoftSignInError('invalid_token', 'ID token has no tenant id (tid)');
     // The issuer must be this authority's origin with the token's own tenant.
     const expectedIssuer = `${origin}/${claims.tid}/v2.0`;

@@ -151,6 +151,7 @@ export const de: Catalog = {
   'error.unavailable': 'Das Portal ist kurz nicht erreichbar. Versuchen Sie es in einer Minute erneut.',
   'error.tooLarge': 'Was Sie gesendet haben, ist zu groß.',
   'error.unreadable': 'Das Formular konnte nicht gelesen werden. Gehen Sie zurück und versuchen Sie es erneut.',
+  'error.controlCharacters': 'Ihre Eingabe enthält ein Steuerzeichen (etwa ein NUL-Byte). Entfernen Sie es und versuchen Sie es erneut.',
   'error.csrf':
     'Dieses Formular ist abgelaufen oder wurde nicht von dieser Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.',
   'error.rateLimited.second': 'Zu viele Versuche. Versuchen Sie es in 1 Sekunde erneut.',

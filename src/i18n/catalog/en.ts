@@ -163,6 +163,7 @@ export const en = {
   'error.unavailable': 'The portal is briefly unavailable. Try again in a minute.',
   'error.tooLarge': 'What you sent is too large.',
   'error.unreadable': 'The form could not be read. Go back and try again.',
+  'error.controlCharacters': 'What you sent contains a control character (such as a NUL byte). Remove it and try again.',
   'error.csrf': 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
   'error.rateLimited.second': 'Too many attempts. Try again in 1 second.',
   'error.rateLimited.seconds': 'Too many attempts. Try again in {seconds} seconds.',

@@ -13,7 +13,7 @@ import type { SettingsService } from '../../settings/service.js';
 import { subjectId } from '../audience.js';
 import { failureMessage, JWT_MESSAGES, messageFor, MICROSOFT_MESSAGES } from '../messages.js';
 import { safeReturnTo, takeReturnTo } from '../return-to.js';
-import type { SignInMethod, SignInService } from '../sign-in.js';
+import { renewSession, type SignInMethod, type SignInService } from '../sign-in.js';
 import { codeSchema, linkSchema, requestSchema } from './schema.js';
 import type { EmailTokenService, SpendResult } from './service.js';
 
@@ -95,11 +95,15 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     if (!result.ok) return onFailure();
     delete req.session.emailFlow;
     const at = clock.now().getTime();
+    // The proof is kept in a new session (new id, new CSRF token): whoever knew the session that asked
+    // for the mail (a planted cookie) cannot finish the sign-in or create the account in its place.
     if (result.subjects.length > 1) {
+      await renewSession(req);
       req.session.choice = { email: result.email, at, contactIds: result.subjects.map(subjectId) };
       return res.redirect(303, `${basePath}/choose`);
     }
     if (result.subjects.length === 0 && result.newAccountCompanyId !== undefined) {
+      await renewSession(req);
       req.session.newAccount = { email: result.email, at, companyId: result.newAccountCompanyId };
       return res.redirect(303, `${basePath}/create-account`);
     }

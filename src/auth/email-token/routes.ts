@@ -27,6 +27,8 @@ export interface EmailTokenRouteDeps {
   rateLimits: Config['rateLimits'];
   /** Where "Sign in with Microsoft" starts; absent: no button. */
   microsoftHref?: string;
+  /** False while talking to Microsoft fails (the fail-fast window): the page says so instead of the button. */
+  microsoftAvailable?: () => boolean;
 }
 
 const CODE_FAILURE = msg('signin.codeFailure');
@@ -43,17 +45,21 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const heading = res.locals.t(headingKey);
     // After a POST (e.g. /signin/email) the language switch comes back to the sign-in page itself.
     const languageReturnTo = req.method === 'GET' ? req.originalUrl : basePath;
+    const microsoftDown = deps.microsoftHref !== undefined && deps.microsoftAvailable?.() === false;
+    const microsoftUnavailable = msg('microsoft.unavailable');
     res.status(status).render('auth/signin', {
       title: heading,
       heading,
       basePath,
       emailTokenEnabled: await audience.enabled(),
-      microsoftHref: deps.microsoftHref,
+      microsoftHref: microsoftDown ? undefined : deps.microsoftHref,
       email: '',
       errors: {},
       message: undefined,
       languageReturnTo,
       ...locals,
+      // Said once: as the page's notice, unless the failure message (?microsoft=unavailable) says it already.
+      microsoftNotice: microsoftDown && locals.message !== res.locals.t(microsoftUnavailable) ? res.locals.t(microsoftUnavailable) : undefined,
     });
   }
 

@@ -57,11 +57,7 @@ it('moves "choose an account" to a new session when a link is spent: the planted
 
   const seen = await attacker().get('/signin/choose').set('Cookie', planted);
   expect(seen.status).toBe(400);
-  const taken = await attacker()
-    .post('/signin/choose')
-    .set('Cookie', planted)
-    .type('form')
-    .send({ _csrf: plantedCsrf, contactId: secondId });
+  const taken = await attacker().post('/signin/choose').set('Cookie', planted).type('form').send({ _csrf: plantedCsrf, contactId: secondId });
   expect(taken.status).not.toBe(303);
   expect((await attacker().get('/').set('Cookie', planted)).status).toBe(303);
 

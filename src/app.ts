@@ -197,6 +197,7 @@ export function createApp(services: Services): express.Express {
       background: services.background,
       clock: services.clock,
       microsoftHref: portalMicrosoft,
+      microsoftAvailable: services.microsoft?.oidc.available,
       ...limits,
     }),
   );

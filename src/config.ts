@@ -40,7 +40,16 @@ export interface Config {
   /** Most PostgreSQL connections each process keeps (DATABASE_POOL_MAX). */
   databasePoolMax: number;
   logLevel: string;
-  rateLimits: { signinPerIp: RateLimitRule; signinPerAddress: RateLimitRule; codeFailuresPerAddress: RateLimitRule; apiPerKey: RateLimitRule };
+  rateLimits: {
+    signinPerIp: RateLimitRule;
+    /** Mails per address from one client (IP): the limit a request hits first. */
+    signinPerAddress: RateLimitRule;
+    /** Mails per address from all clients together: well above signinPerAddress, against mail floods. */
+    signinCeilingPerAddress: RateLimitRule;
+    /** Wrong codes per address in one browser before each further try waits (30 s, doubling). */
+    codeFailuresPerAddress: RateLimitRule;
+    apiPerKey: RateLimitRule;
+  };
   psa: PsaConfig;
   /** Unset: the Microsoft button is hidden. */
   microsoft: MicrosoftConfig | undefined;
@@ -125,6 +134,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
+  SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS: rateLimit('50/15m'),
   SIGNIN_CODE_FAILURES_PER_ADDRESS: rateLimit('10/1h'),
   API_RATE_LIMIT: rateLimit('600/15m'),
   // PSA_PROVIDER and each vendor's variables: read by psa/registry.ts, reported with these.
@@ -193,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits: {
       signinPerIp: e.SIGNIN_RATE_LIMIT_PER_IP,
       signinPerAddress: e.SIGNIN_RATE_LIMIT_PER_ADDRESS,
+      signinCeilingPerAddress: e.SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS,
       codeFailuresPerAddress: e.SIGNIN_CODE_FAILURES_PER_ADDRESS,
       apiPerKey: e.API_RATE_LIMIT,
     },

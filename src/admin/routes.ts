@@ -36,6 +36,7 @@ export function consoleRoutes(services: Services): Router {
       background: services.background,
       clock,
       microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined,
+      microsoftAvailable: staffMicrosoft?.oidc.available,
       ...limits,
     }),
   );

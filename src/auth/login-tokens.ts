@@ -53,7 +53,8 @@ export const MAX_CODE_ATTEMPTS = 5;
 
 export interface LoginTokenStore {
   /** Writes a new token with db (use the transaction's trx) and kills earlier open ones of the same
-   * purpose for the same contact or staff member, or, for tokens not tied to one, the same address. */
+   * purpose for the same contact or staff member, or, for tokens not tied to one, the same address;
+   * a token bound to a browser kills only earlier ones bound to the same browser. */
   issue(db: Db, options: IssueOptions): Promise<IssuedToken>;
   /** Looks a link token up without spending it (confirm pages, GET/HEAD). */
   peek(token: string, purposes: TokenPurpose[]): Promise<TokenCheck>;
@@ -113,13 +114,17 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
       const code = options.withCode ? randomCode(8) : undefined;
       const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
       const holder = options.contactId ? { contact_id: options.contactId } : options.staffId ? { staff_id: options.staffId } : { email: options.email };
+      const bindingHash = options.browserBinding ? hash(options.browserBinding) : null;
+      // A request from another browser (anyone may type the address) must not kill the link and code
+      // this browser is waiting for; a resend from the same browser replaces its own.
+      const sameBrowser = bindingHash ? { browser_binding: bindingHash } : {};
       // One statement: the earlier tokens die and the new one is born together. (The UPDATE works on
       // the snapshot from before the INSERT, so it cannot revoke the new row.)
       await trx('login_tokens')
         .with('revoked', (earlier) =>
           earlier
             .from('login_tokens')
-            .where({ purpose: options.purpose, ...holder })
+            .where({ purpose: options.purpose, ...holder, ...sameBrowser })
             .whereNull('consumed_at')
             .whereNull('revoked_at')
             .update({ revoked_at: now }),
@@ -132,7 +137,7 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
           staff_id: options.staffId ?? null,
           link_hash: hash(secret),
           code_hash: code ? hash(code) : null,
-          browser_binding: options.browserBinding ? hash(options.browserBinding) : null,
+          browser_binding: bindingHash,
           expires_at: expiresAt,
           attempts: 0,
           created_at: now,

@@ -57,6 +57,16 @@ export interface ActiveSession {
   last_seen_at: Date;
 }
 
+/** A new session id and CSRF token, keeping only returnTo: a session id or token known before (a cookie
+ * planted by a sibling subdomain, say) is worthless after it. Called when a sign-in happens, and as soon
+ * as an address is proven and the next step (choose an account, create one) is kept in the session. */
+export async function renewSession(req: Request): Promise<void> {
+  const returnTo = req.session.returnTo;
+  await sessions.regenerate(req);
+  if (returnTo) req.session.returnTo = returnTo;
+  req.session.csrfToken = randomToken(32);
+}
+
 export function createSignInService(deps: {
   db: Db;
   clock: Clock;
@@ -111,11 +121,7 @@ export function createSignInService(deps: {
           trx,
         );
       });
-      const returnTo = req.session.returnTo;
-      await sessions.regenerate(req);
-      if (returnTo) req.session.returnTo = returnTo;
-      // A new CSRF token with the new session: one known before the sign-in is worthless after it.
-      req.session.csrfToken = randomToken(32);
+      await renewSession(req);
       const signedIn: SignedInAs = { kind, authSessionId, id, method, at: now.getTime() };
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.

@@ -1,5 +1,6 @@
-// Fixed-window counters in Redis, or in the database when there is no Redis. Keys are hashed so
-// addresses do not sit in Redis in clear text.
+// Fixed-window counters in Redis, or in the database when there is no Redis, and backoff gates (each
+// try after the free ones waits twice as long as the one before). Keys are hashed so addresses do not
+// sit in Redis in clear text.
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -13,21 +14,34 @@ export interface Hit {
   resetAt: Date;
 }
 
+/** Tries before a wait (limit), and how long the counted tries are remembered after the last (windowMs). */
+export interface BackoffPolicy {
+  limit: number;
+  windowMs: number;
+  /** The wait after the limit-th try; each further try doubles it, up to windowMs. */
+  firstDelayMs: number;
+}
+
 export interface RateLimitStore {
   /** Adds one to the key's counter in its current window. */
   increment(key: string, windowMs: number): Promise<Hit>;
   /** Reads the counter without changing it. */
   read(key: string): Promise<Hit | undefined>;
+  /** Counts a try if its wait is over, in one atomic step (parallel tries cannot slip in together);
+   * otherwise counts nothing and says when the next try may come. */
+  tryAfterBackoff(key: string, policy: BackoffPolicy, now: Date): Promise<{ ok: true } | { ok: false; retryAt: Date }>;
 }
 
 export interface RateLimiter {
   /** Counts an attempt; throws RateLimitedError when the rule's limit is passed. */
   consume(name: string, subject: string, rule: RateLimitRule): Promise<void>;
-  /** Throws RateLimitedError if the limit is already reached, without counting. */
-  check(name: string, subject: string, rule: RateLimitRule): Promise<void>;
-  /** Counts a failure after the fact (e.g. a wrong code). */
-  record(name: string, subject: string, rule: RateLimitRule): Promise<void>;
+  /** Counts a try, or throws RateLimitedError while the subject's backoff wait is not over. */
+  backoff(name: string, subject: string, policy: BackoffPolicy): Promise<void>;
 }
+
+/** The wait before the try after `count` counted tries. */
+export const backoffDelayMs = (policy: BackoffPolicy, count: number): number =>
+  count < policy.limit ? 0 : Math.min(policy.firstDelayMs * 2 ** (count - policy.limit), policy.windowMs);
 
 const keyFor = (name: string, subject: string) => `${name}:${createHash('sha256').update(subject).digest('base64url').slice(0, 32)}`;
 
@@ -38,12 +52,9 @@ export function createRateLimiter(store: RateLimitStore, clock: Clock): RateLimi
       const hit = await store.increment(keyFor(name, subject), rule.windowMs);
       if (hit.count > rule.limit) throw new RateLimitedError(retryAfter(hit));
     },
-    async check(name, subject, rule) {
-      const hit = await store.read(keyFor(name, subject));
-      if (hit && hit.count >= rule.limit && hit.resetAt > clock.now()) throw new RateLimitedError(retryAfter(hit));
-    },
-    async record(name, subject, rule) {
-      await store.increment(keyFor(name, subject), rule.windowMs);
+    async backoff(name, subject, policy) {
+      const result = await store.tryAfterBackoff(keyFor(name, subject), policy, clock.now());
+      if (!result.ok) throw new RateLimitedError(retryAfter({ count: 0, resetAt: result.retryAt }));
     },
   };
 }
@@ -70,11 +81,31 @@ return {count, ttl}`;
 
 type IncrementCommand = (key: string, windowMs: string) => Promise<[number, number]>;
 
+// A hash of the count and the time of the last counted try; forgotten windowMs after that try.
+// ARGV: now, limit, firstDelayMs, windowMs (milliseconds). Answers {1, 0} (counted) or {0, retryAt}.
+const BACKOFF_SCRIPT = `
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+if now >= last + tonumber(ARGV[4]) then count = 0 end
+if count >= limit then
+  local wait = math.min(tonumber(ARGV[3]) * 2 ^ (count - limit), tonumber(ARGV[4]))
+  if now < last + wait then return {0, last + wait} end
+end
+redis.call('HSET', KEYS[1], 'count', count + 1, 'last', now)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {1, 0}`;
+
+type BackoffCommand = (key: string, now: string, limit: string, firstDelayMs: string, windowMs: string) => Promise<[number, number]>;
+
 export function createRedisRateLimitStore(redis: Redis, prefix: string, clock: Clock): RateLimitStore {
   // Sent by its SHA (EVALSHA), not as the whole script on every hit; ioredis loads it when Redis
   // does not know it (first use, or after a Redis restart).
   if (!('porticoRateLimitIncrement' in redis)) redis.defineCommand('porticoRateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
   const incrementCommand = (redis as unknown as { porticoRateLimitIncrement: IncrementCommand }).porticoRateLimitIncrement.bind(redis);
+  if (!('porticoRateLimitBackoff' in redis)) redis.defineCommand('porticoRateLimitBackoff', { numberOfKeys: 1, lua: BACKOFF_SCRIPT });
+  const backoffCommand = (redis as unknown as { porticoRateLimitBackoff: BackoffCommand }).porticoRateLimitBackoff.bind(redis);
   return {
     async increment(key, windowMs) {
       const [count, ttl] = await incrementCommand(`${prefix}rl:${key}`, String(windowMs));
@@ -83,6 +114,16 @@ export function createRedisRateLimitStore(redis: Redis, prefix: string, clock: C
     async read(key) {
       const [count, ttl] = await Promise.all([redis.get(`${prefix}rl:${key}`), redis.pttl(`${prefix}rl:${key}`)]);
       return count === null ? undefined : { count: Number(count), resetAt: new Date(clock.now().getTime() + Math.max(ttl, 0)) };
+    },
+    async tryAfterBackoff(key, policy, now) {
+      const [counted, retryAt] = await backoffCommand(
+        `${prefix}rl:${key}`,
+        String(now.getTime()),
+        String(policy.limit),
+        String(policy.firstDelayMs),
+        String(policy.windowMs),
+      );
+      return counted === 1 ? { ok: true } : { ok: false, retryAt: new Date(Number(retryAt)) };
     },
   };
 }
@@ -105,6 +146,26 @@ export function createDbRateLimitStore(db: Db, clock: Clock): RateLimitStore {
     async read(key) {
       const row = await db('rate_limits').where({ key }).where('reset_at', '>', clock.now()).first();
       return row ? { count: Number(row.count), resetAt: new Date(row.reset_at) } : undefined;
+    },
+    // One row: count, and reset_at = the last counted try + windowMs, so the last try is reset_at - windowMs.
+    // The upsert's WHERE is the wait: when it is not over, nothing is written and nothing returned.
+    async tryAfterBackoff(key, policy, now) {
+      const expired = 'rate_limits.reset_at <= ?::timestamptz';
+      const waitOver = `rate_limits.count < ?::integer or rate_limits.reset_at - ?::double precision * interval '1 millisecond'
+             + least(?::double precision * power(2, rate_limits.count - ?::integer), ?::double precision) * interval '1 millisecond' <= ?::timestamptz`;
+      const result = await db.raw(
+        `insert into rate_limits (key, count, reset_at) values (?, 1, ?::timestamptz)
+         on conflict (key) do update set
+           count = case when ${expired} then 1 else rate_limits.count + 1 end,
+           reset_at = excluded.reset_at
+         where ${expired} or ${waitOver}
+         returning count`,
+        [key, new Date(now.getTime() + policy.windowMs), now, now, policy.limit, policy.windowMs, policy.firstDelayMs, policy.limit, policy.windowMs, now],
+      );
+      if (result.rows.length > 0) return { ok: true };
+      const row = await db('rate_limits').where({ key }).first();
+      const last = new Date(row.reset_at).getTime() - policy.windowMs;
+      return { ok: false, retryAt: new Date(last + backoffDelayMs(policy, Number(row.count))) };
     },
   };
 }

@@ -31,6 +31,8 @@ export interface FakeEntra {
   authority: string;
   /** Who signs in at the next authorization request, or "cancel" to press Cancel. */
   next(user: EntraUser | 'cancel'): void;
+  /** Makes the token endpoint fail until called with undefined: drop the connection, or answer 503. */
+  failToken(mode: 'drop' | 503 | undefined): void;
   /** Follows the browser's redirects through the provider; returns the URL Microsoft sends it back to. */
   authorize(authorizeUrl: string): Promise<URL>;
   close(): Promise<void>;
@@ -191,7 +193,10 @@ export async function startFakeEntra(options: {
       return res;
     }) as typeof res.end;
   }
+  let tokenFailure: 'drop' | 503 | undefined;
   app.post('/organizations/oauth2/v2.0/token', (req, res) => {
+    if (tokenFailure === 'drop') return req.socket.destroy();
+    if (tokenFailure === 503) return res.status(503).json({ error: 'temporarily_unavailable' });
     const tenant = current?.tenant ?? options.tenants[0]!;
     if (current && (current.extraAudiences || current.azp)) rewriteTokenAnswer(res, current);
     req.url = '/token';
@@ -223,6 +228,9 @@ export async function startFakeEntra(options: {
     authority: `${origin}/organizations/v2.0`,
     next(user) {
       upcoming = user;
+    },
+    failToken(mode) {
+      tokenFailure = mode;
     },
     authorize,
     close: () =>

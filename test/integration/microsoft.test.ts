@@ -357,3 +357,51 @@ it('keeps the CSRF-protected email form working on the fallback page', async () 
     .send({ _csrf: csrfFrom(page.text), email: 'pat@contoso.example' });
   expect(answer.status).toBe(200);
 });
+
+// Runs last in this file: it opens the fail-fast window, then moves the clock past it.
+describe('when the token request to Microsoft fails', () => {
+  afterEach(() => entra.failToken(undefined));
+
+  it.each(['drop', 503] as const)('fails fast for 30 s after the token endpoint fails (%s): the button leads straight to the email form', async (mode) => {
+    await createContact(t.services.db, { companyId: contosoId, email: `down-${mode}@contoso.example` });
+    const user = { tenant: CONTOSO, oid: oid(), email: `down-${mode}@contoso.example`, preferredUsername: `down-${mode}@contoso.example` };
+    entra.failToken(mode);
+    const failed = await signInWithMicrosoft(t.agent(), user);
+    expect(failed.headers.location).toBe('/signin?microsoft=unavailable');
+
+    // Discovery is cached, yet nobody is sent to Microsoft now: the answer comes at once, without the network.
+    for (const [start, signin] of [
+      ['/auth/microsoft', '/signin'],
+      ['/admin/auth/microsoft', '/admin/signin'],
+    ]) {
+      const started = Date.now();
+      const click = await t.agent().get(start!);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(click.status).toBe(303);
+      expect(click.headers.location).toBe(`${signin}?microsoft=unavailable`);
+      const landing = await t.agent().get(click.headers.location);
+      expect(landing.text.match(/Microsoft sign-in is not available right now/g)).toHaveLength(1);
+      expect(landing.text).toContain('name="email"');
+      // The sign-in page itself says so, and offers no button that would not work.
+      const page = await t.agent().get(signin!);
+      expect(page.text).toContain('Microsoft sign-in is not available right now');
+      expect(page.text).not.toContain(`href="${start}"`);
+      expect(page.text).toContain('name="email"');
+    }
+
+    // After the window Microsoft is tried again.
+    entra.failToken(undefined);
+    t.clock.advance(31_000);
+    expect((await t.agent().get('/signin')).text).toContain('href="/auth/microsoft"');
+    expect((await signInWithMicrosoft(t.agent(), user)).headers.location).toBe('/');
+  });
+
+  it('does not switch Microsoft off for everyone when one callback carries a made-up code', async () => {
+    const agent = t.agent();
+    const start = await agent.get('/auth/microsoft');
+    const state = new URL(start.headers.location).searchParams.get('state')!;
+    const forged = await agent.get(`/auth/microsoft/callback?${new URLSearchParams({ state, code: 'made-up' })}`);
+    expect(forged.headers.location).toBe('/signin?microsoft=provider_error');
+    expect(new URL((await t.agent().get('/auth/microsoft')).headers.location).origin).toBe(entra.origin);
+  });
+});

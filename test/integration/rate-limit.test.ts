@@ -1,35 +1,70 @@
-// Sign-in rate limits per IP and per address answer 429 with Retry-After. TRUST_PROXY lets each
+// Sign-in rate limits per IP, per address and client, per address over all clients, and the code-try
+// backoff answer 429 with Retry-After. TRUST_PROXY lets each
 // test speak from its own client address (X-Forwarded-For), so windows do not leak between tests.
 import { Redis } from 'ioredis';
 import { createRedisRateLimitStore } from '../../src/http/rate-limit.js';
 import { startTestApp, usingRedis, type TestApp } from '../helpers/app.js';
 import { createContact } from '../helpers/factories.js';
-import { requestToken, submitCode } from '../helpers/http.js';
+import { csrfFor, requestToken, submitCode } from '../helpers/http.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({
-    env: { TRUST_PROXY: 'true', SIGNIN_RATE_LIMIT_PER_IP: '6/1m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '2/15m', SIGNIN_CODE_FAILURES_PER_ADDRESS: '3/1h' },
+    env: {
+      TRUST_PROXY: 'true',
+      SIGNIN_RATE_LIMIT_PER_IP: '6/1m',
+      SIGNIN_RATE_LIMIT_PER_ADDRESS: '2/15m',
+      SIGNIN_CODE_FAILURES_PER_ADDRESS: '3/1h',
+      SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS: '4/15m',
+    },
   });
 });
 afterAll(async () => t.close());
 
 const from = (ip: string) => t.agent().set('X-Forwarded-For', ip);
 
-it('limits requests per address, known or not, with 429 and Retry-After', async () => {
+it('limits requests per address from one client, known or not, with 429 and Retry-After', async () => {
   const contact = await createContact(t.services.db, { email: `limited-${Date.now()}@contoso.example` });
   let ip = 10;
   for (const email of [contact.email, `unknown-${Date.now()}@contoso.example`]) {
-    expect((await requestToken(from(`198.51.100.${ip++}`), email)).status).toBe(200);
-    expect((await requestToken(from(`198.51.100.${ip++}`), email)).status).toBe(200);
-    const third = await requestToken(from(`198.51.100.${ip++}`), email);
+    const client = `198.51.100.${ip++}`;
+    expect((await requestToken(from(client), email)).status).toBe(200);
+    expect((await requestToken(from(client), email)).status).toBe(200);
+    const third = await requestToken(from(client), email);
     expect(third.status).toBe(429);
     expect(Number(third.headers['retry-after'])).toBeGreaterThan(800);
     expect(third.text).toContain('Too many attempts');
+    // Changed in issue 15 (it asserted the targeted lockout): another client is not refused for this address.
+    expect((await requestToken(from(`198.51.100.${ip++}`), email)).status).toBe(200);
   }
 });
 
-it('counts wrong codes per address, and a resend does not reset the count', async () => {
+it('stops every client at the much higher ceiling over all clients (SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS)', async () => {
+  const email = `flooded-${Date.now()}@contoso.example`;
+  const statuses: number[] = [];
+  for (const client of ['198.51.100.30', '198.51.100.30', '198.51.100.31', '198.51.100.31', '198.51.100.32'])
+    statuses.push((await requestToken(from(client), email)).status);
+  expect(statuses).toEqual([200, 200, 200, 200, 429]);
+});
+
+it('counts an address as its plain form: case, +tag, full-width and zero-width variants share one budget', async () => {
+  const client = from('198.51.100.40');
+  const base = `variant${Date.now()}`;
+  expect((await requestToken(client, `${base}@contoso.example`)).status).toBe(200);
+  expect((await requestToken(client, `${base.toUpperCase()}+1@contoso.example`)).status).toBe(200);
+  const fullWidth = [...base].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+  expect((await requestToken(client, `${fullWidth}+x@contoso.example`)).status).toBe(429);
+});
+
+it('refuses an address with invisible characters with 400 and a plain message', async () => {
+  for (const invisible of ['\u200b', '\u200d', '\ufeff', '\u00ad', '\u2060']) {
+    const res = await requestToken(from('198.51.100.41'), `al${invisible}ex@contoso.example`);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('An email address cannot contain invisible characters');
+  }
+});
+
+it('counts code tries per address in one browser, across resends, and makes each try past the free ones wait longer', async () => {
   const email = `guesser-${Date.now()}@contoso.example`;
   await createContact(t.services.db, { email });
   const agent = from('198.51.100.50');
@@ -38,12 +73,28 @@ it('counts wrong codes per address, and a resend does not reset the count', asyn
   const blocked = await submitCode(agent, 'AAAA-AAAA');
   expect(blocked.status).toBe(429);
   expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(30);
 
-  // A new token for the same address (another browser, after the cooldown) gets no new guesses.
+  // A resend (same browser, after the cooldown) gets no new guesses: the wait grows, 30 s, then 60 s.
+  // Moving to another network (a new IP) changes nothing either: the count belongs to the browser.
+  t.clock.advance(61_000);
+  agent.set('X-Forwarded-For', '198.51.100.52');
+  const resent = await agent
+    .post('/signin/resend')
+    .type('form')
+    .send({ _csrf: await csrfFor(agent, '/signin/code') });
+  expect(resent.status).toBe(200);
+  expect((await submitCode(agent, 'AAAA-AAAA')).status).toBe(400);
+  const again = await submitCode(agent, 'AAAA-AAAA');
+  expect(again.status).toBe(429);
+  expect(Number(again.headers['retry-after'])).toBeGreaterThan(30);
+
+  // Changed in issue 15 (it asserted that another browser was locked out too): another browser, with
+  // a token of its own, is not delayed by these guesses.
   t.clock.advance(61_000);
   const other = from('198.51.100.51');
   await requestToken(other, email);
-  expect((await submitCode(other, 'BBBB-BBBB')).status).toBe(429);
+  expect((await submitCode(other, 'BBBB-BBBB')).status).toBe(400);
 });
 
 it('limits requests per IP', async () => {

@@ -13,7 +13,8 @@ import type { SettingsService } from '../../settings/service.js';
 import { subjectId } from '../audience.js';
 import { failureMessage, JWT_MESSAGES, messageFor, MICROSOFT_MESSAGES } from '../messages.js';
 import { safeReturnTo, takeReturnTo } from '../return-to.js';
-import type { SignInMethod, SignInService } from '../sign-in.js';
+import { renewSession, type SignInMethod, type SignInService } from '../sign-in.js';
+import { budgetAddress } from './address-budget.js';
 import { codeSchema, linkSchema, requestSchema } from './schema.js';
 import type { EmailTokenService, SpendResult } from './service.js';
 
@@ -27,9 +28,14 @@ export interface EmailTokenRouteDeps {
   rateLimits: Config['rateLimits'];
   /** Where "Sign in with Microsoft" starts; absent: no button. */
   microsoftHref?: string;
+  /** False while talking to Microsoft fails (the fail-fast window): the page says so instead of the button. */
+  microsoftAvailable?: () => boolean;
 }
 
 const CODE_FAILURE = msg('signin.codeFailure');
+// Past the free code tries (SIGNIN_CODE_FAILURES_PER_ADDRESS), the next one waits this long, and each
+// one after it twice as long as the one before.
+const CODE_FIRST_DELAY_MS = 30_000;
 
 export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const router = Router();
@@ -38,6 +44,18 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const { basePath } = audience;
   const headingKey = audience.signInTitle;
   const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
+  const { kind } = audience;
+  const codeTries = { ...rateLimits.codeFailuresPerAddress, firstDelayMs: CODE_FIRST_DELAY_MS };
+
+  // Mails per address from this client (IP) are the limit anyone hits first, so hammering an address
+  // from elsewhere refuses only the hammering client; the ceiling over all clients is much higher, a
+  // guard against floods of mail. Portal and console count apart. Every request counts, known address
+  // or not, so a 429 says nothing about the address.
+  async function spendMailBudget(req: Request, email: string) {
+    const address = budgetAddress(email);
+    await limiter.consume(`signin-address:${kind}`, `${address} ${clientIp(req)}`, rateLimits.signinPerAddress);
+    await limiter.consume(`signin-address-all:${kind}`, address, rateLimits.signinCeilingPerAddress);
+  }
 
   async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
     const heading = res.locals.t(headingKey);
@@ -47,18 +65,22 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     // is needed anyway: an anonymous page view never writes one (issue 15).
     const returnTo = safeReturnTo(req.method === 'GET' ? req.query.returnTo : req.body?.returnTo);
     const microsoftHref = deps.microsoftHref && returnTo ? `${deps.microsoftHref}?${new URLSearchParams({ returnTo })}` : deps.microsoftHref;
+    const microsoftDown = deps.microsoftHref !== undefined && deps.microsoftAvailable?.() === false;
+    const microsoftUnavailable = msg('microsoft.unavailable');
     res.status(status).render('auth/signin', {
       title: heading,
       heading,
       basePath,
       emailTokenEnabled: await audience.enabled(),
-      microsoftHref,
+      microsoftHref: microsoftDown ? undefined : microsoftHref,
       returnTo,
       email: '',
       errors: {},
       message: undefined,
       languageReturnTo,
       ...locals,
+      // Said once: as the page's notice, unless the failure message (?microsoft=unavailable) says it already.
+      microsoftNotice: microsoftDown && locals.message !== res.locals.t(microsoftUnavailable) ? res.locals.t(microsoftUnavailable) : undefined,
     });
   }
 
@@ -100,11 +122,15 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     if (!result.ok) return onFailure();
     delete req.session.emailFlow;
     const at = clock.now().getTime();
+    // The proof is kept in a new session (new id, new CSRF token): whoever knew the session that asked
+    // for the mail (a planted cookie) cannot finish the sign-in or create the account in its place.
     if (result.subjects.length > 1) {
+      await renewSession(req);
       req.session.choice = { email: result.email, at, contactIds: result.subjects.map(subjectId) };
       return res.redirect(303, `${basePath}/choose`);
     }
     if (result.subjects.length === 0 && result.newAccountCompanyId !== undefined) {
+      await renewSession(req);
       req.session.newAccount = { email: result.email, at, companyId: result.newAccountCompanyId };
       return res.redirect(303, `${basePath}/create-account`);
     }
@@ -141,7 +167,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       async () => {
         const { email } = parseInput(requestSchema, req.body, res.locals.t);
         if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
-        await limiter.consume('signin-address', email, rateLimits.signinPerAddress);
+        await spendMailBudget(req, email);
         const returnTo = safeReturnTo(req.body?.returnTo);
         if (returnTo) req.session.returnTo = returnTo;
         const binding = req.session.emailFlow?.binding ?? randomToken(16);
@@ -160,7 +186,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
 
   router.post('/resend', backToStart, afterCooldown, perIp, async (req, res) => {
     const flow = req.session.emailFlow!;
-    await limiter.consume('signin-address', flow.email, rateLimits.signinPerAddress);
+    await spendMailBudget(req, flow.email);
     flow.requestedAt = clock.now().getTime();
     flow.locale = res.locals.locale;
     requestInBackground(req, res);
@@ -170,15 +196,17 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   const flowExpired = withFlow((req, res) => renderSignIn(req, res, 400, { message: res.locals.t('signin.flowExpired') }));
   router.post('/code', flowExpired, perIp, async (req, res) => {
     const flow = req.session.emailFlow!;
-    // Wrong codes are counted per address across resends, so new tokens do not buy new guesses.
-    await limiter.check('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
     await handleForm(
       res,
       async () => {
         const { code } = parseInput(codeSchema, req.body, res.locals.t);
+        // Tries are counted per address in this browser (its binding), across resends, so new tokens
+        // do not buy new guesses; past the free ones each waits twice as long as the one before.
+        // Another browser's guesses (an attacker's) never delay this one's. Counted before the code is
+        // compared, in one atomic step, so parallel tries cannot slip past the count.
+        await limiter.backoff(`code-tries:${kind}`, `${budgetAddress(flow.email)} ${flow.binding}`, codeTries);
         const result = await emailTokens.spendCode({ email: flow.email, browserBinding: flow.binding, code, ip: req.ip, userAgent: req.get('user-agent') });
         await finishSignIn(req, res, result, 'email_code', async () => {
-          await limiter.record('code-failures', flow.email, rateLimits.codeFailuresPerAddress);
           // One message whatever went wrong: a different answer (e.g. "too many wrong codes") would tell
           // a guesser that a token exists, and so that the address is known.
           await renderCheckMail(req, res, 400, { errors: { code: res.locals.t(CODE_FAILURE) } });

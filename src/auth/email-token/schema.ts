@@ -4,8 +4,16 @@ import { msg } from '../../i18n/index.js';
 import { emailSchema } from '../../lib/email.js';
 import { normalizeCode } from '../login-tokens.js';
 import { CODE_ALPHABET } from '../../lib/crypto.js';
+import { INVISIBLE_CHARACTERS } from './address-budget.js';
 
-export const requestSchema = z.object({ email: emailSchema });
+// An address with characters that show nothing is refused, with its own message: it would look like
+// someone else's address in the console and the audit log.
+export const requestSchema = z.object({
+  email: z
+    .string({ message: msg('validation.email.required') })
+    .refine((v) => !INVISIBLE_CHARACTERS.test(v), msg('validation.email.invisible'))
+    .pipe(emailSchema),
+});
 
 const codePattern = new RegExp(`^[${CODE_ALPHABET}]{8}$`);
 export const codeSchema = z.object({

@@ -71,13 +71,16 @@ export class MicrosoftSignInError extends Error {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DISCOVERY_TTL_MS = 60 * 60_000;
-// After a failed discovery, further attempts fail fast for a while: an outage at Microsoft must not
-// make every click on the button wait for a timeout.
-const DISCOVERY_RETRY_MS = 30_000;
+// After any failure talking to Microsoft (discovery, token endpoint, keys), new sign-ins fail fast for
+// a while: an outage at Microsoft must not make every click on the button wait for a timeout, nor send
+// people to Microsoft when the step after it has just failed.
+const FAIL_FAST_MS = 30_000;
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
 
 export interface MicrosoftOidc {
+  /** False for 30 s after a failure talking to Microsoft: the button then leads to the email form. */
+  available(): boolean;
   /** Starts a sign-in: the URL to send the browser to, and what to keep in the session. */
   start(input: { redirectUri: string; loginHint?: string }): Promise<AuthorizationStart>;
   /** Finishes it: checks state, exchanges the code, verifies the ID token; returns its claims. */
@@ -94,13 +97,20 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
   const authority = config.authority.replace(/\/+$/, '');
   const origin = new URL(authority).origin;
   let cached: { value: Discovery; at: number } | undefined;
-  let failedAt = 0;
+  // When talking to Microsoft last failed; Number.NEGATIVE_INFINITY: not yet.
+  let failedAt = Number.NEGATIVE_INFINITY;
+  const failingFast = () => clock.now().getTime() - failedAt < FAIL_FAST_MS;
+  /** Opens (or renews) the fail-fast window; the error says Microsoft is unavailable. */
+  function unreachable(detail: string): MicrosoftSignInError {
+    failedAt = clock.now().getTime();
+    return new MicrosoftSignInError('unavailable', detail);
+  }
   let keys: { uri: string; set: ReturnType<typeof createRemoteJWKSet> } | undefined;
 
   async function discovery(): Promise<Discovery> {
     const now = clock.now().getTime();
     if (cached && now - cached.at < DISCOVERY_TTL_MS) return cached.value;
-    if (now - failedAt < DISCOVERY_RETRY_MS) {
+    if (failingFast()) {
       if (cached) return cached.value; // stale but usable beats none
       throw new MicrosoftSignInError('unavailable', 'Microsoft discovery failed recently; not retried yet');
     }
@@ -114,9 +124,9 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
       cached = { value: doc as Discovery, at: now };
       return cached.value;
     } catch (error) {
-      failedAt = now;
+      const failure = unreachable(`Microsoft discovery failed: ${(error as Error).message}`);
       if (cached) return cached.value;
-      throw new MicrosoftSignInError('unavailable', `Microsoft discovery failed: ${(error as Error).message}`);
+      throw failure;
     }
   }
 
@@ -144,8 +154,11 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
         redirect: 'error',
       });
     } catch (error) {
-      throw new MicrosoftSignInError('unavailable', `token endpoint unreachable: ${(error as Error).message}`);
+      throw unreachable(`token endpoint unreachable: ${(error as Error).message}`);
     }
+    // A 5xx is Microsoft failing; a 4xx (e.g. invalid_grant for a made-up code) is about this request
+    // only and must not let anyone switch Microsoft sign-in off for everybody.
+    if (response.status >= 500) throw unreachable(`token endpoint answered ${response.status}`);
     const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: string; error_description?: string };
     if (!response.ok || typeof body.id_token !== 'string') {
       throw new MicrosoftSignInError(
@@ -167,8 +180,10 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
       }));
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC')
-        throw new MicrosoftSignInError('unavailable', `signing keys unavailable: ${(error as Error).message}`);
+      // Fetching the keys failed (timeout, refused, not 200, not a key set; network errors are not
+      // jose's own, so they have no ERR_ code): Microsoft is the problem, not the token.
+      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC' || code === 'ERR_JWKS_INVALID' || !code.startsWith('ERR_'))
+        throw unreachable(`signing keys unavailable: ${(error as Error).message}`);
       throw new MicrosoftSignInError('invalid_token', `ID token rejected: ${(error as Error).message}`);
     }
     const claims = payload as MicrosoftClaims;
@@ -187,7 +202,11 @@ export function createMicrosoftOidc(config: MicrosoftOidcConfig, clock: Clock): 
   }
 
   return {
+    available: () => !failingFast(),
+
     async start({ redirectUri, loginHint }) {
+      // Within the window nothing is asked of Microsoft, cached discovery or not: straight to the email form.
+      if (failingFast()) throw new MicrosoftSignInError('unavailable', 'talking to Microsoft failed recently; not retried yet');
       const doc = await discovery();
       const state = base64url(randomBytes(32));
       const nonce = base64url(randomBytes(32));

@@ -126,6 +126,8 @@ export const de: Catalog = {
   'validation.email.lineBreaks': 'Eine E-Mail-Adresse darf keine Zeilenumbrüche enthalten',
   'validation.email.tooLong': 'Eine E-Mail-Adresse hat höchstens {max} Zeichen',
   'validation.email.invalid': 'Geben Sie eine E-Mail-Adresse wie name@firma.de ein',
+  'validation.email.invisible':
+    'Eine E-Mail-Adresse darf keine unsichtbaren Zeichen (etwa Leerzeichen ohne Breite) enthalten; tippen Sie sie bitte von Hand neu ein',
   'validation.code.required': 'Geben Sie den Code aus der E-Mail ein',
   'validation.code.format': 'Geben Sie den 8-stelligen Code aus der E-Mail ein, z. B. ABCD-EFGH',
   'validation.firstName.required': 'Geben Sie Ihren Vornamen ein',

@@ -137,6 +137,7 @@ export const en = {
   'validation.email.lineBreaks': 'An email address cannot contain line breaks',
   'validation.email.tooLong': 'An email address has at most {max} characters',
   'validation.email.invalid': 'Enter an email address like name@company.com',
+  'validation.email.invisible': 'An email address cannot contain invisible characters (such as zero-width spaces); type it again by hand',
   'validation.code.required': 'Enter the code from the mail',
   'validation.code.format': 'Enter the 8-character code from the mail, e.g. ABCD-EFGH',
   'validation.firstName.required': 'Enter your first name',

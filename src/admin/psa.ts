@@ -8,7 +8,12 @@ import type { PsaEvents } from '../psa/events.js';
 import { NoPsaError, type PsaLinking } from '../psa/linking.js';
 import { actorOf, textParam } from './guard.js';
 
-const linkSchema = z.object({ psaCompanyId: z.string().trim().min(1).max(64), companyId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
+// The form's "Import as a new portal company" option posts companyId= (empty): that means import, not 0.
+const emptyAsMissing = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const linkSchema = z.object({
+  psaCompanyId: z.string().trim().min(1).max(64),
+  companyId: z.preprocess(emptyAsMissing, z.coerce.number().int().positive().max(2_147_483_647).optional()),
+});
 
 export function psaRoutes(deps: { linking: PsaLinking; events: PsaEvents }): Router {
   const router = Router();

@@ -19,6 +19,7 @@ import { createCompanyService, type CompanyService } from './directory/companies
 import { createContactService, type ContactService } from './directory/contacts.js';
 import { createCompanyRepository, type CompanyRepository } from './directory/companies-repo.js';
 import { createContactRepository, type ContactRepository } from './directory/contacts-repo.js';
+import { createSignInExplainer, type SignInExplainer } from './directory/explain.js';
 import { createContactResolver, type ContactResolver } from './directory/resolver.js';
 import { createDirectoryService, type DirectoryService } from './directory/service.js';
 import { createDbRateLimitStore, createRateLimiter, createRedisRateLimitStore, type RateLimiter } from './http/rate-limit.js';
@@ -34,6 +35,7 @@ import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { createMailWorker, type MailWorker, type MailWorkerOptions } from './mail/worker.js';
 import { createPsaEvents, type PsaEvents } from './psa/events.js';
 import { createPsaLinking, type PsaLinking } from './psa/linking.js';
+import { createPsaSyncView, type PsaSyncView } from './psa/sync.js';
 import { createPsaAdapter, psaDisplayName, type PsaOptions } from './psa/registry.js';
 import type { PsaAdapter } from './psa/types.js';
 import { createSettingsAdmin, type SettingsAdmin } from './settings/admin.js';
@@ -64,6 +66,8 @@ export interface Services {
   psa: PsaAdapter | undefined;
   psaEvents: PsaEvents;
   psaLinking: PsaLinking;
+  psaSync: PsaSyncView;
+  signInExplainer: SignInExplainer;
   resolver: ContactResolver;
   companies: CompanyService;
   contacts: ContactService;
@@ -147,6 +151,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const psaEvents = createPsaEvents({ db, clock });
   const psaLinking = createPsaLinking({ db, companyRepo, psa, displayName: psaDisplayName(config.psa), audit, events: psaEvents });
   const resolver = createContactResolver({ db, psa, psaEvents, contactRepo, companyRepo, settings, clock, logger });
+  const signInExplainer = createSignInExplainer({ psa, contactRepo, companyRepo, settings, audit });
+  const psaSync = createPsaSyncView({ companyRepo, psa });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
   const mailTransport = createMailTransport(config.smtpUrl, logger);
@@ -197,6 +203,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     psa,
     psaEvents,
     psaLinking,
+    psaSync,
+    signInExplainer,
     resolver,
     companies,
     contacts,

@@ -6,20 +6,51 @@ import { flash } from '../http/flash.js';
 import { parseInput } from '../http/validate.js';
 import type { PsaEvents } from '../psa/events.js';
 import { NoPsaError, type PsaLinking } from '../psa/linking.js';
-import { actorOf, textParam } from './guard.js';
+import type { SignInExplainer, SignInPreview } from '../directory/explain.js';
+import type { PsaSyncView } from '../psa/sync.js';
+import { actorOf, pageParam, textParam } from './guard.js';
 
-const linkSchema = z.object({ psaCompanyId: z.string().trim().min(1).max(64), companyId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
+// The form's "Import as a new portal company" option posts companyId= (empty): that means import, not 0.
+const emptyAsMissing = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const linkSchema = z.object({
+  psaCompanyId: z.string().trim().min(1).max(64),
+  companyId: z.preprocess(emptyAsMissing, z.coerce.number().int().positive().max(2_147_483_647).optional()),
+});
 
-export function psaRoutes(deps: { linking: PsaLinking; events: PsaEvents }): Router {
+const explainSchema = z.object({ email: z.string().trim().toLowerCase().email().max(254) });
+
+export function psaRoutes(deps: { linking: PsaLinking; events: PsaEvents; explainer: SignInExplainer; sync: PsaSyncView }): Router {
   const router = Router();
-  const { linking, events } = deps;
+  const { linking, events, explainer, sync } = deps;
   // Without a PSA, linking is refused before the form is even read.
   const requirePsa = (_req: Request, _res: Response, next: NextFunction) => next(linking.hasPsa ? undefined : new NoPsaError());
 
-  router.get('/', async (req, res) => {
+  async function renderPage(req: Request, res: Response, preview?: { email: string; result: SignInPreview }) {
     const q = textParam(req, 'q').trim();
     const [{ results, searchError }, recent, companies] = await Promise.all([linking.searchCompanies(q), events.recent(20), linking.portalCompanies()]);
-    res.render('admin/psa', { title: 'PSA', provider: linking.displayName, external: linking.hasPsa, q, results, searchError, events: recent, companies });
+    res.render('admin/psa', {
+      title: 'PSA',
+      provider: linking.displayName,
+      external: linking.hasPsa,
+      q,
+      results,
+      searchError,
+      events: recent,
+      companies,
+      preview,
+    });
+  }
+
+  router.get('/', (req, res) => renderPage(req, res));
+
+  // "What would a sign-in do": answered on the page itself; nothing is sent or written but the audit event.
+  router.post('/explain', async (req, res) => {
+    const { email } = parseInput(explainSchema, req.body);
+    await renderPage(req, res, { email, result: await explainer.preview(email, actorOf(req, res)) });
+  });
+
+  router.get('/sync', async (req, res) => {
+    res.render('admin/psa-sync', { title: 'PSA sync', provider: linking.displayName, external: linking.hasPsa, result: await sync.page(pageParam(req)) });
   });
 
   router.post('/test', async (req, res) => {

@@ -70,7 +70,11 @@ export function consoleRoutes(services: Services): Router {
     staffOnly,
     contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }),
   );
-  router.use('/admin/psa', staffOnly, psaRoutes({ linking: services.psaLinking, events: services.psaEvents }));
+  router.use(
+    '/admin/psa',
+    staffOnly,
+    psaRoutes({ linking: services.psaLinking, events: services.psaEvents, explainer: services.signInExplainer, sync: services.psaSync }),
+  );
   router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
   router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
   return router;

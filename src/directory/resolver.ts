@@ -1,5 +1,5 @@
 // Who may sign in with an address, and creating the account of someone on a company's domain once they
-// have proven the address. The order (DeskDirector's rule):
+// have proven the address. The order (DeskDirector's rule; decided in signin-rule.ts):
 //   1. a local contact with that address;
 //   2. else an active PSA contact with it: the local contact is created or refreshed, linked by
 //      psa_contact_id, under the portal company linked to the PSA company (imported if none is);
@@ -19,6 +19,7 @@ import { PsaContactRejected, PsaSetupError, type PsaAdapter, type PsaContact } f
 import type { SettingsService } from '../settings/service.js';
 import type { CompanyRepository } from './companies-repo.js';
 import { isUsable, type ContactRepository, type ContactRow } from './contacts-repo.js';
+import { decideSignIn, type SignInDecision } from './signin-rule.js';
 
 type Contact = ContactRow;
 
@@ -140,12 +141,9 @@ export function createContactResolver(deps: {
     }
   }
 
-  async function local(email: string): Promise<Resolution | undefined> {
-    const contacts = await contactRepo.allByEmail(email);
-    if (!contacts.length) return undefined;
-    // A technician's decision (disabled) stands: the PSA does not bring the person back.
-    const usable = contacts.filter(isUsable);
-    return usable.length ? { kind: 'contacts', contacts: usable } : { kind: 'none' };
+  async function local(email: string) {
+    const all = await contactRepo.allByEmail(email);
+    return { all, usable: all.filter(isUsable) };
   }
 
   async function domainOwner(email: string): Promise<number | undefined> {
@@ -182,27 +180,26 @@ export function createContactResolver(deps: {
     throw new AccountUnavailableError();
   }
 
+  // The order is signin-rule.ts's (shared with the console's explain); here the PSA step imports.
+  function resolution(decision: SignInDecision<Contact, Contact>): Resolution {
+    if (decision.kind === 'local' || decision.kind === 'psa') return { kind: 'contacts', contacts: decision.contacts };
+    if (decision.kind === 'domain') return decision;
+    return { kind: 'none' };
+  }
+
   async function whoMaySignIn(email: string): Promise<Resolution> {
-    const known = await local(email);
-    if (known) return known;
-    if (await invitedOnly()) return { kind: 'none' };
-    if (psa) {
-      const contacts = await fromPsa(psa, email);
-      // The PSA did not answer: we cannot tell whether the person exists there, so nothing is sent
-      // rather than risking a second PSA contact through the domain route.
-      if (contacts === undefined) return { kind: 'none' };
-      if (contacts.length) return { kind: 'contacts', contacts };
-    }
-    const companyId = await domainOwner(email);
-    return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
+    return resolution(
+      await decideSignIn<Contact, Contact>({
+        local: () => local(email),
+        invitedOnly,
+        psa: psa ? () => fromPsa(psa, email) : undefined,
+        domainOwner: () => domainOwner(email),
+      }),
+    );
   }
 
   async function whoMaySignInLocally(email: string): Promise<Resolution> {
-    const known = await local(email);
-    if (known) return known;
-    if (await invitedOnly()) return { kind: 'none' };
-    const companyId = await domainOwner(email);
-    return companyId ? { kind: 'domain', companyId } : { kind: 'none' };
+    return resolution(await decideSignIn<Contact, Contact>({ local: () => local(email), invitedOnly, domainOwner: () => domainOwner(email) }));
   }
 
   async function createOrFindAccount(input: NewAccount): Promise<Contact> {

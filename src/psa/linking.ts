@@ -48,6 +48,13 @@ export class AlreadyLinkedError extends AppError {
   }
 }
 
+/** The PSA marks the company deleted or inactive: its contacts could not sign in, so it is not linked. */
+export class InactivePsaCompanyError extends AppError {
+  constructor(name: string) {
+    super(409, `${name} is deleted or inactive in the PSA; its contacts cannot sign in, so it was not linked or imported.`);
+  }
+}
+
 export interface PsaLinking {
   /** The PSA's name for the console ("Built-in directory" without one). */
   readonly displayName: string;
@@ -92,6 +99,7 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       throw new PsaUnavailableError(error);
     }
     if (!company) throw new NotFoundError('This company no longer exists in the PSA.');
+    if (!company.active) throw new InactivePsaCompanyError(company.name);
     const taken = await companyRepo.byPsaId(company.id);
     if (taken) throw new AlreadyLinkedError(`${company.name} is already linked to the portal company ${taken.name}.`);
     return company;

@@ -3,6 +3,15 @@
 // "<origin>/{tenantid}/v2.0"; each tenant is its own provider whose tokens carry iss "<origin>/<tid>/v2.0"
 // and the claims tid, oid, preferred_username, email and xms_edov; all tenants share one signing key
 // set, published at the common keys endpoint.
+// Sources (Microsoft identity platform documentation, learn.microsoft.com/entra/identity-platform/):
+// - "OpenID Connect on the Microsoft identity platform" (v2-protocols-oidc): the discovery document of
+//   /organizations/v2.0 with issuer "https://login.microsoftonline.com/{tenantid}/v2.0", the authorize and
+//   token endpoints under /organizations/oauth2/v2.0/, and the keys at /discovery/v2.0/keys;
+// - "Microsoft identity platform and OAuth 2.0 authorization code flow" (v2-oauth2-auth-code-flow): code +
+//   PKCE, prompt=select_account, login_hint, the error redirect (error, error_description);
+// - "ID token claims reference" (id-token-claims-reference): tid, oid, preferred_username, email, name,
+//   given_name/family_name, aud and azp; the optional claim xms_edov ("optional-claims-reference").
+// oidc-provider cannot issue a token with several audiences, so that answer is rewritten (see below).
 import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

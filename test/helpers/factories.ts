@@ -4,10 +4,13 @@ import type { Db } from '../../src/db/index.js';
 let counter = 0;
 const next = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-export async function createCompany(db: Db, fields: { name?: string; domains?: string[]; portalName?: string } = {}): Promise<{ id: number; name: string }> {
+export async function createCompany(
+  db: Db,
+  fields: { name?: string; domains?: string[]; portalName?: string; psaCompanyId?: string } = {},
+): Promise<{ id: number; name: string }> {
   const name = fields.name ?? `Company ${next()}`;
   const [row] = await db('companies')
-    .insert({ name, portal_name: fields.portalName ?? null })
+    .insert({ name, portal_name: fields.portalName ?? null, psa_company_id: fields.psaCompanyId ?? null })
     .returning(['id', 'name']);
   for (const domain of fields.domains ?? []) await db('company_domains').insert({ company_id: row.id, domain });
   return row;

@@ -183,13 +183,10 @@ describe('what would a sign-in do', () => {
 describe('the sync view', () => {
   it('shows portal companies beside their PSA companies, flagged, and tolerates a PSA that fails', async () => {
     const db = t.services.db;
-    const renamed = await createCompany(db, { name: 'Fabrikam Renamed' });
-    await db('companies').where({ id: renamed.id }).update({ psa_company_id: '630' });
+    await createCompany(db, { name: 'Fabrikam Renamed', psaCompanyId: '630' });
     cw.companies.push({ id: 630, identifier: 'FabNew', name: 'Fabrikam New Name' });
-    const deleted = await createCompany(db, { name: 'Fabrikam Old' });
-    await db('companies').where({ id: deleted.id }).update({ psa_company_id: '612' });
-    const inactive = await createCompany(db, { name: 'Fabrikam Idle' });
-    await db('companies').where({ id: inactive.id }).update({ psa_company_id: '613' });
+    await createCompany(db, { name: 'Fabrikam Old', psaCompanyId: '612' });
+    await createCompany(db, { name: 'Fabrikam Idle', psaCompanyId: '613' });
 
     const { agent } = await staffAgent(t, 'technician');
     const page = await agent.get('/admin/psa/sync');

@@ -37,8 +37,7 @@ beforeAll(async () => {
     },
     psa: { timeoutMs: 1000, retries: 1, backoffMs: 50 },
   });
-  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'] });
-  await t.services.db('companies').where({ id: company.id }).update({ psa_company_id: '250' });
+  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'], psaCompanyId: '250' });
   await t.services.db('company_tenants').insert({ company_id: company.id, tenant_id: TENANT });
   linkedCompanyId = company.id;
 });
@@ -85,8 +84,7 @@ it('does not import an inactive Autotask company nor let its contacts in', async
 });
 
 it('does not let in the contact of a linked company that Autotask has since made inactive', async () => {
-  const litware = await createCompany(t.services.db, { name: 'Litware (portal)' });
-  await t.services.db('companies').where({ id: litware.id }).update({ psa_company_id: '300' });
+  await createCompany(t.services.db, { name: 'Litware (portal)', psaCompanyId: '300' });
   const email = `${unique('lit2')}@elsewhere.example`;
   psaContact(9003, email, 300);
   expect(await tokensFor(email)).toHaveLength(0);

@@ -33,8 +33,7 @@ beforeAll(async () => {
     },
     psa: { timeoutMs: 1000, retries: 1, backoffMs: 50 },
   });
-  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'] });
-  await t.services.db('companies').where({ id: company.id }).update({ psa_company_id: '1' });
+  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'], psaCompanyId: '1' });
   linkedCompanyId = company.id;
 });
 afterEach(() => halo.clearFailures());

@@ -31,8 +31,7 @@ beforeAll(async () => {
     },
     psa: { timeoutMs: 400, retries: 1, backoffMs: 50 },
   });
-  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'] });
-  await t.services.db('companies').where({ id: company.id }).update({ psa_company_id: '250' });
+  const company = await createCompany(t.services.db, { name: 'Contoso', domains: ['contoso.example'], psaCompanyId: '250' });
   linkedCompanyId = company.id;
 });
 afterEach(() => cw.clearFailures());
@@ -340,8 +339,7 @@ describe('deleted and inactive PSA companies', () => {
 
   it('a contact of a company on an inactive status gets nothing, even when the company is linked', async () => {
     cw.companies.push({ id: 330, identifier: 'Dormant', name: 'Dormant Ltd', status: { id: 2, name: 'Inactive' } });
-    const portal = await createCompany(t.services.db, { name: 'Dormant (portal)' });
-    await t.services.db('companies').where({ id: portal.id }).update({ psa_company_id: '330' });
+    await createCompany(t.services.db, { name: 'Dormant (portal)', psaCompanyId: '330' });
     const email = `${unique('dormant')}@dormant.example`;
     psaContact(9330, email, 330);
     await requestToken(t.agent(), email);

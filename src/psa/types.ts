@@ -66,6 +66,8 @@ export type PsaContactField = 'firstName' | 'lastName' | 'phone' | 'email';
 /** Why the PSA would refuse a field: it is required and empty, or longer than the vendor stores. */
 export type PsaFieldProblem = { field: PsaContactField; reason: 'required' } | { field: PsaContactField; reason: 'tooLong'; maxLength: number };
 
+const describeProblem = (p: PsaFieldProblem) => (p.reason === 'required' ? `${p.field} is required` : `${p.field} is longer than ${p.maxLength}`);
+
 /**
  * The PSA would refuse this contact as given (an adapter checks the vendor's rules before sending): the
  * person can fix it, so callers ask them for what is missing or too long rather than reporting a failure.
@@ -75,10 +77,7 @@ export class PsaContactRejected extends PsaError {
     provider: PsaProvider,
     readonly problems: PsaFieldProblem[],
   ) {
-    super(
-      provider,
-      `the contact would be refused: ${problems.map((p) => (p.reason === 'required' ? `${p.field} is required` : `${p.field} is longer than ${p.maxLength}`)).join(', ')}`,
-    );
+    super(provider, `the contact would be refused: ${problems.map(describeProblem).join(', ')}`);
     this.name = 'PsaContactRejected';
   }
 }

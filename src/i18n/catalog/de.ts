@@ -79,7 +79,8 @@ export const de: Catalog = {
   'account.unavailable':
     'Ihr Konto konnte gerade nicht angelegt werden. Versuchen Sie es in ein paar Minuten erneut; Ihre Anmeldung bleibt eine Viertelstunde lang erhalten.',
   'account.setupIncomplete':
-    'Ihr Konto kann erst angelegt werden, wenn Ihr IT-Dienstleister die Einrichtung seines Systems abgeschlossen hat. Bitte geben Sie ihm Bescheid; ein erneuter Versuch hilft nicht.',
+    'Ihr Konto kann erst angelegt werden, wenn Ihr IT-Dienstleister die Einrichtung seines Systems abgeschlossen hat. ' +
+    'Bitte geben Sie ihm Bescheid; ein erneuter Versuch hilft nicht.',
   'account.refused': 'Mit dieser Adresse kann hier kein Konto mehr angelegt werden. Wenden Sie sich an Ihren IT-Dienstleister.',
   'account.companyGone': 'Diese Firma gibt es im Portal nicht mehr.',
 

@@ -97,7 +97,10 @@ const toCompany = (row: AutotaskCompany): PsaCompany => ({
   active: row.isActive !== false && row.isActive !== 0,
 });
 
-/** The zone must be served like the lookup (same scheme) by the same provider (same host, or a sibling under its parent domain: webservices.autotask.net → webservices5.autotask.net). */
+/**
+ * The zone must be served like the lookup (same scheme) by the same provider: the same host, or a sibling
+ * under its parent domain (webservices.autotask.net → webservices5.autotask.net).
+ */
 export function sameProvider(lookup: URL, zone: URL): boolean {
   if (lookup.protocol !== zone.protocol) return false;
   if (lookup.hostname === zone.hostname) return true;

@@ -13,5 +13,8 @@ export function cloudHostWarning(url: string): string | undefined {
     return undefined;
   }
   if (!host.endsWith('.myconnectwise.net') || host.startsWith('api-')) return undefined;
-  return `CONNECTWISE_URL's host ${host} lacks the api- prefix ConnectWise documents for its cloud API (e.g. api-${host}); if requests fail or are redirected, use that host`;
+  return (
+    `CONNECTWISE_URL's host ${host} lacks the api- prefix ConnectWise documents for its cloud API (e.g. api-${host}); ` +
+    'if requests fail or are redirected, use that host'
+  );
 }

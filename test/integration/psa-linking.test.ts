@@ -3,6 +3,7 @@
 import type { AuditService } from '../../src/audit/service.js';
 import { AlreadyLinkedError, createPsaLinking, NoPsaError, PsaUnavailableError } from '../../src/psa/linking.js';
 import { startFakeConnectWise, type FakeConnectWise } from '../fakes/connectwise.js';
+import { connectWiseEnv } from '../helpers/psa-env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createCompany } from '../helpers/factories.js';
 
@@ -20,12 +21,7 @@ beforeAll(async () => {
   );
   t = await startTestApp({
     env: {
-      PSA_PROVIDER: 'connectwise',
-      CONNECTWISE_URL: cw.url,
-      CONNECTWISE_COMPANY_ID: credentials.companyId,
-      CONNECTWISE_PUBLIC_KEY: credentials.publicKey,
-      CONNECTWISE_PRIVATE_KEY: credentials.privateKey,
-      CONNECTWISE_CLIENT_ID: credentials.clientId,
+      ...connectWiseEnv(cw.url, credentials),
     },
     psa: { timeoutMs: 400, retries: 1, backoffMs: 20 },
   });

@@ -2,6 +2,7 @@
 // page renders it (its own hidden fields and default select option), and PSA companies the PSA marks
 // deleted or inactive are neither linked nor imported.
 import { startFakeConnectWise, type FakeConnectWise } from '../fakes/connectwise.js';
+import { connectWiseEnv } from '../helpers/psa-env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { staffAgent } from '../helpers/console.js';
 import { createCompany, createContact } from '../helpers/factories.js';
@@ -21,12 +22,7 @@ beforeAll(async () => {
   );
   t = await startTestApp({
     env: {
-      PSA_PROVIDER: 'connectwise',
-      CONNECTWISE_URL: cw.url,
-      CONNECTWISE_COMPANY_ID: credentials.companyId,
-      CONNECTWISE_PUBLIC_KEY: credentials.publicKey,
-      CONNECTWISE_PRIVATE_KEY: credentials.privateKey,
-      CONNECTWISE_CLIENT_ID: credentials.clientId,
+      ...connectWiseEnv(cw.url, credentials),
     },
     psa: { timeoutMs: 400, retries: 1, backoffMs: 20 },
   });

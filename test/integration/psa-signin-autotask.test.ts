@@ -4,6 +4,7 @@
 // Kept apart from psa-signin.test.ts (ConnectWise) because each file runs one app with one PSA.
 import { startFakeAutotask, type FakeAutotask } from '../fakes/autotask.js';
 import { startFakeEntra, type FakeEntra } from '../fakes/entra.js';
+import { autotaskEnv } from '../helpers/psa-env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createCompany } from '../helpers/factories.js';
 import { confirmLink, csrfFrom, linkFrom, requestToken } from '../helpers/http.js';
@@ -25,11 +26,7 @@ beforeAll(async () => {
   entra = await startFakeEntra({ ...client, redirectUris: ['http://portal.test.example/auth/microsoft/callback'], tenants: [TENANT] });
   t = await startTestApp({
     env: {
-      PSA_PROVIDER: 'autotask',
-      AUTOTASK_URL: at.url,
-      AUTOTASK_USERNAME: creds.username,
-      AUTOTASK_SECRET: creds.secret,
-      AUTOTASK_INTEGRATION_CODE: creds.integrationCode,
+      ...autotaskEnv(at.url, creds),
       MICROSOFT_CLIENT_ID: client.clientId,
       MICROSOFT_CLIENT_SECRET: client.clientSecret,
       MICROSOFT_AUTHORITY: entra.authority,

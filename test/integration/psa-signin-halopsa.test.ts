@@ -4,6 +4,7 @@
 // account goes on the client's main site without a Halo welcome mail, and an inactive client's users
 // get nothing.
 import { startFakeHaloPsa, type FakeHaloPsa } from '../fakes/halopsa.js';
+import { haloPsaEnv } from '../helpers/psa-env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createCompany } from '../helpers/factories.js';
 import { confirmLink, csrfFrom, linkFrom, requestToken } from '../helpers/http.js';
@@ -25,10 +26,7 @@ beforeAll(async () => {
   );
   t = await startTestApp({
     env: {
-      PSA_PROVIDER: 'halopsa',
-      HALOPSA_URL: halo.url,
-      HALOPSA_CLIENT_ID: credentials.clientId,
-      HALOPSA_CLIENT_SECRET: credentials.clientSecret,
+      ...haloPsaEnv(halo.url, credentials),
       SIGNIN_RATE_LIMIT_PER_IP: '10000/15m',
     },
     psa: { timeoutMs: 1000, retries: 1, backoffMs: 50 },

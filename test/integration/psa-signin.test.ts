@@ -4,6 +4,7 @@
 // sign-in page answering at once with the neutral message.
 import { LOOKUP_TTL_MS } from '../../src/psa/connectwise/lookups.js';
 import { startFakeConnectWise, type FakeConnectWise } from '../fakes/connectwise.js';
+import { connectWiseEnv } from '../helpers/psa-env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { postForm, staffAgent } from '../helpers/console.js';
 import { createCompany, createContact } from '../helpers/factories.js';
@@ -21,12 +22,7 @@ beforeAll(async () => {
   cw.companies.push({ id: 250, identifier: 'Contoso', name: 'Contoso Ltd' }, { id: 300, identifier: 'Litware', name: 'Litware Inc' });
   t = await startTestApp({
     env: {
-      PSA_PROVIDER: 'connectwise',
-      CONNECTWISE_URL: cw.url,
-      CONNECTWISE_COMPANY_ID: credentials.companyId,
-      CONNECTWISE_PUBLIC_KEY: credentials.publicKey,
-      CONNECTWISE_PRIVATE_KEY: credentials.privateKey,
-      CONNECTWISE_CLIENT_ID: credentials.clientId,
+      ...connectWiseEnv(cw.url, credentials),
       SIGNIN_RATE_LIMIT_PER_IP: '10000/15m',
     },
     psa: { timeoutMs: 400, retries: 1, backoffMs: 50 },

@@ -7,7 +7,8 @@ import type { OutboxAdmin } from '../mail/outbox-admin.js';
 
 export interface DashboardSummary {
   /** contacts: usable ones only (a disabled contact is no longer a client of the portal). */
-  counts: { companies: number; contacts: number; waiting: number };
+  /** logged: mail only written to the server log (no SMTP_URL), so never delivered. */
+  counts: { companies: number; contacts: number; waiting: number; logged: number };
   recentSignIns: AuditRow[];
 }
 
@@ -18,13 +19,14 @@ export interface Dashboard {
 export function createDashboard(deps: { companies: CompanyService; contactRepo: ContactRepository; outboxAdmin: OutboxAdmin; audit: AuditService }): Dashboard {
   return {
     async summary() {
-      const [companies, contacts, waiting, recent] = await Promise.all([
+      const [companies, contacts, waiting, logged, recent] = await Promise.all([
         deps.companies.count(),
         deps.contactRepo.countUsable(),
         deps.outboxAdmin.waitingCount(),
+        deps.outboxAdmin.loggedCount(),
         deps.audit.list({ action: 'signin.success', pageSize: 10 }),
       ]);
-      return { counts: { companies, contacts, waiting }, recentSignIns: recent.items };
+      return { counts: { companies, contacts, waiting, logged }, recentSignIns: recent.items };
     },
   };
 }

@@ -2,18 +2,16 @@
 import { Router } from 'express';
 import type { AuditService } from '../audit/service.js';
 import { flash } from '../http/flash.js';
-import type { OutboxAdmin } from '../mail/outbox-admin.js';
+import { OUTBOX_STATUSES, type OutboxAdmin } from '../mail/outbox-admin.js';
 import { idParam, pageParam, textParam } from './guard.js';
 
 // A filter id that is not a plain positive integer (in the database's range) filters nothing.
 const idQuery = (value: string) => (/^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : undefined);
 
-const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'discarded'];
-
 export function outboxRoutes(deps: { outboxAdmin: OutboxAdmin }): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const status = OUTBOX_STATUSES.includes(textParam(req, 'status')) ? textParam(req, 'status') : '';
+    const status = (OUTBOX_STATUSES as readonly string[]).includes(textParam(req, 'status')) ? textParam(req, 'status') : '';
     res.render('admin/outbox', {
       title: 'Outbox',
       status,

@@ -42,6 +42,12 @@ export function consoleRoutes(services: Services): Router {
   );
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
+  // Every console page knows whether mail is delivered: without SMTP_URL some pages say it is not.
+  router.use('/admin', (_req, res, next) => {
+    res.locals.mailDelivery = services.mailTransport.kind;
+    next();
+  });
+
   const staffOnly = requireStaff(signIn);
   const adminOnly = [staffOnly, requireAdmin, requireRecentSignIn(clock)];
 
@@ -60,7 +66,7 @@ export function consoleRoutes(services: Services): Router {
   router.use(
     '/admin/settings',
     ...adminOnly,
-    settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, jwtLogin: services.jwtLogin }),
+    settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, outboxAdmin: services.outboxAdmin, jwtLogin: services.jwtLogin }),
   );
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));

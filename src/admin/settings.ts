@@ -1,10 +1,11 @@
 // Admin settings: Mail Token (as DeskDirector's System > Mail Token) and console access.
 import { Router } from 'express';
 import { z } from 'zod';
-import { flash } from '../http/flash.js';
+import { flash, type FlashKind } from '../http/flash.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { JwtLoginService } from '../auth/jwt/service.js';
+import type { MailOutcome, OutboxAdmin } from '../mail/outbox-admin.js';
 import type { SettingsAdmin } from '../settings/admin.js';
 import {
   LEVEL2_SESSION,
@@ -27,7 +28,35 @@ const accessForm = z.object({
   signInPolicy: signInPolicySchema.shape.mode.default('domain'),
 });
 
-export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin: SettingsAdmin; jwtLogin: JwtLoginService }): Router {
+// How long the test mail's button waits for the first try (an SMTP server that never answers takes 2 × 10 s).
+const TEST_MAIL_WAIT_MS = 25_000;
+
+/** What the test mail did, said plainly: delivered to SMTP, only logged, or failed and why. */
+function testMailResult(to: string, outcome: MailOutcome): { kind: FlashKind; text: string } {
+  switch (outcome.kind) {
+    case 'sent':
+      return {
+        kind: 'success',
+        text: `The test mail to ${to} was sent: the SMTP server (SMTP_URL) accepted it. If it does not arrive, look in the spam folder.`,
+      };
+    case 'logged':
+      return {
+        kind: 'error',
+        text: `The test mail to ${to} was NOT sent: no SMTP_URL is set, so it was only written to the server log. Set SMTP_URL and restart Portico to deliver mail.`,
+      };
+    case 'failed':
+      return {
+        kind: 'error',
+        text: `The test mail to ${to} could not be sent: ${outcome.error}${outcome.willRetry ? ' (it will be retried; see the Outbox)' : ''}`,
+      };
+    case 'discarded':
+      return { kind: 'error', text: `The test mail to ${to} was discarded before it could be sent; see the Outbox.` };
+    case 'waiting':
+      return { kind: 'info', text: `The test mail to ${to} has not been tried yet; see the Outbox page for its status.` };
+  }
+}
+
+export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin: SettingsAdmin; outboxAdmin: OutboxAdmin; jwtLogin: JwtLoginService }): Router {
   const router = Router();
   const { settings, settingsAdmin } = deps;
 
@@ -51,8 +80,9 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
 
   router.post('/mail-token/test', async (req, res) => {
     const me = staffOf(res);
-    await settingsAdmin.sendTestMail(me.email);
-    flash(req, 'success', `A test mail to ${me.email} is in the outbox; see the Outbox page for its status.`);
+    const id = await settingsAdmin.sendTestMail(me.email);
+    const result = testMailResult(me.email, await deps.outboxAdmin.outcome(id, TEST_MAIL_WAIT_MS));
+    flash(req, result.kind, result.text);
     res.redirect(303, '/admin/settings/mail-token');
   });
 

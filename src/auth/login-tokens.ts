@@ -70,12 +70,17 @@ export function normalizeCode(input: string): string {
   return input.replace(/[\s-]/g, '').toUpperCase();
 }
 
+/** A link token as issued: "<row id (uuid)>.<secret: 32 random bytes, base64url>", groups id and secret. */
+export const LINK_TOKEN_PATTERN = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.([A-Za-z0-9_-]{43})';
+
+const WHOLE_LINK_TOKEN = new RegExp(`^${LINK_TOKEN_PATTERN}$`);
+
 export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer }): LoginTokenStore {
   const { db, clock, key } = deps;
   const hash = (value: string) => keyedHash(key, value);
 
   function split(token: string): { id: string; secret: string } | undefined {
-    const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    const match = WHOLE_LINK_TOKEN.exec(token);
     return match ? { id: match[1]!, secret: match[2]! } : undefined;
   }
 

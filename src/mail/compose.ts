@@ -27,10 +27,10 @@ export interface ComposedMail<K extends TemplateName> {
 export interface MailComposer {
   /** An absolute link to a page of this portal, e.g. link('/signin/verify', { token }). */
   link(path: string, query?: Record<string, string>): string;
-  /** Queues the mail with trx (the caller's transaction); call notify() after the commit. */
-  queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<void>;
-  /** Queues one mail in a transaction of its own and wakes the mail worker. */
-  send<K extends TemplateName>(mail: ComposedMail<K>): Promise<void>;
+  /** Queues the mail with trx (the caller's transaction); call notify() after the commit. Resolves with its outbox id. */
+  queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<number>;
+  /** Queues one mail in a transaction of its own and wakes the mail worker. Resolves with its outbox id. */
+  send<K extends TemplateName>(mail: ComposedMail<K>): Promise<number>;
   /** Wakes the mail worker (after the transaction that queued mail has committed). */
   notify(): void;
 }
@@ -42,7 +42,7 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
     const sender = mail.sender ?? (await settings.get('mail_token', trx));
     // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
     const data = { ...mail.data, portalName: mail.portalName || sender.portalName } as MailTemplates[K];
-    await outbox.enqueue(trx, {
+    return outbox.enqueue(trx, {
       to: mail.to,
       from: { name: sender.fromName, address: sender.fromAddress },
       template: mail.template,
@@ -59,8 +59,9 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
     },
     queue,
     async send(mail) {
-      await db.transaction((trx) => queue(trx, mail));
+      const id = await db.transaction((trx) => queue(trx, mail));
       outbox.notify();
+      return id;
     },
     notify: () => outbox.notify(),
   };

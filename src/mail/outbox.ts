@@ -25,6 +25,15 @@ export interface Outbox {
   open(sealedBody: string): Omit<OutgoingMail, 'to' | 'subject'>;
 }
 
+// The link (and code) of a sign-in mail, kept beside its text (sealed like it) so that without SMTP the
+// log can print them on lines of their own; the SMTP transport never reads them.
+function signInOf<K extends TemplateName>(template: K, data: MailTemplates[K]): OutgoingMail['signIn'] {
+  const d = data as Partial<{ link: string; code: string; portalUrl: string }>;
+  if (template === 'invitation' && d.portalUrl) return { link: d.portalUrl };
+  if (d.link) return d.code ? { link: d.link, code: d.code } : { link: d.link };
+  return undefined;
+}
+
 export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
   const listeners: Array<() => void> = [];
   return {
@@ -36,7 +45,10 @@ export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
           to_address: mail.to,
           template: mail.template,
           subject: rendered.subject,
-          sealed_body: encrypt(deps.key, JSON.stringify({ from: mail.from, html: rendered.html, text: rendered.text })),
+          sealed_body: encrypt(
+            deps.key,
+            JSON.stringify({ from: mail.from, html: rendered.html, text: rendered.text, signIn: signInOf(mail.template, mail.data) }),
+          ),
           status: 'pending',
           next_attempt_at: now,
           discard_after: mail.discardAfter ?? null,

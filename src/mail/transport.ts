@@ -1,9 +1,11 @@
 // Where mail goes: an SMTP server (SMTP_URL), or, without one, the log, so a fresh install can be
-// tried out: the sign-in link then appears in the server output.
+// tried out: the sign-in link then appears in the server output (src/mail/dev-mail.ts), and the outbox
+// marks such mail "logged", never "sent".
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../lib/logger.js';
+import { writeDevMail, type DevMailOutput } from './dev-mail.js';
 
 export interface OutgoingMail {
   from: { name: string; address: string };
@@ -11,9 +13,12 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  /** The link (and code) a sign-in mail carries; read only by the log transport, never sent as such. */
+  signIn?: { link: string; code?: string };
 }
 
 export interface MailTransport {
+  /** smtp: mail goes to SMTP_URL; log: nothing is delivered, mail is written to the server output. */
   readonly kind: 'smtp' | 'log';
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
@@ -80,13 +85,19 @@ export function smtpTransportOptions(smtpUrl: string, options: SmtpOptions = {})
   };
 }
 
-export function createMailTransport(smtpUrl: string | undefined, logger: Logger, options: SmtpOptions = {}): MailTransport {
+/** Where mail without SMTP_URL is written: plain lines on a terminal, else JSON lines in the log. */
+export function defaultDevMailOutput(stream: NodeJS.WriteStream = process.stdout): DevMailOutput {
+  return stream.isTTY ? { kind: 'pretty', write: (text) => void stream.write(text) } : { kind: 'json' };
+}
+
+export function createMailTransport(smtpUrl: string | undefined, logger: Logger, options: SmtpOptions & { devMail?: DevMailOutput } = {}): MailTransport {
   if (!smtpUrl) {
+    const output = options.devMail ?? defaultDevMailOutput();
     return {
       kind: 'log',
       async send(mail) {
         // Only without SMTP: the operator reads the mail here instead of in a mailbox.
-        logger.info({ to: mail.to, subject: mail.subject }, `mail not sent (no SMTP_URL configured); its text follows:\n${mail.text}`);
+        writeDevMail(mail, logger, output);
       },
       close() {},
     };

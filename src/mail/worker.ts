@@ -52,7 +52,7 @@ export function createMailWorker(
     return result.rows as Array<{ id: string; to_address: string; subject: string; sealed_body: string | null; attempts: number; discard_after: Date | null }>;
   }
 
-  /** Sends one mail; returns true when it went out (the caller marks sent mail in one update). */
+  /** Sends one mail; returns true when it went out or was logged (the caller marks those in one update). */
   async function deliver(row: Awaited<ReturnType<typeof claim>>[number]): Promise<boolean> {
     const now = deps.clock.now();
     if (!row.sealed_body || (row.discard_after && row.discard_after < now)) {
@@ -81,7 +81,13 @@ export function createMailWorker(
       const rows = await claim();
       const results = await Promise.all(rows.map(deliver));
       const sent = rows.filter((_, i) => results[i]).map((r) => r.id);
-      if (sent.length) await deps.db('outbox').whereIn('id', sent).update({ status: 'sent', sent_at: deps.clock.now(), sealed_body: null, last_error: null });
+      // Without SMTP the mail only went to the log: "logged", with no sent time, so nobody reads it as delivered.
+      const done = deps.transport.kind === 'smtp' ? { status: 'sent', sent_at: deps.clock.now() } : { status: 'logged', sent_at: null };
+      if (sent.length)
+        await deps
+          .db('outbox')
+          .whereIn('id', sent)
+          .update({ ...done, sealed_body: null, last_error: null });
       handled += rows.length;
       // On stop, finish the batch in flight, not the whole queue: the rest waits in the outbox.
       if (rows.length < batchSize || stopped) return handled;

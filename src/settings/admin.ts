@@ -24,8 +24,8 @@ export interface PortalSettingsInput extends SessionPolicy {
 
 export interface SettingsAdmin {
   saveMailToken(value: MailTokenSettings, actor: Actor): Promise<void>;
-  /** Queues a test mail from the Mail Token sender to the staff member's own address. */
-  sendTestMail(to: string): Promise<void>;
+  /** Queues a test mail from the Mail Token sender to the staff member's own address; resolves with its outbox id. */
+  sendTestMail(to: string): Promise<number>;
   saveAccess(value: AccessSettingsInput, actor: Actor): Promise<void>;
   /** Terms with a text need a version: a new version is what asks everyone again. */
   savePortal(value: PortalSettingsInput, actor: Actor): Promise<void>;
@@ -54,7 +54,7 @@ export function createSettingsAdmin(deps: {
 
     async sendTestMail(to) {
       const sender = await settings.get('mail_token');
-      await mail.send({ to, template: 'test-mail', sender, data: { fromName: sender.fromName, fromAddress: sender.fromAddress } });
+      return mail.send({ to, template: 'test-mail', sender, data: { fromName: sender.fromName, fromAddress: sender.fromAddress } });
     },
 
     saveAccess: (value, actor) =>

@@ -11,6 +11,7 @@ import type { Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
 import type { SettingsService } from '../../settings/service.js';
 import { subjectId } from '../audience.js';
+import { cleanLinkPath, emailFromLink, readLinkToken } from '../link-token.js';
 import { failureMessage, JWT_MESSAGES, messageFor, MICROSOFT_MESSAGES } from '../messages.js';
 import { safeReturnTo, takeReturnTo } from '../return-to.js';
 import { renewSession, type SignInMethod, type SignInService } from '../sign-in.js';
@@ -158,7 +159,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const failure =
       messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
     const message = failure && t(failure);
-    await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
+    await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? emailFromLink(req.query.email) : '' });
   });
 
   router.post('/email', perIp, async (req, res) => {
@@ -218,9 +219,14 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
 
   // The link in the mail opens this confirm page; it spends nothing, so mail scanners that follow
   // links (GET or HEAD) cannot use it up.
+  const damagedLink = (req: Request, res: Response) => renderSignIn(req, res, 400, { message: res.locals.t(msg('signin.failure.damaged')) });
+
   router.get('/verify', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const { token } = parseInput(linkSchema, req.query);
+    const link = readLinkToken(parseInput(linkSchema, req.query).token);
+    if (link.kind === 'damaged') return damagedLink(req, res);
+    if (link.kind === 'trailing') return res.redirect(303, cleanLinkPath(`${basePath}/verify`, link.token));
+    const { token } = link;
     const result = await emailTokens.checkLink(token);
     if (!result.ok) return renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.reason)) });
     res.render('auth/confirm', {
@@ -233,7 +239,9 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   });
 
   router.post('/verify', perIp, async (req, res) => {
-    const { token } = parseInput(linkSchema, req.body);
+    const link = readLinkToken(parseInput(linkSchema, req.body).token);
+    if (link.kind === 'damaged') return damagedLink(req, res);
+    const { token } = link;
     const result = await emailTokens.spendLink(token, { ip: req.ip, userAgent: req.get('user-agent') });
     await finishSignIn(req, res, result, 'email_link', () =>
       renderSignIn(req, res, 400, { message: res.locals.t(failureMessage(result.ok ? 'invalid' : result.reason)) }),

@@ -7,6 +7,7 @@ import { parseInput } from '../../http/validate.js';
 import type { SettingsService } from '../../settings/service.js';
 import { audiences, type SubjectKind } from '../audience.js';
 import { linkSchema } from '../email-token/schema.js';
+import { cleanLinkPath, readLinkToken } from '../link-token.js';
 import { failureMessage } from '../messages.js';
 import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
@@ -36,9 +37,22 @@ export function magicLinkRoutes(deps: {
       languageReturnTo: signinPath,
     });
 
+  // A link with junk at its end goes to the clean link; one that looks cut says so (link-token.ts).
+  const damaged = (res: Response) =>
+    res.status(400).render('errors/error', {
+      title: res.locals.t('magicLink.title'),
+      status: 400,
+      message: res.locals.t('magicLink.damaged'),
+      signinPath,
+      languageReturnTo: signinPath,
+    });
+
   router.get(path, async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const { token } = parseInput(linkSchema, req.query);
+    const link = readLinkToken(parseInput(linkSchema, req.query).token);
+    if (link.kind === 'damaged') return damaged(res);
+    if (link.kind === 'trailing') return res.redirect(303, cleanLinkPath(path, link.token));
+    const { token } = link;
     const result = await magicLinks.check(kind, token);
     if (!result.ok) return fail(res, result.reason);
     const { portalName } = await settings.get('mail_token');
@@ -52,7 +66,9 @@ export function magicLinkRoutes(deps: {
   });
 
   router.post(path, perIp, async (req, res) => {
-    const { token } = parseInput(linkSchema, req.body);
+    const link = readLinkToken(parseInput(linkSchema, req.body).token);
+    if (link.kind === 'damaged') return damaged(res);
+    const { token } = link;
     const result = await magicLinks.spend(kind, token);
     if (!result.ok) return fail(res, result.reason);
     await signIn.signIn(req, result.subject, 'magic_link');

@@ -188,6 +188,10 @@ export const en = {
   'mail.invitation.open': 'Open the portal',
   'mail.invitation.howHtml': 'On the sign-in page, enter {email}; you will get a mail with a link and a code. No password needed.',
   'mail.invitation.howText': 'Sign in with your address {email}: you will get a mail with a link and a code. No password needed.',
+  // mail-dev: a link with junk at its end (copied from a log or a chat) gets a hint, not "not valid".
+  'signin.failure.damaged': 'This link looks cut off or has extra characters at its end. Open it straight from the mail, or type the code from the mail.',
+  'magicLink.damaged':
+    'This link looks cut off or has extra characters at its end. Open it straight from the mail or message it came in, or ask for a new one.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -42,7 +42,9 @@ function testMailResult(to: string, outcome: MailOutcome): { kind: FlashKind; te
     case 'logged':
       return {
         kind: 'error',
-        text: `The test mail to ${to} was NOT sent: no SMTP_URL is set, so it was only written to the server log. Set SMTP_URL and restart Portico to deliver mail.`,
+        text:
+          `The test mail to ${to} was NOT sent: no SMTP_URL is set, so it was only written to the server log. ` +
+          'Set SMTP_URL and restart Portico to deliver mail.',
       };
     case 'failed':
       return {

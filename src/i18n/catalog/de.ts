@@ -183,7 +183,9 @@ export const de: Catalog = {
     'Melden Sie sich mit Ihrer Adresse {email} an: Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
   // mail-dev: a link with junk at its end (copied from a log or a chat) gets a hint, not "not valid".
   'signin.failure.damaged':
-    'Dieser Link scheint abgeschnitten zu sein oder hat am Ende zusätzliche Zeichen. Öffnen Sie ihn direkt aus der E-Mail oder geben Sie den Code aus der E-Mail ein.',
+    'Dieser Link scheint abgeschnitten zu sein oder hat am Ende zusätzliche Zeichen. ' +
+    'Öffnen Sie ihn direkt aus der E-Mail oder geben Sie den Code aus der E-Mail ein.',
   'magicLink.damaged':
-    'Dieser Link scheint abgeschnitten zu sein oder hat am Ende zusätzliche Zeichen. Öffnen Sie ihn direkt aus der E-Mail oder Nachricht, in der er kam, oder bitten Sie um einen neuen.',
+    'Dieser Link scheint abgeschnitten zu sein oder hat am Ende zusätzliche Zeichen. ' +
+    'Öffnen Sie ihn direkt aus der E-Mail oder Nachricht, in der er kam, oder bitten Sie um einen neuen.',
 };

@@ -1,0 +1,141 @@
+// Mail on a fresh install, in a real browser (issue 16, items 1 and 2): without SMTP_URL a technician
+// sees on the dashboard, the outbox and the Mail Token page that mail is not delivered, and the test
+// mail says it was only logged; with SMTP it says the server accepted it. A client opens the link
+// printed in the log, and one copied with "\n\nOr" after it, and gets to sign in; a cut one says so.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createCompany, createContact } from '../helpers/factories.js';
+import { launch, screenshot, serveApp } from './browser.js';
+
+type App = Awaited<ReturnType<typeof serveApp>>;
+
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 360, height: 740 } } as const;
+type Size = keyof typeof SIZES;
+
+let browser: Browser;
+let noSmtp: App;
+let withSmtp: App;
+let companyId: number;
+const contexts: BrowserContext[] = [];
+
+async function newPage(size: Size, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ viewport: SIZES[size], locale });
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function adminPage(app: App, size: Size): Promise<Page> {
+  const member = await app.services.staff.create({ email: `ada-${size}-${Date.now()}@msp.example`, name: 'Ada Admin', role: 'admin' });
+  const { link } = await app.services.magicLinks.generateForStaff(member.id);
+  const page = await newPage(size);
+  await page.goto(link);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('text=Welcome, Ada Admin');
+  return page;
+}
+
+/** The link and code of the last mail to `to` that the app without SMTP wrote to its log. */
+function printed(to: string): { link: string; code: string } {
+  const lines = noSmtp
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes('mail logged, not sent') && line.includes(to));
+  return JSON.parse(lines.at(-1)!);
+}
+
+/** No sideways scrolling: on a phone the page fits its 360 px. */
+const fitsWidth = (page: Page, size: Size) => page.evaluate((width) => document.documentElement.scrollWidth <= width, SIZES[size].width);
+
+beforeAll(async () => {
+  browser = await launch();
+  noSmtp = await serveApp({ noSmtp: true });
+  withSmtp = await serveApp();
+  companyId = (await createCompany(noSmtp.services.db, { name: 'Contoso', domains: ['contoso.example'] })).id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await noSmtp?.close();
+  await withSmtp?.close();
+});
+
+describe.each(['desktop', 'phone'] as const)('on a %s', (size) => {
+  it('a technician sees that mail is not delivered, and the test mail says it was only logged', async () => {
+    const page = await adminPage(noSmtp, size);
+    await page.goto(`${noSmtp.url}/admin`);
+    await page.waitForSelector('[data-notice=mail-not-delivered] >> text=Mail is not being delivered.');
+    expect(await page.isVisible('text=Mail logged, not sent')).toBe(true);
+    await screenshot(page, `mail-dev-dashboard-${size}`);
+
+    await page.goto(`${noSmtp.url}/admin/settings/mail-token`);
+    await page.waitForSelector('[data-notice=mail-not-delivered] >> text=SMTP_URL=smtp://user:password@smtp.example.com:587');
+    await page.click('form[action="/admin/settings/mail-token/test"] button[type=submit]');
+    await page.waitForSelector('text=was NOT sent: no SMTP_URL is set, so it was only written to the server log.');
+    await screenshot(page, `mail-dev-test-mail-logged-${size}`);
+
+    await page.goto(`${noSmtp.url}/admin/outbox`);
+    await page.waitForSelector('[data-notice=mail-not-delivered]');
+    await page.waitForSelector('[data-status=logged] >> text=logged, not sent');
+    expect(await page.locator('[data-status=sent]').count()).toBe(0);
+    await screenshot(page, `mail-dev-outbox-${size}`);
+  });
+
+  it('with SMTP, no notice, and the test mail says the SMTP server accepted it', async () => {
+    const page = await adminPage(withSmtp, size);
+    await page.goto(`${withSmtp.url}/admin/settings/mail-token`);
+    expect(await page.locator('[data-notice=mail-not-delivered]').count()).toBe(0);
+    await page.click('form[action="/admin/settings/mail-token/test"] button[type=submit]');
+    await page.waitForSelector('text=was sent: the SMTP server (SMTP_URL) accepted it.');
+    await screenshot(page, `mail-dev-test-mail-sent-${size}`);
+  });
+
+  it('a client opens the printed link, and one copied with "\\n\\nOr" after it, and signs in', async () => {
+    const contact = await createContact(noSmtp.services.db, { companyId, email: `alex-${size}@contoso.example`, firstName: 'Alex', lastName: 'Wilber' });
+    const page = await newPage(size);
+    await page.goto(`${noSmtp.url}/signin`);
+    await page.fill('input[name=email]', contact.email);
+    await page.click('form[action="/signin/email"] button[type=submit]');
+    await page.waitForSelector('text=Check your mail');
+    await noSmtp.settle();
+
+    // As copied from the text of the mail in the old log line: the link, then "\n\nOr".
+    const { link } = printed(contact.email);
+    await page.goto(`${link}\\n\\nOr`);
+    await page.waitForSelector(`text=Sign in to Client Portal as ${contact.email}?`);
+    expect(new URL(page.url()).search).toBe(new URL(link).search);
+    expect(await fitsWidth(page, size)).toBe(true);
+    await screenshot(page, `mail-dev-junk-link-confirm-${size}`);
+    await page.click('form[action="/signin/verify"] button[type=submit]');
+    await page.waitForSelector('text=Welcome, Alex Wilber');
+
+    // The next mail's link exactly as printed, in a fresh browser.
+    const other = await newPage(size);
+    await other.goto(`${noSmtp.url}/signin`);
+    await other.fill('input[name=email]', contact.email);
+    await other.click('form[action="/signin/email"] button[type=submit]');
+    await other.waitForSelector('text=Check your mail');
+    await noSmtp.settle();
+    await other.goto(printed(contact.email).link);
+    await other.click('form[action="/signin/verify"] button[type=submit]');
+    await other.waitForSelector('text=Welcome, Alex Wilber');
+  });
+
+  it('a client with a cut-off link is told it looks cut, in German too', async () => {
+    const contact = await createContact(noSmtp.services.db, { companyId, email: `megan-${size}@contoso.example` });
+    const page = await newPage(size, 'de-DE');
+    await page.goto(`${noSmtp.url}/signin`);
+    await page.fill('input[name=email]', contact.email);
+    await page.click('form[action="/signin/email"] button[type=submit]');
+    await noSmtp.settle();
+    const { link, code } = printed(contact.email);
+    await page.goto(link.slice(0, -6));
+    await page.waitForSelector('text=Dieser Link scheint abgeschnitten zu sein');
+    expect(await fitsWidth(page, size)).toBe(true);
+    await screenshot(page, `mail-dev-cut-link-${size}`);
+    // The code printed beside it still works in the browser that asked.
+    await page.goto(`${noSmtp.url}/signin/code`);
+    await page.fill('input[name=code]', code);
+    await page.click('form[action="/signin/code"] button[type=submit]');
+    await page.waitForURL(`${noSmtp.url}/`);
+  });
+});

@@ -217,6 +217,14 @@ describe('a link copied with junk at its end', () => {
       expect(res.status).toBe(400);
       expect(res.text).toContain('This link looks cut off or has extra characters at its end. Open it straight from the mail, or type the code from the mail.');
     }
+    // In the browser that asked for the mail, the hint stands on the page with the code field.
+    const asked = await t.agent().get(`/signin/verify?token=${token.slice(0, -5)}`);
+    expect(asked.text).not.toContain('name="code"');
+    const { agent } = await mailedLink(contact.email);
+    const withFlow = await agent.get(`/signin/verify?token=${token.slice(0, -5)}`);
+    expect(withFlow.status).toBe(400);
+    expect(withFlow.text).toContain('type the code from the mail');
+    expect(withFlow.text).toContain('name="code"');
     const german = await supertest(t.app)
       .get(`/signin/verify?token=${token.slice(0, -5)}`)
       .set('Accept-Language', 'de');

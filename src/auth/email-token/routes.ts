@@ -219,7 +219,12 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
 
   // The link in the mail opens this confirm page; it spends nothing, so mail scanners that follow
   // links (GET or HEAD) cannot use it up.
-  const damagedLink = (req: Request, res: Response) => renderSignIn(req, res, 400, { message: res.locals.t(msg('signin.failure.damaged')) });
+  // A link that looks cut: in the browser that asked for the mail, the page with the code field says
+  // so (the code is the way on); elsewhere the sign-in page does.
+  const damagedLink = (req: Request, res: Response) => {
+    const message = res.locals.t(msg('signin.failure.damaged'));
+    return req.session.emailFlow ? renderCheckMail(req, res, 400, { message }) : renderSignIn(req, res, 400, { message });
+  };
 
   router.get('/verify', async (req, res) => {
     res.set('Cache-Control', 'no-store');

@@ -181,4 +181,7 @@ export const de: Catalog = {
     'Geben Sie auf der Anmeldeseite {email} ein; Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
   'mail.invitation.howText':
     'Melden Sie sich mit Ihrer Adresse {email} an: Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
+  // Tastatur, Screenreader und die Sprache der Nutzungsbedingungen (issue 16: client-look)
+  'layout.skipToContent': 'Zum Inhalt springen',
+  'terms.onlyInEnglish': 'Diese Nutzungsbedingungen gibt es nur auf Englisch.',
 };

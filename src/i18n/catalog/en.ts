@@ -188,6 +188,9 @@ export const en = {
   'mail.invitation.open': 'Open the portal',
   'mail.invitation.howHtml': 'On the sign-in page, enter {email}; you will get a mail with a link and a code. No password needed.',
   'mail.invitation.howText': 'Sign in with your address {email}: you will get a mail with a link and a code. No password needed.',
+  // Keyboard, screen readers and the terms' language (issue 16: client-look)
+  'layout.skipToContent': 'Skip to content',
+  'terms.onlyInEnglish': 'These terms are available in English only.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -64,6 +64,7 @@ function showDatesInBrowserZone() {
     for (const { type, value } of format.formatToParts(at)) p[type] = value;
     // The server shows seconds only where they matter (logs); keep what it chose.
     const clock = `${p.hour}:${p.minute}${/\d\d:\d\d:\d\d/.test(element.textContent) ? `:${p.second}` : ''}`;
-    element.textContent = lang === 'de' ? `${p.day}.${p.month}.${p.year}, ${clock} ${p.timeZoneName}` : `${p.year}-${p.month}-${p.day} ${clock} ${p.timeZoneName}`;
+    element.textContent =
+      lang === 'de' ? `${p.day}.${p.month}.${p.year}, ${clock} ${p.timeZoneName}` : `${p.year}-${p.month}-${p.day} ${clock} ${p.timeZoneName}`;
   }
 }

@@ -73,7 +73,9 @@ export function createSettingsAdmin(deps: {
       // English is what every other language falls back to, so a translation alone would be terms nobody is asked to accept.
       const termsTextDe = value.termsTextDe ?? '';
       if (!value.termsText.trim() && termsTextDe.trim())
-        throw new ValidationError('Write the English terms too', { termsText: 'Write the English terms too: they are shown in every language without its own text' });
+        throw new ValidationError('Write the English terms too', {
+          termsText: 'Write the English terms too: they are shown in every language without its own text',
+        });
       await db.transaction(async (trx) => {
         const terms = { text: value.termsText, version: value.termsVersion, translations: { de: termsTextDe } };
         await settings.set('terms', terms, actor.staffId, trx);

@@ -112,7 +112,9 @@ it('shows the German terms as Markdown with a working link, then the profile, ho
     {
       text: '# Terms\n\nPlease read the [privacy policy](https://msp.example/privacy).',
       version: '2026-12',
-      translations: { de: '# Nutzungsbedingungen\n\n- Seien Sie **freundlich** zum Helpdesk.\n- Lesen Sie die [Datenschutzerklärung](https://msp.example/datenschutz).\n\n<script>alert(1)</script>' },
+      translations: {
+        de: '# Nutzungsbedingungen\n\n- Seien Sie **freundlich** zum Helpdesk.\n- Lesen Sie die [Datenschutzerklärung](https://msp.example/datenschutz).\n\n<script>alert(1)</script>',
+      },
     },
     null,
   );
@@ -188,7 +190,10 @@ it('shows where the keyboard is: the skip link first, then a clear ring on every
     const focused = await page.evaluate(() => {
       const element = document.activeElement!;
       const style = getComputedStyle(element);
-      return { name: `${element.tagName.toLowerCase()}${element.className ? '.' + element.className : ''}`, ring: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineOffset}` };
+      return {
+        name: `${element.tagName.toLowerCase()}${element.className ? '.' + element.className : ''}`,
+        ring: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineOffset}`,
+      };
     });
     rings[focused.name] = focused.ring;
     if (focused.name === 'button.primary') await screenshot(page, 'client-look-focus-button-desktop');

@@ -201,3 +201,36 @@ it('shows where the keyboard is: the skip link first, then a clear ring on every
   expect(Object.keys(rings)).toEqual(expect.arrayContaining(['input', 'button.primary']));
   for (const ring of Object.values(rings)) expect(ring).toBe('solid 3px 2px');
 });
+
+it('marks the current console page in one navigation for technicians and admins, with the skip link first', async () => {
+  for (const role of ['technician', 'admin'] as const) {
+    const member = await app.services.staff.create({ email: `${role}-${Date.now()}@msp.example`, name: `Sam ${role}`, role });
+    const { link } = await app.services.magicLinks.generateForStaff(member.id);
+    const page = await newPage({ timezoneId: 'America/New_York' });
+    await page.setViewportSize(DESKTOP);
+    await page.goto(link);
+    await page.click('form button[type=submit]');
+    await page.waitForURL(`${app.url}/admin`);
+    await page.goto(`${app.url}/admin/contacts`);
+    const current = page.locator('nav a[aria-current="page"]');
+    expect(await current.textContent()).toBe('Contacts');
+    expect(await current.evaluate((element) => getComputedStyle(element).fontWeight)).toBe('700');
+    expect(await page.locator('nav a').allTextContents()).toEqual(
+      role === 'admin'
+        ? ['Dashboard', 'Companies', 'Contacts', 'PSA', 'Outbox', 'Audit', 'Mail Token', 'Sign-in', 'Portal', 'Login URLs', 'Staff', 'API keys']
+        : ['Dashboard', 'Companies', 'Contacts', 'PSA', 'Outbox', 'Audit'],
+    );
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Dashboard');
+    await screenshot(page, `client-look-console-nav-${role}-desktop`);
+    await page.setViewportSize(PHONE);
+    await screenshot(page, `client-look-console-nav-${role}-phone`);
+    // The console's dates follow the browser's zone too (New York here).
+    await page.goto(`${app.url}/admin`);
+    await page.reload();
+    expect(await page.getAttribute('body', 'data-time-zone')).toBe('America/New_York');
+  }
+}, 60_000);

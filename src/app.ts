@@ -11,7 +11,7 @@ import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
 import type { Services } from './compose.js';
-import { cookieNames } from './http/cookies.js';
+import { cookieNames, readCookie } from './http/cookies.js';
 import { refuseControlCharacters } from './http/control-characters.js';
 import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
@@ -23,6 +23,7 @@ import { languageRoutes } from './i18n/routes.js';
 import { sessionMiddleware } from './http/sessions.js';
 import { deriveKey } from './lib/crypto.js';
 import { publicDir, viewsDir } from './lib/paths.js';
+import { viewerTimeZone } from './lib/time-zone.js';
 import { renderView } from './lib/views.js';
 import { portalRoutes } from './portal/routes.js';
 import './http/session-data.js';
@@ -133,6 +134,14 @@ export function createApp(services: Services): express.Express {
   // with the portal's session, so it is offered on portal pages only.
   const isConsoleSignIn = (req: Request) => /^\/admin\/signin(\/|$)/i.test(req.path);
   app.use(i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) }));
+  // Dates on every page in the viewer's time zone: the browser's cookie when Intl knows the zone, else UTC.
+  // currentPath: the console's navigation marks the page it is on (aria-current).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.currentPath = req.path;
+    res.locals.timeZone = viewerTimeZone(readCookie(req, cookies.timeZone));
+    res.locals.timeZoneCookie = cookies.timeZone;
+    next();
+  });
   // Form bodies are parsed before the CSRF check, so every form is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
 

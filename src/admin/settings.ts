@@ -118,13 +118,17 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
 
   // Terms shown at first sign-in, and how long clients stay signed in.
   const portalForm = z
-    .object({ termsText: termsSettingsSchema.shape.text.default(''), termsVersion: termsSettingsSchema.shape.version.default('') })
+    .object({
+      termsText: termsSettingsSchema.shape.text.default(''),
+      termsTextDe: termsSettingsSchema.shape.text.default(''),
+      termsVersion: termsSettingsSchema.shape.version.default(''),
+    })
     .merge(sessionPolicyFields)
     .extend({ beyondLevel2: checkbox })
     .superRefine(withinLevel2Unless);
   const portalValues = async () => {
     const [terms, policy] = await Promise.all([settings.get('terms'), settings.get('session_policy')]);
-    return { termsText: terms.text, termsVersion: terms.version, ...policy };
+    return { termsText: terms.text, termsTextDe: terms.translations.de, termsVersion: terms.version, ...policy };
   };
 
   router.get('/portal', async (_req, res) => {

@@ -17,6 +17,8 @@ export interface CookieNames {
   csrf: string;
   /** The footer's language choice. */
   language: string;
+  /** The browser's time zone, set by public/js/portico.js (lib/time-zone.ts checks it). */
+  timeZone: string;
 }
 
 export function cookieNames(secure: boolean): CookieNames {
@@ -27,6 +29,7 @@ export function cookieNames(secure: boolean): CookieNames {
     consolePath: secure ? '/' : '/admin',
     csrf: `${prefix}portico.csrf`,
     language: `${prefix}portico.lang`,
+    timeZone: `${prefix}portico.tz`,
   };
 }
 

@@ -18,14 +18,15 @@
 // Besides Express's locals, every page, partial and layout has:
 //   csrfField()                the hidden _csrf input with this browser's token (see http/csrf.ts)
 //   formatDateTime(moment, …)  a <time> element in the page's language and the viewer's zone
-//                              (lib/date-time.ts); UTC until the viewer's zone is known
+//                              (lib/date-time.ts): res.locals.timeZone, the browser's zone from its
+//                              cookie (lib/time-zone.ts); UTC until the viewer's zone is known
 //   layout(name, locals?)      see above
 // Nothing here reads or compiles a file per render beyond what EJS does: with Express's "view cache"
 // (on in production) every page, partial and layout is compiled once.
 import path from 'node:path';
 import ejs from 'ejs';
-import { DEFAULT_LOCALE, escapeHtml, isLocale, SUPPORTED, type Locale } from '../i18n/index.js';
-import { dateTimeFormatter, type FormatDateTime } from './date-time.js';
+import { DEFAULT_LOCALE, escapeHtml, isLocale } from '../i18n/index.js';
+import { DEFAULT_TIME_ZONE, dateTimeFormatter, type FormatDateTime } from './date-time.js';
 import { viewsDir } from './paths.js';
 
 export const LAYOUTS = ['portal', 'console'] as const;
@@ -44,8 +45,10 @@ export function defaultLayout(file: string): LayoutName | null {
   return layoutByFolder.find(([folder]) => file.startsWith(folder))?.[1] ?? null;
 }
 
-// One formatter per language, made once (they keep their Intl formats).
-const dateTimeFormatters = Object.fromEntries(SUPPORTED.map((locale) => [locale, dateTimeFormatter(locale)])) as Record<Locale, FormatDateTime>;
+// The formatter for a language and zone (a zone only Intl knows reaches here: lib/time-zone.ts).
+function formatterFor(locale: unknown, timeZone: unknown): FormatDateTime {
+  return dateTimeFormatter(isLocale(locale) ? locale : DEFAULT_LOCALE, typeof timeZone === 'string' ? timeZone : DEFAULT_TIME_ZONE);
+}
 
 /** The hidden field http/csrf.ts checks (its name, _csrf, is part of every form's contract). */
 export function csrfInput(token: unknown): string {
@@ -63,7 +66,7 @@ export function renderView(file: string, data: object, callback: Callback): void
   const locals = {
     ...express,
     csrfField: () => csrfInput(express.csrfToken),
-    formatDateTime: dateTimeFormatters[isLocale(express.locale) ? express.locale : DEFAULT_LOCALE],
+    formatDateTime: formatterFor(express.locale, express.timeZone),
     layout: (name: LayoutName | null, own: object = {}) => {
       if (name !== null && !LAYOUTS.includes(name)) throw new Error(`no layout named ${String(name)}`);
       layout = name;

@@ -8,9 +8,10 @@ import { cookieNamesOf } from '../http/cookies.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import { msg } from '../i18n/index.js';
+import { renderMarkdown } from '../lib/markdown.js';
 import { NotFoundError } from '../lib/errors.js';
 import { personNameField } from '../lib/text-rules.js';
-import type { OnboardingService } from './onboarding.js';
+import type { OnboardingService, TermsToShow } from './onboarding.js';
 import { describeDevice } from './device.js';
 
 // Messages are catalogue keys, shown in the page's language (parseInput with res.locals.t).
@@ -46,14 +47,18 @@ export function portalRoutes(deps: PortalDeps): Router {
     next();
   }
 
+  // The technician's Markdown as safe HTML (lib/markdown.ts); lang marks English shown as the fallback.
+  const showTerms = (res: Response, terms: TermsToShow, errors: Record<string, string>) =>
+    res.render('portal/terms', { title: res.locals.t('terms.title'), terms, termsHtml: renderMarkdown(terms.text), errors });
+
   router.get('/welcome/terms', requireContact, async (_req, res) => {
     const step = await onboarding.nextStep(contactOf(res));
     if (step !== 'terms') return res.redirect(303, step ? `/welcome/${step}` : '/');
-    res.render('portal/terms', { title: res.locals.t('terms.title'), terms: await onboarding.terms(), errors: {} });
+    showTerms(res, await onboarding.terms(res.locals.locale), {});
   });
 
   router.post('/welcome/terms', requireContact, async (req, res) => {
-    const terms = await onboarding.terms();
+    const terms = await onboarding.terms(res.locals.locale);
     await handleForm(
       res,
       async () => {
@@ -63,7 +68,7 @@ export function portalRoutes(deps: PortalDeps): Router {
         await onboarding.acceptTerms(contactOf(res), version, req.ip);
         res.redirect(303, '/');
       },
-      (errors) => res.render('portal/terms', { title: res.locals.t('terms.title'), terms, errors }),
+      (errors) => showTerms(res, terms, errors),
     );
   });
 

@@ -19,6 +19,8 @@ export interface AccessSettingsInput {
 
 export interface PortalSettingsInput extends SessionPolicy {
   termsText: string;
+  /** The German terms; empty: German clients read the English ones. */
+  termsTextDe?: string;
   termsVersion: string;
 }
 
@@ -68,8 +70,15 @@ export function createSettingsAdmin(deps: {
     async savePortal(value, actor) {
       if (value.termsText.trim() && !value.termsVersion)
         throw new ValidationError('Give the terms a version', { termsVersion: 'Give the terms a version (e.g. 2026-11); a new version asks everyone again' });
+      // English is what every other language falls back to, so a translation alone would be terms nobody is asked to accept.
+      const termsTextDe = value.termsTextDe ?? '';
+      if (!value.termsText.trim() && termsTextDe.trim())
+        throw new ValidationError('Write the English terms too', {
+          termsText: 'Write the English terms too: they are shown in every language without its own text',
+        });
       await db.transaction(async (trx) => {
-        await settings.set('terms', { text: value.termsText, version: value.termsVersion }, actor.staffId, trx);
+        const terms = { text: value.termsText, version: value.termsVersion, translations: { de: termsTextDe } };
+        await settings.set('terms', terms, actor.staffId, trx);
         await settings.set(
           'session_policy',
           {

@@ -42,11 +42,15 @@ export const magicLinkSettingsSchema = z.object({
 // prove the address); "invited_only": only contacts already in the portal (or the PSA) receive tokens.
 export const signInPolicySchema = z.object({ mode: z.enum(['domain', 'invited_only']) });
 
-// The portal's terms: empty text means there are none to accept. A new version asks everyone again.
+// The portal's terms (Markdown): empty English text means there are none to accept. A new version asks
+// everyone again. The English text is also what a language without a text of its own shows.
+const termsText = z.string().max(50_000, 'Use at most 50,000 characters');
 export const termsSettingsSchema = z.object({
-  text: z.string().max(50_000, 'Use at most 50,000 characters'),
+  text: termsText,
   version: singleLineText(40),
+  translations: z.object({ de: termsText.default('') }).default({ de: '' }),
 });
+export type TermsSettings = z.infer<typeof termsSettingsSchema>;
 
 // How long a client stays signed in; enforced on the server whatever the cookie says. The defaults,
 // and anything an admin sets without saying otherwise, stay within OWASP ASVS 4.0.3 level 2 (3.3.2:
@@ -95,7 +99,7 @@ export const settingDefinitions = {
   // One-time links: 10 minutes, as ASVS 4.0.3 (2.7.2) asks of out-of-band secrets.
   magic_link: { schema: magicLinkSettingsSchema, defaults: () => ({ enabled: true, minutes: 10 }) },
   signin_policy: { schema: signInPolicySchema, defaults: () => ({ mode: 'domain' as 'domain' | 'invited_only' }) },
-  terms: { schema: termsSettingsSchema, defaults: () => ({ text: '', version: '' }) },
+  terms: { schema: termsSettingsSchema, defaults: (): TermsSettings => ({ text: '', version: '', translations: { de: '' } }) },
   session_policy: {
     schema: sessionPolicySchema,
     defaults: (): SessionPolicy => ({

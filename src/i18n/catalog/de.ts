@@ -188,4 +188,7 @@ export const de: Catalog = {
   'magicLink.damaged':
     'Dieser Link scheint abgeschnitten zu sein oder hat am Ende zusätzliche Zeichen. ' +
     'Öffnen Sie ihn direkt aus der E-Mail oder Nachricht, in der er kam, oder bitten Sie um einen neuen.',
+  // Tastatur, Screenreader und die Sprache der Nutzungsbedingungen (issue 16: client-look)
+  'layout.skipToContent': 'Zum Inhalt springen',
+  'terms.onlyInEnglish': 'Diese Nutzungsbedingungen gibt es nur auf Englisch.',
 };

@@ -192,6 +192,9 @@ export const en = {
   'signin.failure.damaged': 'This link looks cut off or has extra characters at its end. Open it straight from the mail, or type the code from the mail.',
   'magicLink.damaged':
     'This link looks cut off or has extra characters at its end. Open it straight from the mail or message it came in, or ask for a new one.',
+  // Keyboard, screen readers and the terms' language (issue 16: client-look)
+  'layout.skipToContent': 'Skip to content',
+  'terms.onlyInEnglish': 'These terms are available in English only.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -28,6 +28,15 @@ document.addEventListener('DOMContentLoaded', () => {
   // <dialog> and then send confirmed=yes. Without this script the server shows its own confirm page
   // (src/admin/confirm.ts), so the check never depends on it. data-confirm-when="field": ask only when
   // that checkbox is ticked (the staff row's "disabled").
+  // The error banner's links move the focus to their field, not only the scroll position.
+  for (const link of document.querySelectorAll('.error-summary a[href^="#"]')) {
+    link.addEventListener('click', (event) => {
+      const field = document.getElementById(link.getAttribute('href').slice(1));
+      if (!field) return;
+      event.preventDefault();
+      field.focus();
+    });
+  }
   for (const form of document.querySelectorAll('form[data-confirm]')) {
     form.addEventListener('submit', (event) => {
       const when = form.getAttribute('data-confirm-when');

@@ -73,7 +73,7 @@ const LABELS: Record<string, string> = {
   via: 'Via',
   apiKey: 'API key',
   apiKeyId: 'API key number',
-  enabled: 'On',
+  enabled: 'Enabled',
   portalName: 'Portal name',
   fromAddress: 'Sender address',
   fromName: 'Sender name',
@@ -159,13 +159,16 @@ function party(type: string | null, id: string | number | null, name: string | n
   return { name: id !== null && id !== undefined ? `${kind} #${id} (deleted)` : kind };
 }
 
+const sameParty = (row: AuditRow) => row.subject_type === row.actor_type && row.subject_id === String(row.actor_id);
+
 export function presentEvent(row: AuditRow): PresentedEvent {
   return {
     id: row.id,
     at: row.at,
     action: actionText(row.action),
     who: party(row.actor_type, row.actor_id, row.actor_name, row.actor_email),
-    about: row.subject_type ? party(row.subject_type, row.subject_id, row.subject_name, row.subject_email) : undefined,
+    // A sign-in is by and about the same person: said once.
+    about: row.subject_type && !sameParty(row) ? party(row.subject_type, row.subject_id, row.subject_name, row.subject_email) : undefined,
     ip: row.ip,
     detail: detailLines(row.detail),
   };

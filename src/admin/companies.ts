@@ -96,7 +96,7 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
       res,
       async () => {
         const domain = await companies.addDomain(id, parseInput(domainSchema, req.body).domain, actorOf(req, res));
-        flash(req, 'success', `Domain ${domain} added.`);
+        flash(req, 'success', `Domain ${domainForPeople(domain)} added.`);
         res.redirect(303, `/admin/companies/${id}`);
       },
       async (errors, message) => {

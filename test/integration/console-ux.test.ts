@@ -331,7 +331,7 @@ describe('the audit log', () => {
     const page = await admin.get('/admin/audit');
     expect(page.text).not.toMatch(/\{&#34;|\{"|&quot;\w+&quot;:/);
     expect(page.text).toContain('<td>Added a domain</td>');
-    expect(page.text).toContain(`<a href="/admin/audit?staff=${member.id}">Rita Readable</a> <span class="muted">${member.email}</span>`);
+    expect(page.text).toContain(`<a href="/admin/audit?staff=${member.id}">Rita Readable</a> <span class="muted party-email">${member.email}</span>`);
     expect(page.text).toContain(`<a href="/admin/companies/${company.id}">Readable AG</a>`);
     expect(page.text).toContain('<li>Domain: bücher.example (xn--bcher-kva.example)</li>');
     expect(page.text).toContain(`<a href="/admin/contacts/${contact.id}">Rudi Reader</a>`);

@@ -17,7 +17,8 @@ export const de: Catalog = {
   'signin.noMethod': 'Zurzeit ist keine Anmeldemethode verfügbar. Wenden Sie sich an Ihren IT-Dienstleister.',
   'signin.signedOut': 'Sie haben sich abgemeldet.',
   'signin.again':
-    'Melden Sie sich für diese Änderung erneut an: Ihre letzte Anmeldung liegt mehr als 15 Minuten zurück. Ihre Eingaben bleiben erhalten: Sie kommen danach zu ihnen zurück.',
+    'Melden Sie sich für diese Änderung erneut an: Ihre letzte Anmeldung liegt mehr als 15 Minuten zurück. ' +
+    'Ihre Eingaben bleiben erhalten: Sie kommen danach zu ihnen zurück.',
   'signin.flowExpired': 'Ihre Anmeldeanfrage ist in diesem Browser abgelaufen. Geben Sie Ihre E-Mail-Adresse erneut ein.',
   'signin.button': 'Anmelden',
 

@@ -4,6 +4,8 @@ import type { CompanyService } from '../directory/companies.js';
 import { flash } from '../http/flash.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
+import { confirmFirst } from './confirm.js';
+import { domainForPeople } from './present.js';
 import { actorOf, idParam, pageParam, textParam } from './guard.js';
 import { companySchema, domainSchema, tenantSchema } from './schemas.js';
 
@@ -59,7 +61,30 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
     );
   });
 
-  router.post('/:id/delete', async (req, res) => {
+  const confirmDelete = confirmFirst(async (req) => {
+    const company = await companies.get(idParam(req));
+    // A company with contacts is refused by the service anyway: say so at once rather than ask first.
+    if (company.contactCount) return undefined;
+    return {
+      question: `Delete the company ${company.name}?`,
+      consequence: 'Its email domains and Entra tenants are removed with it. This cannot be undone.',
+      button: 'Delete',
+      back: `/admin/companies/${company.id}`,
+    };
+  });
+  const confirmRemoveDomain = confirmFirst(async (req) => {
+    const company = await companies.get(idParam(req));
+    const domain = company.domains.find((d) => d.id === idParam(req, 'domainId'));
+    if (!domain) return undefined;
+    return {
+      question: `Remove the domain ${domainForPeople(domain.domain)} from ${company.name}?`,
+      consequence: `Addresses on it no longer belong to ${company.name}: people who are not contacts yet cannot sign in with them any more.`,
+      button: 'Remove',
+      back: `/admin/companies/${company.id}`,
+    };
+  });
+
+  router.post('/:id/delete', confirmDelete, async (req, res) => {
     await companies.remove(idParam(req), actorOf(req, res));
     flash(req, 'success', 'Company deleted.');
     res.redirect(303, '/admin/companies');
@@ -71,7 +96,7 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
       res,
       async () => {
         const domain = await companies.addDomain(id, parseInput(domainSchema, req.body).domain, actorOf(req, res));
-        flash(req, 'success', `Domain ${domain} added.`);
+        flash(req, 'success', `Domain ${domainForPeople(domain)} added.`);
         res.redirect(303, `/admin/companies/${id}`);
       },
       async (errors, message) => {
@@ -85,7 +110,7 @@ export function companyRoutes(deps: { companies: CompanyService }): Router {
     );
   });
 
-  router.post('/:id/domains/:domainId/delete', async (req, res) => {
+  router.post('/:id/domains/:domainId/delete', confirmRemoveDomain, async (req, res) => {
     await companies.removeDomain(idParam(req), idParam(req, 'domainId'), actorOf(req, res));
     flash(req, 'success', 'Domain removed.');
     res.redirect(303, `/admin/companies/${idParam(req)}`);

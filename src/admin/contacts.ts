@@ -8,6 +8,7 @@ import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { AuditService } from '../audit/service.js';
+import { confirmFirst } from './confirm.js';
 import { actorOf, idParam, pageParam, textParam } from './guard.js';
 import { contactSchema, importSchema } from './schemas.js';
 
@@ -116,7 +117,17 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     );
   });
 
-  router.post('/:id/disable', async (req, res) => {
+  const confirmDisable = confirmFirst(async (req) => {
+    const contact = await contacts.get(idParam(req));
+    return {
+      question: `Disable ${contact.first_name} ${contact.last_name} (${contact.email})?`,
+      consequence: 'They can no longer sign in to the portal, and every session of theirs ends now. You can enable them again later.',
+      button: 'Disable',
+      back: `/admin/contacts/${contact.id}`,
+    };
+  });
+
+  router.post('/:id/disable', confirmDisable, async (req, res) => {
     await contacts.disable(idParam(req), actorOf(req, res));
     flash(req, 'success', 'Contact disabled; their sessions have ended.');
     res.redirect(303, `/admin/contacts/${idParam(req)}`);

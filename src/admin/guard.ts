@@ -1,10 +1,11 @@
 // Console access: every console route passes requireStaff; some also need the admin role, and
-// changes to settings and staff need a sign-in within the last 15 minutes.
+// changes (not views) of settings, staff and API keys need a sign-in within the last 15 minutes.
 import type { NextFunction, Request, Response } from 'express';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Clock } from '../lib/clock.js';
 import { ForbiddenError, NotFoundError } from '../lib/errors.js';
 import type { Staff } from '../staff/service.js';
+import { keepForm } from './kept-form.js';
 
 export const RECENT_SIGN_IN_MS = 15 * 60_000;
 
@@ -25,12 +26,20 @@ export function requireAdmin(_req: Request, res: Response, next: NextFunction): 
   next();
 }
 
-export function requireRecentSignIn(clock: Clock) {
+/**
+ * Saving (any POST) needs a sign-in within the last 15 minutes; looking (GET) does not. A stale POST is
+ * not applied: its fields are kept (kept-form.ts) and the person signs in again, with their address
+ * filled in, and comes back to `formPage` (the page the form is on), which shows what they typed.
+ */
+export function requireRecentSignIn(clock: Clock, formPage: (req: Request) => string) {
   return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
     const at = req.session.signedIn?.at ?? 0;
     if (clock.now().getTime() - at <= RECENT_SIGN_IN_MS) return next();
-    const page = req.method === 'GET' ? req.originalUrl : req.baseUrl + req.path;
-    res.redirect(303, `/admin/signin?again=1&returnTo=${encodeURIComponent(page)}`);
+    const page = formPage(req);
+    keepForm(req, res, page, clock);
+    const again = new URLSearchParams({ again: '1', email: staffOf(res).email, returnTo: page });
+    res.redirect(303, `/admin/signin?${again}`);
   };
 }
 

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { AuditService } from '../audit/service.js';
 import { flash } from '../http/flash.js';
 import { OUTBOX_STATUSES, type OutboxAdmin } from '../mail/outbox-admin.js';
+import { actionText, presentEvent } from './audit-present.js';
 import { idParam, pageParam, textParam } from './guard.js';
 
 // A filter id that is not a plain positive integer (in the database's range) filters nothing.
@@ -27,17 +28,44 @@ export function outboxRoutes(deps: { outboxAdmin: OutboxAdmin }): Router {
   return router;
 }
 
-export function auditRoutes(deps: { audit: AuditService; staffList: () => Promise<Array<{ id: number; name: string }>> }): Router {
+type Person = { id: number; email: string };
+
+export function auditRoutes(deps: {
+  audit: AuditService;
+  staffList: () => Promise<Array<Person & { name: string }>>;
+  searchContacts: (q: string) => Promise<Array<Person & { first_name: string; last_name: string }>>;
+}): Router {
   const router = Router();
+
+  // "Who": a contact id as before, or a part of a name or address, matched against contacts and staff.
+  async function peopleMatching(who: string, staff: Array<Person & { name: string }>) {
+    const term = who.trim().toLowerCase();
+    const matches = (name: string, email: string) => name.toLowerCase().includes(term) || email.toLowerCase().includes(term);
+    const contacts = (await deps.searchContacts(term)).filter((c) => matches(`${c.first_name} ${c.last_name}`, c.email));
+    return { contactIds: contacts.map((c) => c.id), staffIds: staff.filter((s) => matches(s.name, s.email)).map((s) => s.id) };
+  }
+
   router.get('/', async (req, res) => {
+    const who = textParam(req, 'contact').trim();
+    const staff = await deps.staffList();
+    const contactId = idQuery(who);
     const filter = {
-      contactId: idQuery(textParam(req, 'contact')),
+      who,
+      contactId,
+      people: who && !contactId ? await peopleMatching(who, staff) : undefined,
       staffId: idQuery(textParam(req, 'staff')),
       action: textParam(req, 'action') || undefined,
       page: pageParam(req),
     };
-    const [result, actions, staff] = await Promise.all([deps.audit.list(filter), deps.audit.actions(), deps.staffList()]);
-    res.render('admin/audit', { title: 'Audit log', filter, result, actions, staffMembers: staff });
+    const [result, actions] = await Promise.all([deps.audit.list(filter), deps.audit.actions()]);
+    res.render('admin/audit', {
+      title: 'Audit log',
+      filter,
+      result,
+      events: result.items.map(presentEvent),
+      actions: actions.map((action) => ({ action, text: actionText(action) })),
+      staffMembers: staff,
+    });
   });
   return router;
 }

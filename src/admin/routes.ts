@@ -1,8 +1,11 @@
 // The console at /admin: its own sign-in pages, then every other page behind requireStaff, with
-// admin-only sections behind requireAdmin and requireRecentSignIn.
+// admin-only sections behind requireAdmin and (for changes) requireRecentSignIn.
 import { staffAudience } from '../auth/audience.js';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { requireAdmin, requireRecentSignIn, requireStaff } from './guard.js';
+import { showKeptForm } from './kept-form.js';
+import { presentLocals } from './present.js';
+import { presentEvent } from './audit-present.js';
 import type { Services } from '../compose.js';
 import { emailTokenRoutes } from '../auth/email-token/routes.js';
 import { magicLinkRoutes } from '../auth/magic-link/routes.js';
@@ -48,8 +51,13 @@ export function consoleRoutes(services: Services): Router {
     next();
   });
 
+  router.use('/admin', presentLocals);
   const staffOnly = requireStaff(signIn);
-  const adminOnly = [staffOnly, requireAdmin, requireRecentSignIn(clock)];
+  // formPage: where a change that needed a sign-in again comes back to, to be shown as it was typed.
+  const adminOnly = (formPage: (req: Request) => string) => [staffOnly, requireAdmin, requireRecentSignIn(clock, formPage), showKeptForm(clock)];
+  const sectionPage = (req: Request) => req.baseUrl;
+  // /admin/settings/<page>[/<action>]: each settings page has its own forms.
+  const settingsPage = (req: Request) => `${req.baseUrl}/${req.path.split('/')[1] ?? ''}`;
 
   router.post('/admin/signout', async (req, res) => {
     await signIn.signOut(req);
@@ -60,16 +68,16 @@ export function consoleRoutes(services: Services): Router {
 
   router.get('/admin', staffOnly, async (_req, res) => {
     const { counts, recentSignIns } = await services.dashboard.summary();
-    res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns });
+    res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns.map(presentEvent) });
   });
 
   router.use(
     '/admin/settings',
-    ...adminOnly,
+    ...adminOnly(settingsPage),
     settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, outboxAdmin: services.outboxAdmin, jwtLogin: services.jwtLogin }),
   );
-  router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
-  router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
+  router.use('/admin/staff', ...adminOnly(sectionPage), staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
+  router.use('/admin/api-keys', ...adminOnly(sectionPage), apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
   router.use(
     '/admin/contacts',
@@ -82,6 +90,14 @@ export function consoleRoutes(services: Services): Router {
     psaRoutes({ linking: services.psaLinking, events: services.psaEvents, explainer: services.signInExplainer, sync: services.psaSync }),
   );
   router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
-  router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
+  router.use(
+    '/admin/audit',
+    staffOnly,
+    auditRoutes({
+      audit: services.audit,
+      staffList: () => services.staff.list(),
+      searchContacts: async (q) => (await services.contacts.list({ q, pageSize: 500 })).items,
+    }),
+  );
   return router;
 }

@@ -18,6 +18,7 @@ import {
 } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
 import { actorOf, staffOf } from './guard.js';
+import { keptValues } from './kept-form.js';
 import { checkbox } from './schemas.js';
 
 const mailTokenForm = mailTokenSettingsSchema.extend({ enabled: checkbox });
@@ -62,8 +63,10 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
   const router = Router();
   const { settings, settingsAdmin } = deps;
 
+  // Each page's GET shows a change kept while its author signed in again (kept-form.ts) in its form.
   router.get('/mail-token', async (_req, res) => {
-    res.render('admin/mail-token', { title: 'Mail Token', values: await settings.get('mail_token'), errors: {} });
+    const values = { ...(await settings.get('mail_token')), ...keptValues(res, '/admin/settings/mail-token', ['enabled']) };
+    res.render('admin/mail-token', { title: 'Mail Token', values, errors: {} });
   });
 
   router.post('/mail-token', async (req, res) => {
@@ -90,9 +93,15 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
 
   router.get('/access', async (_req, res) => {
     const [staffSignIn, magic, policy] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link'), settings.get('signin_policy')]);
+    const saved = {
+      staffEmailToken: staffSignIn.emailTokenEnabled,
+      magicLinksEnabled: magic.enabled,
+      magicLinkMinutes: magic.minutes,
+      signInPolicy: policy.mode,
+    };
     res.render('admin/access', {
       title: 'Sign-in settings',
-      values: { staffEmailToken: staffSignIn.emailTokenEnabled, magicLinksEnabled: magic.enabled, magicLinkMinutes: magic.minutes, signInPolicy: policy.mode },
+      values: { ...saved, ...keptValues(res, '/admin/settings/access', ['staffEmailToken', 'magicLinksEnabled']) },
       errors: {},
     });
   });
@@ -132,7 +141,8 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
   };
 
   router.get('/portal', async (_req, res) => {
-    res.render('admin/portal-settings', { title: 'Portal settings', values: await portalValues(), errors: {}, level2: LEVEL2_SESSION });
+    const values = { ...(await portalValues()), ...keptValues(res, '/admin/settings/portal', ['beyondLevel2']) };
+    res.render('admin/portal-settings', { title: 'Portal settings', values, errors: {}, level2: LEVEL2_SESSION });
   });
 
   router.post('/portal', async (req, res) => {

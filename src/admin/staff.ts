@@ -5,6 +5,8 @@ import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { StaffAdmin } from '../staff/admin.js';
 import type { StaffService } from '../staff/service.js';
+import { confirmFirst } from './confirm.js';
+import { keptValues } from './kept-form.js';
 import { idParam, staffOf } from './guard.js';
 import { staffChangeSchema, staffSchema } from './schemas.js';
 
@@ -15,7 +17,8 @@ export function staffRoutes(deps: { staff: StaffService; staffAdmin: StaffAdmin 
   const render = async (res: Response, locals: Record<string, unknown> = {}) =>
     res.render('admin/staff', { title: 'Staff', members: await staff.list(), values: { email: '', name: '', role: 'technician' }, errors: {}, ...locals });
 
-  router.get('/', (_req, res) => render(res));
+  // A member being added when a sign-in again was needed comes back filled in (kept-form.ts).
+  router.get('/', (_req, res) => render(res, { values: { email: '', name: '', role: 'technician', ...keptValues(res, '/admin/staff') } }));
 
   router.post('/', async (req, res) => {
     await handleForm(
@@ -29,7 +32,19 @@ export function staffRoutes(deps: { staff: StaffService; staffAdmin: StaffAdmin 
     );
   });
 
-  router.post('/:id', async (req, res) => {
+  // Only switching "disabled" on ends someone's access; a role change saves at once.
+  const confirmDisable = confirmFirst(async (req) => {
+    const member = await staff.get(idParam(req));
+    if (!member || member.disabled || !parseInput(staffChangeSchema, req.body).disabled) return undefined;
+    return {
+      question: `Disable ${member.name} (${member.email})?`,
+      consequence: 'They can no longer sign in to the console, and every session of theirs ends now.',
+      button: 'Disable',
+      back: '/admin/staff',
+    };
+  });
+
+  router.post('/:id', confirmDisable, async (req, res) => {
     const id = idParam(req);
     const change = parseInput(staffChangeSchema, req.body);
     const member = await staffAdmin.change(id, { role: change.role, disabled: change.disabled }, { type: 'staff', id: staffOf(res).id }, { ip: req.ip });

@@ -19,10 +19,15 @@ export interface AuditRow {
   actor_type: ActorType;
   actor_id: number | null;
   actor_label: string | null;
+  /** The actor's name and address as they are now (a staff member or contact), for people to read. */
+  actor_name: string | null;
+  actor_email: string | null;
   action: string;
   subject_type: string | null;
   subject_id: string | null;
   subject_label: string | null;
+  subject_name: string | null;
+  subject_email: string | null;
   ip: string | null;
   detail: Record<string, unknown>;
 }
@@ -30,6 +35,8 @@ export interface AuditRow {
 export interface AuditFilter {
   contactId?: number;
   staffId?: number;
+  /** Events by or about any of these contacts or staff members (a search by name or address); none: no events. */
+  people?: { contactIds: number[]; staffIds: number[] };
   action?: string;
   page?: number;
   pageSize?: number;
@@ -58,7 +65,7 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
       });
     },
 
-    async list({ contactId, staffId, action, page = 1, pageSize = 50 }) {
+    async list({ contactId, staffId, people, action, page = 1, pageSize = 50 }) {
       const db = deps.db;
       const base = db('audit_events as e').modify((q) => {
         if (contactId)
@@ -66,6 +73,18 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
             w.where({ 'e.actor_type': 'contact', 'e.actor_id': contactId }).orWhere({ 'e.subject_type': 'contact', 'e.subject_id': String(contactId) }),
           );
         if (staffId) q.where({ 'e.actor_type': 'staff', 'e.actor_id': staffId });
+        if (people)
+          q.where((w) => {
+            // An empty list must match nothing (a search that found nobody), never everything.
+            w.whereRaw('false');
+            const about = (type: string, ids: number[]) => {
+              if (!ids.length) return;
+              w.orWhere((x) => x.where('e.actor_type', type).whereIn('e.actor_id', ids));
+              w.orWhere((x) => x.where('e.subject_type', type).whereIn('e.subject_id', ids.map(String)));
+            };
+            about('contact', people.contactIds);
+            about('staff', people.staffIds);
+          });
         if (action) q.where('e.action', action);
       });
       const [{ n }] = await base.clone().count({ n: '*' });
@@ -85,6 +104,31 @@ export function createAuditService(deps: { db: Db; clock: Clock }): AuditService
                when 'company' then (select name from companies c where c.id::text = e.subject_id)
                when 'staff' then (select email from staff s where s.id::text = e.subject_id)
              end as subject_label`,
+          ),
+          db.raw(
+            `case e.actor_type
+               when 'staff' then (select name from staff s where s.id = e.actor_id)
+               when 'contact' then (select trim(first_name || ' ' || last_name) from contacts c where c.id = e.actor_id)
+             end as actor_name`,
+          ),
+          db.raw(
+            `case e.actor_type
+               when 'staff' then (select email from staff s where s.id = e.actor_id)
+               when 'contact' then (select email from contacts c where c.id = e.actor_id)
+             end as actor_email`,
+          ),
+          db.raw(
+            `case e.subject_type
+               when 'contact' then (select trim(first_name || ' ' || last_name) from contacts c where c.id::text = e.subject_id)
+               when 'company' then (select name from companies c where c.id::text = e.subject_id)
+               when 'staff' then (select name from staff s where s.id::text = e.subject_id)
+             end as subject_name`,
+          ),
+          db.raw(
+            `case e.subject_type
+               when 'contact' then (select email from contacts c where c.id::text = e.subject_id)
+               when 'staff' then (select email from staff s where s.id::text = e.subject_id)
+             end as subject_email`,
           ),
         )
         .orderBy('e.id', 'desc')

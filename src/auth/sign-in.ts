@@ -57,13 +57,16 @@ export interface ActiveSession {
   last_seen_at: Date;
 }
 
-/** A new session id and CSRF token, keeping only returnTo: a session id or token known before (a cookie
- * planted by a sibling subdomain, say) is worthless after it. Called when a sign-in happens, and as soon
- * as an address is proven and the next step (choose an account, create one) is kept in the session. */
+/** A new session id and CSRF token, keeping only returnTo and a console form kept for after a sign-in
+ * again (it is shown only to the staff member who typed it, and never applied without them): a session id
+ * or token known before (a cookie planted by a sibling subdomain, say) is worthless after it. Called when a
+ * sign-in happens, and as soon as an address is proven and the next step (choose an account, create one)
+ * is kept in the session. */
 export async function renewSession(req: Request): Promise<void> {
-  const returnTo = req.session.returnTo;
+  const { returnTo, keptForm } = req.session;
   await sessions.regenerate(req);
   if (returnTo) req.session.returnTo = returnTo;
+  if (keptForm) req.session.keptForm = keptForm;
   req.session.csrfToken = randomToken(32);
 }
 

@@ -13,9 +13,20 @@ const translatorOf = (res: Response) => (typeof res.locals.t === 'function' ? re
 // After a POST the path often has no page of its own (e.g. /signin/email): the switch goes home.
 const errorReturnTo = (req: Request) => (req.method === 'GET' || req.method === 'HEAD' ? req.originalUrl : '/');
 
+// A page under /admin (the console, its sign-in included) leads back into the console, not to the
+// client sign-in: /admin is the dashboard, or the console's sign-in for someone not signed in.
+const backLinkOf = (req: Request, t: ReturnType<typeof translatorOf>) =>
+  /^\/admin(?:[/?#]|$)/.test(req.originalUrl) ? { signinPath: '/admin', backLabel: t('error.backToConsole') } : {};
+
 export function notFound(req: Request, res: Response): void {
   const t = translatorOf(res);
-  res.status(404).render('errors/error', { title: t('error.title.notFound'), status: 404, message: t('error.notFound'), languageReturnTo: errorReturnTo(req) });
+  res.status(404).render('errors/error', {
+    title: t('error.title.notFound'),
+    status: 404,
+    message: t('error.notFound'),
+    languageReturnTo: errorReturnTo(req),
+    ...backLinkOf(req, t),
+  });
 }
 
 export function errorHandler(logger: Logger) {
@@ -73,6 +84,7 @@ export function errorHandler(logger: Logger) {
       status,
       message: shown,
       languageReturnTo: errorReturnTo(req),
+      ...backLinkOf(req, t),
     });
   };
 }

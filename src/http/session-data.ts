@@ -33,6 +33,16 @@ export interface NewAccountPrefill {
   entra: { tenantId: string; objectId: string };
 }
 
+/** A console change posted after the recent-sign-in window, kept while the person signs in again (admin/kept-form.ts). */
+export interface KeptForm {
+  staffId: number;
+  /** The page the form is on: where the person comes back to. */
+  page: string;
+  action: string;
+  fields: Record<string, string>;
+  at: number;
+}
+
 export interface SessionData {
   /** Proven, with several contacts: the person picks one. */
   choice?: ProvenAddress & { contactIds: number[] };
@@ -47,6 +57,7 @@ export interface SessionData {
   signedIn?: SignedInAs;
   emailFlow?: EmailFlow;
   returnTo?: string;
+  keptForm?: KeptForm;
   flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
 }
 

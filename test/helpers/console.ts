@@ -2,6 +2,7 @@
 import type { TestApp } from './app.js';
 import { confirmLink, csrfFrom, linkFrom, requestToken } from './http.js';
 import { createContact } from './factories.js';
+import { formsFrom, submit } from './forms.js';
 
 let n = 0;
 
@@ -38,4 +39,11 @@ export async function postForm(agent: ReturnType<TestApp['agent']>, pagePath: st
     .post(action)
     .type('form')
     .send({ _csrf: csrfFrom(page.text), ...fields });
+}
+
+/** Answers a console confirm page (src/admin/confirm.ts) by submitting its form as rendered. */
+export async function confirmOnPage(agent: ReturnType<TestApp['agent']>, page: { status: number; text: string }) {
+  const form = formsFrom(page.text).find((f) => f.method === 'post' && f.fields.confirmed === 'yes');
+  if (page.status !== 200 || !form) throw new Error(`expected a confirm page, got ${page.status}`);
+  return submit(agent, form);
 }

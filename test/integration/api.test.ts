@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import { apiRoutes } from '../../src/api/routes.js';
 import { contactCreateSchema, contactUpdateSchema } from '../../src/api/schemas.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { clientAgent, postForm, staffAgent } from '../helpers/console.js';
+import { clientAgent, confirmOnPage, postForm, staffAgent } from '../helpers/console.js';
 import { createCompany, createContact } from '../helpers/factories.js';
 import { csrfFrom } from '../helpers/http.js';
 
@@ -104,7 +104,7 @@ describe('API keys in the console', () => {
     const doomed = await createKey('Short-lived');
     expect((await api(doomed).get('/contacts')).status).toBe(200);
     const row = await t.services.db('api_keys').where({ name: 'Short-lived' }).first();
-    const revoked = await postForm(admin, '/admin/api-keys', `/admin/api-keys/${row.id}/revoke`, {});
+    const revoked = await confirmOnPage(admin, await postForm(admin, '/admin/api-keys', `/admin/api-keys/${row.id}/revoke`, {}));
     expect(revoked.status).toBe(303);
     expect(revoked.headers.location).toBe('/admin/api-keys');
     const page = await admin.get('/admin/api-keys');

@@ -65,7 +65,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     // Where to go after the sign-in rides along in the form (and the Microsoft link) until a session
     // is needed anyway: an anonymous page view never writes one (issue 15).
     const returnTo = safeReturnTo(req.method === 'GET' ? req.query.returnTo : req.body?.returnTo);
-    const microsoftHref = deps.microsoftHref && returnTo ? `${deps.microsoftHref}?${new URLSearchParams({ returnTo })}` : deps.microsoftHref;
+    // A known address (a sign-in again, a Microsoft failure) goes to Microsoft as login_hint as well.
+    const loginHint = typeof locals.email === 'string' && locals.email ? locals.email : undefined;
+    const microsoftQuery = new URLSearchParams({ ...(returnTo ? { returnTo } : {}), ...(loginHint ? { login_hint: loginHint } : {}) });
+    const microsoftHref = deps.microsoftHref && microsoftQuery.size ? `${deps.microsoftHref}?${microsoftQuery}` : deps.microsoftHref;
     const microsoftDown = deps.microsoftHref !== undefined && deps.microsoftAvailable?.() === false;
     const microsoftUnavailable = msg('microsoft.unavailable');
     res.status(status).render('auth/signin', {

@@ -16,7 +16,9 @@ export const de: Catalog = {
   'signin.submit': 'Anmeldelink per E-Mail senden',
   'signin.noMethod': 'Zurzeit ist keine Anmeldemethode verfügbar. Wenden Sie sich an Ihren IT-Dienstleister.',
   'signin.signedOut': 'Sie haben sich abgemeldet.',
-  'signin.again': 'Melden Sie sich für diese Änderung erneut an: Ihre letzte Anmeldung liegt mehr als 15 Minuten zurück.',
+  'signin.again':
+    'Melden Sie sich für diese Änderung erneut an: Ihre letzte Anmeldung liegt mehr als 15 Minuten zurück. ' +
+    'Ihre Eingaben bleiben erhalten: Sie kommen danach zu ihnen zurück.',
   'signin.flowExpired': 'Ihre Anmeldeanfrage ist in diesem Browser abgelaufen. Geben Sie Ihre E-Mail-Adresse erneut ein.',
   'signin.button': 'Anmelden',
 
@@ -148,6 +150,7 @@ export const de: Catalog = {
   'error.heading.server': 'Etwas ist schiefgelaufen',
   'error.heading.other': 'Das hat nicht funktioniert',
   'error.backToSignin': 'Zurück zur Anmeldung',
+  'error.backToConsole': 'Zurück zur Konsole',
   'error.notFound': 'Diese Seite gibt es nicht.',
   'error.forbidden': 'Sie haben keinen Zugriff auf diese Seite.',
   'error.server': 'Bei uns ist etwas schiefgelaufen. Versuchen Sie es gleich noch einmal.',

@@ -19,7 +19,8 @@ export const en = {
   'signin.submit': 'Email me a sign-in link',
   'signin.noMethod': 'No sign-in method is available right now. Contact your IT provider.',
   'signin.signedOut': 'You have signed out.',
-  'signin.again': 'For this change, sign in again: your last sign-in is more than 15 minutes ago.',
+  'signin.again':
+    'For this change, sign in again: your last sign-in is more than 15 minutes ago. What you typed is kept: you come back to it after signing in.',
   'signin.flowExpired': 'Your sign-in request has expired in this browser. Enter your email address again.',
   'signin.button': 'Sign in',
 
@@ -158,6 +159,7 @@ export const en = {
   'error.heading.server': 'Something went wrong',
   'error.heading.other': 'That did not work',
   'error.backToSignin': 'Back to sign-in',
+  'error.backToConsole': 'Back to the console',
   'error.notFound': 'This page does not exist.',
   'error.forbidden': 'You do not have access to this page.',
   'error.server': 'Something went wrong on our side. Try again in a moment.',

@@ -9,8 +9,7 @@ export const COMPANY_NAME_INDEX = 'companies_name_lower_unique';
 export const tidyCompanyName = (name: string): string => name.replace(/\s+/g, ' ').trim();
 
 /** The database refused a company name another company has (in any case). */
-export const isCompanyNameTaken = (error: unknown): boolean =>
-  isUniqueViolation(error) && (error as { constraint?: string }).constraint === COMPANY_NAME_INDEX;
+export const isCompanyNameTaken = (error: unknown): boolean => isUniqueViolation(error) && (error as { constraint?: string }).constraint === COMPANY_NAME_INDEX;
 
 /** The refusal, naming the company that has the name, beside the name field. */
 export class CompanyNameTakenError extends ValidationError {

@@ -14,7 +14,7 @@ export const isCompanyNameTaken = (error: unknown): boolean => isUniqueViolation
 /** The refusal, naming the company that has the name, beside the name field. */
 export class CompanyNameTakenError extends ValidationError {
   constructor(readonly existing: { id: number; name: string }) {
-    const message = `A company named "${existing.name}" already exists. Names that differ only in upper/lower case are the same name: choose another, or use ${existing.name}.`;
+    const message = `A company named "${existing.name}" already exists (names that differ only in upper/lower case count as the same). Choose another name.`;
     super(message, { name: message });
   }
 }

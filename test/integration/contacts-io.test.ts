@@ -40,7 +40,7 @@ function rowsOf(html: string) {
         .replace(/\s+/g, ' ')
         .trim(),
     );
-    rows[line!] = { action: /data-action="(\w+)"/.exec(body!)?.[1], company: cells[3]!, text: cells[4]! };
+    rows[line!] = { action: /data-action="(\w+)"/.exec(body!)?.[1], company: cells[3]!, text: cells[1]! };
   }
   return rows;
 }

@@ -137,15 +137,17 @@ export function createContactService(deps: {
       valid.map((r) => r.email),
       database,
     );
+    const byKey = new Map(existing.map((c) => [`${c.company_id}|${c.email}`, c]));
+    const active = new Set(existing.filter((c) => c.status === 'active').map((c) => c.email));
     for (const row of valid) {
-      const current = existing.find((c) => c.company_id === row.companyId && c.email === row.email);
-      row.alreadyActive = existing.some((c) => c.email === row.email && c.status === 'active');
-      const after = current && mergedNames(row, current);
-      row.action = !current
-        ? 'create'
-        : after!.first_name !== current.first_name || after!.last_name !== current.last_name || after!.phone !== current.phone
-          ? 'update'
-          : 'unchanged';
+      const current = byKey.get(`${row.companyId}|${row.email}`);
+      row.alreadyActive = active.has(row.email);
+      if (!current) row.action = 'create';
+      else {
+        const after = mergedNames(row, current);
+        const changed = after.first_name !== current.first_name || after.last_name !== current.last_name || after.phone !== current.phone;
+        row.action = changed ? 'update' : 'unchanged';
+      }
     }
   }
 

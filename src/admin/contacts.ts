@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { MagicLinkService } from '../auth/magic-link/service.js';
 import type { CompanyService } from '../directory/companies.js';
 import type { ContactService } from '../directory/contacts.js';
+import { SHOWN_STATUSES, type ContactFilter } from '../directory/contacts-repo.js';
 import { flash } from '../http/flash.js';
 import { ValidationError } from '../lib/errors.js';
 import { handleForm } from '../http/forms.js';
@@ -43,9 +44,29 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     }
   };
 
+  // The list's filters, shared by the list and its CSV export (an unknown status means no status filter).
+  const filterOf = (req: Request): ContactFilter => {
+    const status = textParam(req, 'status');
+    return { q: textParam(req, 'q'), status: SHOWN_STATUSES.find((s) => s === status) };
+  };
+
   router.get('/', async (req, res) => {
-    const q = textParam(req, 'q');
-    res.render('admin/contacts', { title: 'Contacts', q, result: await contacts.list({ q, page: pageParam(req) }) });
+    const filter = filterOf(req);
+    const query = { q: filter.q ?? '', status: filter.status ?? '' };
+    res.render('admin/contacts', {
+      title: 'Contacts',
+      ...query,
+      exportHref: `/admin/contacts/export.csv?${new URLSearchParams(Object.entries(query).filter(([, v]) => v))}`,
+      result: await contacts.list({ ...filter, page: pageParam(req) }),
+    });
+  });
+
+  // Every role that sees the list may export it (technicians included); each export is audited.
+  router.get('/export.csv', async (req, res) => {
+    const { csv } = await contacts.exportCsv(filterOf(req), actorOf(req, res));
+    res.set('Cache-Control', 'no-store');
+    res.attachment(`contacts-${new Date().toISOString().slice(0, 10)}.csv`);
+    res.type('text/csv; charset=utf-8').send(csv);
   });
 
   router.get('/new', async (req, res) => {
@@ -97,7 +118,10 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
       req,
       'success',
       `Import done: ${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ` +
-        `${counts.skipped} skipped with errors${sendInvitations ? `, ${counts.invited} invited` : ''}.`,
+        `${counts.skipped} skipped with errors` +
+        (sendInvitations ? `, ${counts.invited} invited` : '') +
+        (counts.alreadyActive ? `, ${counts.alreadyActive} not invited: they already sign in` : '') +
+        '.',
     );
     res.redirect(303, '/admin/contacts');
   });

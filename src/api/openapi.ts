@@ -63,7 +63,7 @@ export function buildOpenApiDocument(baseUrl: URL) {
         post: {
           tags: ['Contacts'],
           operationId: 'createContact',
-          summary: 'Create a contact (status "invited" until the first sign-in)',
+          summary: 'Create a contact (status "not_invited" until invited, "invited" until the first sign-in)',
           requestBody: { required: true, content: json(ref('ContactCreate')) },
           responses: {
             '201': {
@@ -123,6 +123,33 @@ export function buildOpenApiDocument(baseUrl: URL) {
           parameters: [param('q'), param('page'), param('pageSize')],
           responses: { '200': { description: 'A page of companies', content: json(ref('CompanyPage')) }, ...errors('ValidationFailed', ...ALWAYS) },
         },
+        post: {
+          tags: ['Companies'],
+          operationId: 'createCompany',
+          summary: 'Create a company; a name another company has in any upper/lower case is refused, naming that company',
+          requestBody: { required: true, content: json(ref('CompanyCreate')) },
+          responses: {
+            '201': {
+              description: 'The new company',
+              headers: { Location: { description: "The company's URL", schema: { type: 'string' } } },
+              content: json(ref('Company')),
+            },
+            ...errors('BadRequest', 'UnsupportedMediaType', 'ValidationFailed', ...ALWAYS),
+          },
+        },
+      },
+      '/companies/{id}': {
+        parameters: [param('companyId')],
+        patch: {
+          tags: ['Companies'],
+          operationId: 'updateCompany',
+          summary: 'Rename a company or change its portal name; fields not sent keep their values',
+          requestBody: { required: true, content: json(ref('CompanyUpdate')) },
+          responses: {
+            '200': { description: 'The company as saved', content: json(ref('Company')) },
+            ...errors('BadRequest', 'NotFound', 'UnsupportedMediaType', 'ValidationFailed', ...ALWAYS),
+          },
+        },
       },
     },
     components: {
@@ -131,6 +158,7 @@ export function buildOpenApiDocument(baseUrl: URL) {
       },
       parameters: {
         id: { name: 'id', in: 'path', required: true, description: "The contact's id", schema: { type: 'integer', minimum: 1 } },
+        companyId: { name: 'id', in: 'path', required: true, description: "The company's id", schema: { type: 'integer', minimum: 1 } },
         q: { name: 'q', in: 'query', required: false, description: 'Search text', schema: { type: 'string', maxLength: 200 } },
         page: { name: 'page', in: 'query', required: false, description: 'Page number, from 1', schema: { type: 'integer', minimum: 1, default: 1 } },
         pageSize: {
@@ -166,7 +194,11 @@ export function buildOpenApiDocument(baseUrl: URL) {
             firstName: { type: 'string' },
             lastName: { type: 'string' },
             phone: nullableString,
-            status: { type: 'string', enum: ['invited', 'active', 'disabled'] },
+            status: {
+              type: 'string',
+              enum: ['not_invited', 'invited', 'active', 'disabled'],
+              description: 'not_invited: may sign in, but no invitation was sent yet; invited: invited, not signed in yet',
+            },
             psaContactId: { ...nullableString, description: "The contact's id in the PSA, when linked" },
             lastSignInAt: nullableDateTime,
             createdAt: dateTime,
@@ -211,6 +243,20 @@ export function buildOpenApiDocument(baseUrl: URL) {
             createdAt: dateTime,
             updatedAt: dateTime,
           },
+        },
+        CompanyCreate: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: text(200, 'Unique regardless of upper/lower case; white space is trimmed and collapsed'),
+            portalName: { type: ['string', 'null'], maxLength: 100 },
+          },
+        },
+        CompanyUpdate: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { name: text(200, 'Unique regardless of upper/lower case'), portalName: { type: ['string', 'null'], maxLength: 100 } },
         },
         CompanyPage: page('Company'),
         MagicLink: {

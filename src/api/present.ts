@@ -1,6 +1,6 @@
 // How the User API shows records: camelCase fields, ISO 8601 times, and only what integrations need
 // (no Entra ids, no terms bookkeeping). openapi.ts describes exactly these shapes.
-import type { Company, Page } from '../directory/companies.js';
+import type { Company, CompanyDetail, Page } from '../directory/companies.js';
 import type { ContactWithCompany } from '../directory/service.js';
 
 const iso = (value: Date | string | null | undefined) => (value ? new Date(value).toISOString() : null);
@@ -14,7 +14,8 @@ export function presentContact(c: ContactWithCompany) {
     firstName: c.first_name,
     lastName: c.last_name,
     phone: c.phone,
-    status: c.status,
+    // As the console shows it: "not_invited" until an invitation was sent (contacts-repo.ts ShownStatus).
+    status: c.shown_status,
     psaContactId: c.psa_contact_id,
     lastSignInAt: iso(c.last_sign_in_at),
     createdAt: iso(c.created_at),
@@ -33,6 +34,11 @@ export function presentCompany(c: Company & { domains: string[]; contact_count: 
     createdAt: iso(c.created_at),
     updatedAt: iso(c.updated_at),
   };
+}
+
+/** A company as the service returns one (create, update). */
+export function presentCompanyDetail(c: CompanyDetail) {
+  return presentCompany({ ...c, domains: c.domains.map((d) => d.domain), contact_count: c.contactCount });
 }
 
 export function presentPage<T, R>(page: Page<T>, present: (item: T) => R) {

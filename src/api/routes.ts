@@ -14,8 +14,8 @@ import type { RateLimitRule } from '../lib/rate-limit-rule.js';
 import { ApiError, apiErrorHandler, apiNotFound, UnauthorizedError } from './errors.js';
 import type { ApiKey, ApiKeyService } from './keys.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { presentCompany, presentContact, presentPage } from './present.js';
-import { contactCreateSchema, contactUpdateSchema, listQuerySchema, parseApiInput } from './schemas.js';
+import { presentCompany, presentCompanyDetail, presentContact, presentPage } from './present.js';
+import { companyCreateSchema, companyUpdateSchema, contactCreateSchema, contactUpdateSchema, listQuerySchema, parseApiInput } from './schemas.js';
 
 export interface ApiDeps {
   apiKeys: ApiKeyService;
@@ -108,6 +108,30 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json(presentPage(await companies.list(query), presentCompany));
   });
 
+  // A name another company has in any upper/lower case is refused (422, fields.name names that company).
+  router.post('/companies', requireJson, async (req, res) => {
+    const input = parseApiInput(companyCreateSchema, req.body ?? {});
+    const created = await companies.create(input, actorOf(req, res));
+    res
+      .status(201)
+      .location(`${API_BASE_PATH}/companies/${created.id}`)
+      .json(presentCompanyDetail(await companies.get(created.id)));
+  });
+
+  router.patch('/companies/:id', requireJson, async (req, res) => {
+    const id = numericId(req, 'This company does not exist.');
+    const change = parseApiInput(companyUpdateSchema, req.body ?? {});
+    const current = await companies.get(id);
+    if (change.name !== undefined || change.portalName !== undefined) {
+      await companies.update(
+        id,
+        { name: change.name ?? current.name, portalName: change.portalName === undefined ? current.portal_name : change.portalName },
+        actorOf(req, res),
+      );
+    }
+    res.json(presentCompanyDetail(await companies.get(id)));
+  });
+
   router.use(apiNotFound);
   router.use(apiErrorHandler(deps.logger));
   return router;
@@ -133,11 +157,13 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-function contactId(req: Request): number {
+function numericId(req: Request, notFound: string): number {
   const value = req.params.id;
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new NotFoundError('This contact does not exist.');
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new NotFoundError(notFound);
   return Number(value);
 }
+
+const contactId = (req: Request) => numericId(req, 'This contact does not exist.');
 
 function actorOf(req: Request, res: Response) {
   const key = res.locals.apiKey as ApiKey;

@@ -61,6 +61,34 @@ export const contactUpdateSchema = z
   })
   .strict();
 
+const companyName = z
+  .string({ message: 'Give the company name as a string' })
+  .trim()
+  .min(1, 'Give the company name')
+  .max(200, 'Use at most 200 characters')
+  .refine((v) => !/[\r\n<>]/.test(v), 'No line breaks, < or >');
+
+export const companyCreateSchema = z
+  .object({
+    name: companyName,
+    portalName: text(100)
+      .nullable()
+      .optional()
+      .transform((v) => v || null),
+  })
+  .strict();
+
+/** PATCH: only the fields sent change; `portalName: null` (or "") clears it. */
+export const companyUpdateSchema = z
+  .object({
+    name: companyName.optional(),
+    portalName: text(100)
+      .nullable()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v || null)),
+  })
+  .strict();
+
 /** Validates a JSON body or a query; refusals name each field (dotted path) with one message. */
 export function parseApiInput<S extends z.ZodTypeAny>(schema: S, input: unknown, what: 'body' | 'query' = 'body'): z.infer<S> {
   if (what === 'body' && (input === null || typeof input !== 'object' || Array.isArray(input))) {

@@ -3,6 +3,7 @@
 // Every method takes an optional database handle so a caller's transaction can run through it.
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
+import { tidyCompanyName } from './company-names.js';
 import { escapeLike, pageOf, type Page } from './paging.js';
 
 /** A row of companies (001_foundation). */
@@ -42,6 +43,8 @@ const ownedTables = { domain: { table: 'company_domains', column: 'domain' }, te
 export interface CompanyRepository {
   get(id: number, db?: Db): Promise<CompanyRow | undefined>;
   byPsaId(psaCompanyId: string, db?: Db): Promise<CompanyRow | undefined>;
+  /** The company with this name in any upper/lower case (names are unique that way: 007_company_name_unique_ci). */
+  byName(name: string, db?: Db): Promise<CompanyRow | undefined>;
   /** The portal companies linked to any of these PSA companies. */
   byPsaIds(psaCompanyIds: string[], db?: Db): Promise<CompanyRow[]>;
   /** The row, locked until the transaction `trx` ends (a link is decided on it). */
@@ -57,7 +60,10 @@ export interface CompanyRepository {
   update(id: number, changes: Partial<Pick<CompanyRow, 'name' | 'portal_name' | 'psa_company_id'>>, db?: Db): Promise<CompanyRow | undefined>;
   /** Throws the database's foreign-key violation while the company has contacts. */
   delete(id: number, db?: Db): Promise<void>;
-  /** The id of the portal company mirroring a PSA company, created on first sight (an existing one keeps its name). */
+  /**
+   * The id of the portal company mirroring a PSA company, created on first sight (an existing one keeps its name).
+   * A new one whose name another company has already (in any case) is named "<name> (PSA #<id>)".
+   */
   importFromPsa(company: { psaCompanyId: string; name: string }, db?: Db): Promise<number>;
 
   domainsOf(companyId: number, db?: Db): Promise<Array<Pick<CompanyDomainRow, 'id' | 'domain'>>>;
@@ -84,6 +90,7 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
   return {
     get: (id, db = deps.db) => companies(db).where({ id }).first(),
     byPsaId: (psaCompanyId, db = deps.db) => companies(db).where({ psa_company_id: psaCompanyId }).first(),
+    byName: (name, db = deps.db) => companies(db).whereRaw('lower(name) = lower(?)', [name]).first(),
     byPsaIds: (psaCompanyIds, db = deps.db) => companies(db).whereIn('psa_company_id', psaCompanyIds),
     getForUpdate: (id, trx) => companies(trx).where({ id }).forUpdate().first(),
     all: (db = deps.db) => companies(db).orderBy('name'),
@@ -140,6 +147,11 @@ export function createCompanyRepository(deps: { db: Db; clock: Clock }): Company
       await companies(db).where({ id }).delete();
     },
     async importFromPsa({ psaCompanyId, name }, db = deps.db) {
+      // Made on the fly during a sign-in, so it must not fail on a name clash: a company the MSP already
+      // has under that name is not linked by name (that is a technician's decision), the new one is set apart.
+      name = tidyCompanyName(name);
+      const clash = await companies(db).whereRaw('lower(name) = lower(?)', [name]).first();
+      if (clash && clash.psa_company_id !== psaCompanyId) name = `${name} (PSA #${psaCompanyId})`;
       const [row] = await db('companies')
         .insert({ name, psa_company_id: psaCompanyId })
         .onConflict('psa_company_id')

@@ -6,6 +6,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { CompanyListItem, CompanyRepository, CompanyRow, OwnedKind } from './companies-repo.js';
 import type { ContactRepository } from './contacts-repo.js';
+import { CompanyNameTakenError, isCompanyNameTaken, tidyCompanyName } from './company-names.js';
 import { normalizeDomain, normalizeTenantId } from './domains.js';
 import type { Page } from './paging.js';
 
@@ -96,6 +97,19 @@ export function createCompanyService(deps: { db: Db; audit: AuditService; compan
     });
   }
 
+  // Checked first for the plain case; the unique index decides a race (two creates at once), and the
+  // loser gets the same message, looked up after its transaction has ended.
+  async function refuseTakenName(name: string, exceptId?: number) {
+    const existing = await companyRepo.byName(name);
+    if (existing && existing.id !== exceptId) throw new CompanyNameTakenError(existing);
+  }
+
+  async function nameTakenMeanwhile(error: unknown, name: string): Promise<never> {
+    if (!isCompanyNameTaken(error)) throw error;
+    const existing = await companyRepo.byName(name);
+    throw existing ? new CompanyNameTakenError(existing) : error;
+  }
+
   async function mustExist(id: number): Promise<Company> {
     const company = await companyRepo.get(id);
     if (!company) throw new NotFoundError('This company does not exist.');
@@ -111,20 +125,29 @@ export function createCompanyService(deps: { db: Db; audit: AuditService; compan
       return { ...company, domains, tenants, contactCount };
     },
 
-    create: (input, actor) =>
-      db.transaction(async (trx) => {
-        const company = await companyRepo.insert({ name: input.name, portal_name: input.portalName || null }, trx);
-        await record(trx, 'company.created', company.id, actor, { name: input.name });
-        return company;
-      }),
+    async create(input, actor) {
+      const name = tidyCompanyName(input.name);
+      await refuseTakenName(name);
+      return db
+        .transaction(async (trx) => {
+          const company = await companyRepo.insert({ name, portal_name: input.portalName || null }, trx);
+          await record(trx, 'company.created', company.id, actor, { name });
+          return company;
+        })
+        .catch((error) => nameTakenMeanwhile(error, name));
+    },
 
     async update(id, input, actor) {
       await mustExist(id);
-      return db.transaction(async (trx) => {
-        const company = await companyRepo.update(id, { name: input.name, portal_name: input.portalName || null }, trx);
-        await record(trx, 'company.updated', id, actor, { name: input.name, portalName: input.portalName || null });
-        return company!;
-      });
+      const name = tidyCompanyName(input.name);
+      await refuseTakenName(name, id);
+      return db
+        .transaction(async (trx) => {
+          const company = await companyRepo.update(id, { name, portal_name: input.portalName || null }, trx);
+          await record(trx, 'company.updated', id, actor, { name, portalName: input.portalName || null });
+          return company!;
+        })
+        .catch((error) => nameTakenMeanwhile(error, name));
     },
 
     async remove(id, actor) {

@@ -34,6 +34,24 @@ export interface ContactRow {
 export interface ContactWithCompany extends ContactRow {
   company_name: string;
   company_portal_name: string | null;
+  /** Whether an invitation mail to this address was ever queued (the outbox keeps every mail). */
+  invitation_sent: boolean;
+  /** The status people see (ShownStatus). */
+  shown_status: ShownStatus;
+}
+
+/**
+ * The status people see: "invited" is stored from creation on (the contact may sign in, per the sign-in
+ * rules), but it says "not invited yet" until an invitation was really queued. Derived rather than stored,
+ * so no path that sends an invitation has to remember to flip it.
+ */
+export type ShownStatus = 'not_invited' | ContactStatus;
+export const SHOWN_STATUSES: readonly ShownStatus[] = ['not_invited', 'invited', 'active', 'disabled'];
+
+/** The contacts list's filters (console list, its CSV export, the User API list). */
+export interface ContactFilter {
+  q?: string;
+  status?: ShownStatus;
 }
 
 /** Usable: may sign in and receive mail. A technician's "disabled" is the only thing that makes a contact unusable. */
@@ -64,8 +82,12 @@ export interface ContactRepository {
   /** The contact of an address in one company (there is at most one). */
   inCompany(companyId: number, email: string, db?: Db): Promise<ContactRow | undefined>;
   byEntraIdentity(identity: { tenantId: string; objectId: string }, db?: Db): Promise<ContactRow | undefined>;
-  /** Search by address, name or company name, ordered by name. */
-  search(query: { q?: string; page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
+  /** Search by address, name or company name (and shown status), ordered by name. */
+  search(query: ContactFilter & { page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
+  /** Every contact the filter matches, in the list's order (the CSV export), at most `limit`. */
+  matching(filter: ContactFilter, limit: number): Promise<ContactWithCompany[]>;
+  /** Every contact of any of these addresses (CSV import preview). */
+  byEmails(emails: string[], db?: Db): Promise<ContactRow[]>;
   countInCompany(companyId: number, db?: Db): Promise<number>;
   countUsable(db?: Db): Promise<number>;
   /** Throws the database's unique violation when the company has this address already. */
@@ -83,25 +105,20 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
   const { clock } = deps;
   const table = (db: Db) => db<ContactRow>('contacts');
   const withCompany = (db: Db) => db('contacts').join('companies', 'companies.id', 'contacts.company_id');
-  const withCompanyColumns = ['contacts.*', 'companies.name as company_name', 'companies.portal_name as company_portal_name'];
+  // Read here, written by the mail outbox: whether an invitation to the address was ever queued (ShownStatus).
+  const SENT = "exists (select 1 from outbox o where o.template = 'invitation' and o.to_address = contacts.email)";
+  const withCompanyColumns = (db: Db) => [
+    'contacts.*',
+    'companies.name as company_name',
+    'companies.portal_name as company_portal_name',
+    db.raw(`${SENT} as invitation_sent`),
+    db.raw(`case when contacts.status = 'invited' and not ${SENT} then 'not_invited' else contacts.status end as shown_status`),
+  ];
 
-  return {
-    get: (id, db = deps.db) => table(db).where({ id }).first(),
-    getWithCompany: (id, db = deps.db) =>
-      withCompany(db)
-        .where('contacts.id', id)
-        .first(...withCompanyColumns),
-    getUsable: (id, db = deps.db) => table(db).where({ id }).whereNot({ status: 'disabled' }).first(),
-    allByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).orderBy('id'),
-    usableByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).whereNot({ status: 'disabled' }).orderBy('id'),
-    inCompany: (companyId, email, db = deps.db) => table(db).where({ company_id: companyId, email: email.toLowerCase() }).first(),
-    byEntraIdentity: ({ tenantId, objectId }, db = deps.db) =>
-      table(db).where({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase() }).first(),
-
-    async search({ q = '', page = 1, pageSize = 25 }) {
-      const base = withCompany(deps.db).modify((query) => {
-        const term = q.trim().toLowerCase();
-        if (!term) return;
+  const filtered = ({ q = '', status }: ContactFilter) =>
+    withCompany(deps.db).modify((query) => {
+      const term = q.trim().toLowerCase();
+      if (term) {
         const like = `%${escapeLike(term)}%`;
         query.where((w) =>
           w
@@ -109,16 +126,44 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
             .orWhereRaw("lower(contacts.first_name || ' ' || contacts.last_name) like ?", [like])
             .orWhereRaw('lower(companies.name) like ?', [like]),
         );
-      });
+      }
+      if (status === 'not_invited') query.where('contacts.status', 'invited').whereRaw(`not ${SENT}`);
+      else if (status === 'invited') query.where('contacts.status', 'invited').whereRaw(SENT);
+      else if (status) query.where('contacts.status', status);
+    });
+  const listOrder = [{ column: 'contacts.last_name' }, { column: 'contacts.first_name' }, { column: 'contacts.id' }];
+
+  return {
+    get: (id, db = deps.db) => table(db).where({ id }).first(),
+    getWithCompany: (id, db = deps.db) =>
+      withCompany(db)
+        .where('contacts.id', id)
+        .first(...withCompanyColumns(db)),
+    getUsable: (id, db = deps.db) => table(db).where({ id }).whereNot({ status: 'disabled' }).first(),
+    allByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).orderBy('id'),
+    usableByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).whereNot({ status: 'disabled' }).orderBy('id'),
+    inCompany: (companyId, email, db = deps.db) => table(db).where({ company_id: companyId, email: email.toLowerCase() }).first(),
+    byEntraIdentity: ({ tenantId, objectId }, db = deps.db) =>
+      table(db).where({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase() }).first(),
+    byEmails: (emails, db = deps.db) => (emails.length ? table(db).whereIn('email', [...new Set(emails.map((e) => e.toLowerCase()))]) : Promise.resolve([])),
+
+    async search({ page = 1, pageSize = 25, ...filter }) {
+      const base = filtered(filter);
       const [{ n }] = await base.clone().count({ n: '*' });
       const items = await base
         .clone()
-        .select(...withCompanyColumns)
-        .orderBy([{ column: 'contacts.last_name' }, { column: 'contacts.first_name' }, { column: 'contacts.id' }])
+        .select(...withCompanyColumns(deps.db))
+        .orderBy(listOrder)
         .limit(pageSize)
         .offset((page - 1) * pageSize);
       return pageOf(items, Number(n), page, pageSize);
     },
+
+    matching: (filter, limit) =>
+      filtered(filter)
+        .select(...withCompanyColumns(deps.db))
+        .orderBy(listOrder)
+        .limit(limit),
 
     async countInCompany(companyId, db = deps.db) {
       const [{ n }] = await db('contacts').where({ company_id: companyId }).count({ n: '*' });

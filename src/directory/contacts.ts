@@ -14,7 +14,9 @@ import type { Clock } from '../lib/clock.js';
 import { hasMarkupOrLineBreak } from '../lib/text-rules.js';
 import type { MailComposer } from '../mail/compose.js';
 import type { CompanyRepository } from './companies-repo.js';
-import { isUsable, type ContactRepository, type ContactRow, type ContactWithCompany } from './contacts-repo.js';
+import { tidyCompanyName } from './company-names.js';
+import { CONTACT_CSV_COLUMNS, restoreCell, toCsv } from './contacts-csv.js';
+import { isUsable, type ContactFilter, type ContactRepository, type ContactRow, type ContactWithCompany } from './contacts-repo.js';
 import type { Page } from './paging.js';
 
 type Contact = ContactRow;
@@ -38,6 +40,12 @@ export interface ImportRow {
   phone: string | null;
   companyId: number | null;
   companyName: string;
+  /** How the company was found: by the company column (name in any case) or by the address's domain. */
+  matchedBy: 'name' | 'domain' | null;
+  /** What applying does with the row: a new contact, changed names/phone, or nothing. */
+  action: 'create' | 'update' | 'unchanged' | null;
+  /** The address already signs in (as this or another company's contact): it gets no invitation. */
+  alreadyActive: boolean;
   errors: string[];
 }
 
@@ -52,10 +60,14 @@ export interface ImportPreview {
 }
 
 export const IMPORT_MAX_ROWS = 5000;
+/** More than this many contacts are not exported at once (filter the list). */
+export const EXPORT_MAX_ROWS = 50_000;
 const DRAFT_TTL_MS = 3_600_000;
 
 export interface ContactService {
-  list(query: { q?: string; page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
+  list(query: ContactFilter & { page?: number; pageSize?: number }): Promise<Page<ContactWithCompany>>;
+  /** The filtered list as a CSV file the import reads back unchanged; audited. */
+  exportCsv(filter: ContactFilter, actor: Actor): Promise<{ csv: string; rows: number }>;
   get(id: number): Promise<ContactWithCompany>;
   create(input: ContactInput, actor: Actor): Promise<Contact>;
   update(id: number, input: ContactInput, actor: Actor): Promise<Contact>;
@@ -71,7 +83,7 @@ export interface ContactService {
     draftId: string,
     options: { sendInvitations: boolean },
     actor: Actor,
-  ): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number }>;
+  ): Promise<{ created: number; updated: number; unchanged: number; skipped: number; invited: number; alreadyActive: number }>;
 }
 
 // Every change commits together with its audit event (one transaction), so the trail cannot miss a
@@ -118,6 +130,34 @@ export function createContactService(deps: {
     });
   }
 
+  // What applying would do with each valid row, from one query for all the file's addresses.
+  async function decideActions(rows: ImportRow[], database: Db = db) {
+    const valid = rows.filter((r) => r.errors.length === 0);
+    const existing = await contactRepo.byEmails(
+      valid.map((r) => r.email),
+      database,
+    );
+    const byKey = new Map(existing.map((c) => [`${c.company_id}|${c.email}`, c]));
+    const active = new Set(existing.filter((c) => c.status === 'active').map((c) => c.email));
+    for (const row of valid) {
+      const current = byKey.get(`${row.companyId}|${row.email}`);
+      row.alreadyActive = active.has(row.email);
+      if (!current) row.action = 'create';
+      else {
+        const after = mergedNames(row, current);
+        const changed = after.first_name !== current.first_name || after.last_name !== current.last_name || after.phone !== current.phone;
+        row.action = changed ? 'update' : 'unchanged';
+      }
+    }
+  }
+
+  // An empty cell keeps what the contact has.
+  const mergedNames = (row: ImportRow, existing: ContactRow | undefined) => ({
+    first_name: row.firstName || existing?.first_name || '',
+    last_name: row.lastName || existing?.last_name || '',
+    phone: row.phone ?? existing?.phone ?? null,
+  });
+
   async function parseCsv(csv: string): Promise<ImportPreview> {
     let records: string[][];
     try {
@@ -152,12 +192,13 @@ export function createContactService(deps: {
     const seen = new Set<string>();
 
     const rows = body.map((cells, i): ImportRow => {
-      const cell = (n: number) => (n >= 0 ? (cells[n] ?? '').trim() : '');
+      const cell = (n: number) => (n >= 0 ? restoreCell((cells[n] ?? '').trim()) : '');
       const errors: string[] = [];
       const parsedEmail = emailSchema.safeParse(cell(idx.email));
       const email = parsedEmail.success ? parsedEmail.data : cell(idx.email);
       if (!parsedEmail.success) errors.push(`Bad address: ${issueText(parsedEmail.error.issues[0]!)}`);
-      const companyName = cell(idx.company);
+      const companyName = tidyCompanyName(cell(idx.company));
+      // Company names are unique in any case (007_company_name_unique_ci), so this finds at most one.
       const company = companyName ? byName.get(companyName.toLowerCase()) : parsedEmail.success ? byDomain.get(emailDomain(email)) : undefined;
       if (!company) errors.push(companyName ? `Unknown company "${companyName}"` : 'No company given, and the address is on no company domain');
       const key = `${company?.id ?? companyName}|${email}`;
@@ -175,15 +216,32 @@ export function createContactService(deps: {
         phone: phone || null,
         companyId: company?.id ?? null,
         companyName: company?.name ?? companyName,
+        matchedBy: company ? (companyName ? 'name' : 'domain') : null,
+        action: null,
+        alreadyActive: false,
         errors,
       };
     });
+    await decideActions(rows);
     const invalid = rows.filter((r) => r.errors.length).length;
     return { rows, valid: rows.length - invalid, invalid };
   }
 
   return {
     list: (query) => contactRepo.search(query),
+
+    async exportCsv(filter, actor) {
+      const contacts = await contactRepo.matching(filter, EXPORT_MAX_ROWS + 1);
+      if (contacts.length > EXPORT_MAX_ROWS)
+        throw new AppError(413, `More than ${EXPORT_MAX_ROWS} contacts match: filter the list (search or status) and export in parts.`);
+      const csv = toCsv(
+        CONTACT_CSV_COLUMNS,
+        contacts.map((c) => [c.email, c.first_name, c.last_name, c.company_name, c.phone ?? '']),
+      );
+      const filters = { q: filter.q || undefined, status: filter.status };
+      await audit.record({ action: 'contact.exported', ...attributed(actor.staffId, actor.apiKey, { rows: contacts.length, filters }), ip: actor.ip });
+      return { csv, rows: contacts.length };
+    },
 
     get: (id) => mustExist(id),
 
@@ -252,6 +310,8 @@ export function createContactService(deps: {
       await db.transaction(async (trx) => {
         const contact = await mustExist(id, trx);
         if (!isUsable(contact)) throw new AppError(409, 'This contact is disabled: enable them before inviting them.');
+        // An invitation says "you are invited to the portal": to someone who already signs in it is noise.
+        if (contact.status === 'active') throw new AppError(409, `${contact.email} has already signed in (active): no invitation was sent.`);
         await queueInvitation(trx, contact);
         await record('contact.invited', id, actor, {}, trx);
       });
@@ -273,19 +333,18 @@ export function createContactService(deps: {
         : undefined;
       if (!draft) throw new ValidationError('This preview has expired. Upload the file again.', { file: 'This preview has expired. Upload the file again.' });
       const preview = await parseCsv(draft.csv);
-      const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0 };
+      const counts = { created: 0, updated: 0, unchanged: 0, skipped: preview.invalid, invited: 0, alreadyActive: 0 };
       await db.transaction(async (trx) => {
         for (const row of preview.rows.filter((r) => r.errors.length === 0)) {
           const existing = await contactRepo.inCompany(row.companyId!, row.email, trx);
-          const names = {
-            first_name: row.firstName || existing?.first_name || '',
-            last_name: row.lastName || existing?.last_name || '',
-            phone: row.phone ?? existing?.phone ?? null,
-          };
+          const names = mergedNames(row, existing);
           if (!existing) {
             const created = await contactRepo.insert({ company_id: row.companyId!, email: row.email, status: 'invited', ...names }, trx);
             counts.created += 1;
-            if (sendInvitations) {
+            // A person who already signs in (as another company's contact) is not invited again.
+            const active = (await contactRepo.allByEmail(row.email, trx)).some((c) => c.status === 'active');
+            if (sendInvitations && active) counts.alreadyActive += 1;
+            if (sendInvitations && !active) {
               await queueInvitation(trx, (await contactRepo.getWithCompany(created.id, trx))!);
               counts.invited += 1;
             }

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { CompanyRepository } from '../directory/companies-repo.js';
+import { isCompanyNameTaken, tidyCompanyName } from '../directory/company-names.js';
 import { AppError, NotFoundError } from '../lib/errors.js';
 import { BUILTIN_DISPLAY_NAME } from './builtin.js';
 import type { PsaEvents } from './events.js';
@@ -52,6 +53,17 @@ export class AlreadyLinkedError extends AppError {
 export class InactivePsaCompanyError extends AppError {
   constructor(name: string) {
     super(409, `${name} is deleted or inactive in the PSA; its contacts cannot sign in, so it was not linked or imported.`);
+  }
+}
+
+/** Importing would make a second company of a name the portal has (in any case): linking is what is meant. */
+export class CompanyNameExistsError extends AppError {
+  constructor(existing: { name: string }) {
+    super(
+      409,
+      `A company named "${existing.name}" already exists (names that differ only in upper/lower case are the same name). ` +
+        `Link the PSA company to ${existing.name} instead; nothing was imported.`,
+    );
   }
 }
 
@@ -117,6 +129,9 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
         return { companyId, psaCompany };
       });
     } catch (error) {
+      // A company of that name created a moment ago (the check in importCompany came first).
+      const named = isCompanyNameTaken(error) ? await companyRepo.byName(tidyCompanyName(psaCompany.name)) : undefined;
+      if (named) throw new CompanyNameExistsError(named);
       // Linked by someone else a moment ago.
       if (isUniqueViolation(error)) throw new AlreadyLinkedError(`${psaCompany.name} is already linked to a portal company.`);
       throw error;
@@ -172,7 +187,10 @@ export function createPsaLinking(deps: PsaLinkingDeps): PsaLinking {
       return link(
         psaCompanyId,
         async (company, trx) => {
-          return (await companyRepo.insert({ name: company.name, portal_name: null, psa_company_id: company.id }, trx)).id;
+          const name = tidyCompanyName(company.name);
+          const existing = await companyRepo.byName(name, trx);
+          if (existing) throw new CompanyNameExistsError(existing);
+          return (await companyRepo.insert({ name, portal_name: null, psa_company_id: company.id }, trx)).id;
         },
         actor,
         'psa.company_imported',

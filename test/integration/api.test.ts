@@ -172,7 +172,7 @@ describe('authentication', () => {
     const res = await api().get('/nothing-here');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
-    expect((await api().post('/companies', {})).status).toBe(404);
+    expect((await api().post('/companies/1/merge', {})).status).toBe(404);
     expect((await api(null).get('/nothing-here')).status).toBe(401);
   });
 });
@@ -201,7 +201,7 @@ describe('contacts', () => {
       firstName: 'Megan',
       lastName: 'Bowen',
       phone: '+1 555 0100',
-      status: 'invited',
+      status: 'not_invited',
       psaContactId: null,
       lastSignInAt: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),

@@ -160,7 +160,7 @@ describe('companies', () => {
     ['localhost', 'not a valid domain'],
     ['-bad-.example', 'not a valid domain'],
   ])('refuses the domain %j with the reason', async (domain, reason) => {
-    const company = await createCompany(t.services.db, { name: 'Refusals' });
+    const company = await createCompany(t.services.db, { name: `Refusals ${domain}` });
     const res = await postForm(tech, `/admin/companies/${company.id}`, `/admin/companies/${company.id}/domains`, { domain });
     expect(res.status).toBe(400);
     expect(res.text).toContain(reason);

@@ -264,6 +264,10 @@ describe('mails', () => {
     expect(magic.text).toContain('Der Link verfällt in');
     expect(magic.text).toContain(`Jetzt anmelden: ${linkIn(magic.text!)}`);
 
+    // Someone who signs in already gets no invitation; one who has not yet gets it in the language stored
+    // for them (here written directly: only a sign-in sets it, and that makes the contact active).
+    await expect(t.services.contacts.invite(contact.id, { staffId: null })).rejects.toMatchObject({ status: 409 });
+    await t.services.db('contacts').where({ id: contact.id }).update({ status: 'invited' });
     before = t.smtp.messages.length;
     await t.services.contacts.invite(contact.id, { staffId: null });
     await t.settle();

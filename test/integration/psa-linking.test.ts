@@ -18,6 +18,7 @@ beforeAll(async () => {
     { id: 510, identifier: 'Tailspin', name: 'Tailspin Toys' },
     { id: 511, identifier: 'Wingtip', name: 'Wingtip Toys' },
     { id: 512, identifier: 'Northwind', name: 'Northwind Traders' },
+    { id: 513, identifier: 'FourthCoffee', name: 'Fourth  Coffee' },
   );
   t = await startTestApp({
     env: {
@@ -47,6 +48,14 @@ describe('importCompany and linkCompany', () => {
       detail: { psaCompanyId: '510', name: 'Tailspin Toys' },
     });
     await expect(t.services.psaLinking.importCompany({ psaCompanyId: '510' }, actor)).rejects.toBeInstanceOf(AlreadyLinkedError);
+  });
+
+  it('refuses to import a PSA company whose name a portal company has in another case, naming it', async () => {
+    await createCompany(t.services.db, { name: 'FOURTH COFFEE' });
+    const refused = t.services.psaLinking.importCompany({ psaCompanyId: '513' }, actor);
+    await expect(refused).rejects.toMatchObject({ status: 409, message: expect.stringContaining('A company named "FOURTH COFFEE" already exists') });
+    await expect(refused).rejects.toThrow('Link the PSA company to FOURTH COFFEE instead');
+    expect(await t.services.db('companies').where({ psa_company_id: '513' })).toHaveLength(0);
   });
 
   it('links an unlinked portal company, and refuses one already linked without writing anything', async () => {

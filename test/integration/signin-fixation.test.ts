@@ -40,7 +40,7 @@ const attacker = () => supertest(t.app);
 
 async function twoAccounts() {
   const email = `${unique('shared')}@shared.example`;
-  const other = await createCompany(t.services.db, { name: 'Second Client' });
+  const other = await createCompany(t.services.db, { name: unique('Second Client') });
   await createContact(t.services.db, { companyId, email, firstName: 'Sam', lastName: 'Both' });
   const second = await createContact(t.services.db, { companyId: other.id, email, firstName: 'Sam', lastName: 'Both' });
   return { email, secondId: second.id };

@@ -7,7 +7,6 @@ import { parseInput } from '../../http/validate.js';
 import type { SettingsService } from '../../settings/service.js';
 import { audiences, type SubjectKind } from '../audience.js';
 import { linkSchema } from '../email-token/schema.js';
-import { failureMessage } from '../messages.js';
 import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import type { MagicLinkService } from './service.js';
@@ -27,14 +26,9 @@ export function magicLinkRoutes(deps: {
   const signinPath = audience.basePath;
   const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
 
-  const fail = (res: Response, reason: string) =>
-    res.status(400).render('errors/error', {
-      title: res.locals.t('magicLink.title'),
-      status: 400,
-      message: res.locals.t(failureMessage(reason)),
-      signinPath,
-      languageReturnTo: signinPath,
-    });
+  // A link that does not work (used, expired, ...) leads to the sign-in page, which says why and has
+  // the form to ask for a new mail right there ("request a new one below").
+  const fail = (res: Response, reason: string) => res.redirect(303, `${signinPath}?${new URLSearchParams({ link: reason })}`);
 
   router.get(path, async (req, res) => {
     res.set('Cache-Control', 'no-store');

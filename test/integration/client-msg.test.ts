@@ -283,7 +283,7 @@ describe('the resend cooldown holds whichever form asks', () => {
     await t.settle();
 
     expect(knownAgain.status).toBe(200);
-    expect(knownAgain.text).toContain('A mail to this address was sent from this browser a moment ago');
+    expect(knownAgain.text).toContain('You asked for a mail to this address from this browser a moment ago');
     const countdown = Number(/data-countdown="(\d+)"/.exec(knownAgain.text)![1]);
     expect(countdown).toBeGreaterThan(50);
     expect(countdown).toBeLessThanOrEqual(60);

@@ -196,7 +196,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { t } = res.locals;
     // Signed in already: say as whom, with the way home and out, instead of a sign-in form.
     const subject = await signIn.current(req, kind);
-    if (subject) return renderSignIn(req, res, 200, { signedInAs: subject.email, ...(kind === 'contact' ? { contact: subject } : {}) });
+    if (subject) {
+      const heading = t('signin.signedInTitle');
+      return renderSignIn(req, res, 200, { title: heading, heading, signedInAs: subject.email, ...(kind === 'contact' ? { contact: subject } : {}) });
+    }
     // A sign-in this browser held has just ended (current() above, or a page that sent it here): say why, once.
     const ended = req.session.sessionEnded;
     delete req.session.sessionEnded;

@@ -190,11 +190,12 @@ export const de: Catalog = {
   'signin.ended.idle': 'Sie wurden abgemeldet, weil Ihre Sitzung nach {minutes} Minuten ohne Aktivität abgelaufen ist.',
   'signin.ended.absolute': 'Sie wurden abgemeldet, weil Ihre Sitzung ihre Höchstdauer von {hours} Stunden erreicht hat. Melden Sie sich erneut an.',
   'signin.ended.gone': 'Ihre Sitzung ist beendet. Melden Sie sich erneut an.',
+  'signin.signedInTitle': 'Sie sind angemeldet',
   'signin.signedInAs': 'Sie sind als <strong>{email}</strong> angemeldet.',
   'signin.goPortal': 'Weiter zum Portal',
   'signin.goConsole': 'Weiter zur Konsole',
   'checkMail.alreadySent':
-    'Eine E-Mail an diese Adresse wurde gerade erst von diesem Browser aus angefordert: Verwenden Sie den Link oder den Code darin. ' +
+    'Sie haben gerade erst von diesem Browser aus eine E-Mail an diese Adresse angefordert: Verwenden Sie den Link oder den Code darin. ' +
     'Eine weitere können Sie anfordern, wenn der Countdown unten abgelaufen ist.',
   'error.csrfForeign':
     'Dieses Formular wurde nicht von dieser Website gesendet und darum nicht angenommen. Öffnen Sie die Seite hier und versuchen Sie es erneut.',

@@ -196,11 +196,13 @@ export const en = {
   'signin.ended.absolute': 'You were signed out because your session reached its limit of {hours} hours. Sign in again to go on.',
   'signin.ended.gone': 'Your session has ended. Sign in again to go on.',
   // HTML
+  'signin.signedInTitle': 'You are signed in',
   'signin.signedInAs': 'You are signed in as <strong>{email}</strong>.',
   'signin.goPortal': 'Go to your portal',
   'signin.goConsole': 'Go to the console',
   'checkMail.alreadySent':
-    'A mail to this address was sent from this browser a moment ago: use the link or the code in it. You can ask for another one when the countdown below ends.',
+    'You asked for a mail to this address from this browser a moment ago: use the link or the code in it. ' +
+    'You can ask for another one when the countdown below ends.',
   'error.csrfForeign': 'This form was not sent from this site, so it was not accepted. Open the page on this site and try again.',
   'error.backToForm': 'Open the form again',
   'error.backToFormKept': 'Open the form again (what you typed is kept)',

@@ -151,6 +151,20 @@ describe('a signed-in client', () => {
   });
 });
 
+describe('a signed-in technician on the console sign-in page', () => {
+  it('sees as whom and Sign out; asked to sign in again (?again=1), the form', async () => {
+    const { agent, member } = await staffAgent(t, 'admin');
+    const page = await agent.get('/admin/signin');
+    expect(page.text).toContain(`You are signed in as <strong>${member.email}</strong>.`);
+    expect(page.text).toContain('Go to the console');
+    expect(formsTo(page.text, '/admin/signout')).toHaveLength(1);
+    expect(formsTo(page.text, '/admin/signin/email')).toHaveLength(0);
+    const again = await agent.get('/admin/signin?again=1&returnTo=%2Fadmin%2Fsettings%2Fmail-token');
+    expect(formsTo(again.text, '/admin/signin/email')).toHaveLength(1);
+    expect(again.text).not.toContain('You are signed in as');
+  });
+});
+
 describe('a link that no longer works leads to the form to ask for a new one', () => {
   it('a used magic link: the message and the email form right below it', async () => {
     const contact = await newContact();

@@ -194,9 +194,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
 
   router.get('/', async (req, res) => {
     const { t } = res.locals;
-    // Signed in already: say as whom, with the way home and out, instead of a sign-in form.
+    // Signed in already: say as whom, with the way home and out, instead of a sign-in form; unless a
+    // fresh sign-in is what was asked for (?again=1: the console's recent sign-in for a change).
     const subject = await signIn.current(req, kind);
-    if (subject) {
+    if (subject && !req.query.again) {
       const heading = t('signin.signedInTitle');
       return renderSignIn(req, res, 200, { title: heading, heading, signedInAs: subject.email, ...(kind === 'contact' ? { contact: subject } : {}) });
     }

@@ -223,6 +223,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       async () => {
         const { email } = parseInput(requestSchema, req.body, res.locals.t);
         if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
+        // Every request counts against the address's budget, the ones inside the cooldown too (see spendMailBudget).
+        await spendMailBudget(req, email);
         const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
         const binding = req.session.emailFlow?.binding ?? bindingFor(req);
         const waitSeconds = await cooldownLeft(req, email, resendCooldownSeconds);
@@ -236,7 +238,6 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
           }
           return renderCheckMail(req, res, 200, { notice: res.locals.t('checkMail.alreadySent') });
         }
-        await spendMailBudget(req, email);
         const returnTo = safeReturnTo(req.body?.returnTo);
         if (returnTo) req.session.returnTo = returnTo;
         // The mail goes out in the language of the page that asked for it.

@@ -1,6 +1,7 @@
 // Why a sign-in did not happen → the catalogue key of what the person is told. The sign-in page shows
 // the Microsoft and JWT ones from its query string (?microsoft=…, ?jwt=…).
 import { msg, type MessageKey } from '../i18n/index.js';
+import type { SessionEndReason } from '../http/session-data.js';
 import type { SpendFailure } from './email-token/service.js';
 import type { JwtFailure } from './jwt/service.js';
 import type { MicrosoftFailure } from './microsoft/oidc.js';
@@ -13,6 +14,16 @@ export const FAILURE_MESSAGES: Record<SpendFailure, MessageKey> = {
   revoked: msg('signin.failure.revoked'),
   no_subject: msg('signin.failure.no_subject'),
   disabled: msg('signin.failure.disabled'),
+};
+
+/** Why the sign-in a browser held has ended, as its sign-in page tells it ({minutes}, {hours}: the limits). */
+export const SESSION_ENDED_MESSAGES: Record<SessionEndReason, MessageKey> = {
+  ended_elsewhere: msg('signin.ended.ended_elsewhere'),
+  signed_out_everywhere: msg('signin.ended.signed_out_everywhere'),
+  disabled: msg('signin.ended.disabled'),
+  idle: msg('signin.ended.idle'),
+  absolute: msg('signin.ended.absolute'),
+  gone: msg('signin.ended.gone'),
 };
 
 export const MICROSOFT_MESSAGES: Record<MicrosoftFailure, MessageKey> = {

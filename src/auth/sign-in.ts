@@ -10,7 +10,7 @@ import { isUsable, type ContactRepository } from '../directory/contacts-repo.js'
 import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
 import type { Clock } from '../lib/clock.js';
-import type { SignedInAs } from '../http/session-data.js';
+import type { SessionEndReason, SignedInAs } from '../http/session-data.js';
 import { sessions } from '../http/sessions.js';
 import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
@@ -91,6 +91,36 @@ export function createSignInService(deps: {
     };
   }
 
+  // Why a revoked session was ended, from the rows alone: every revocation of a subject's sessions is one
+  // UPDATE with one timestamp. When the owner ends this session (or all others) from another device,
+  // the session they use there lives on past that instant; "sign out everywhere" (staff, or a disable)
+  // leaves none. Only the owner's own browser is told.
+  async function howRevoked(kind: SubjectKind, id: number, authSessionId: string, revokedAt: Date): Promise<SessionEndReason> {
+    const survivor = await db('auth_sessions')
+      .where({ [subjects[kind].column]: id })
+      .whereNot({ id: authSessionId })
+      .where('created_at', '<=', revokedAt)
+      .where((q) => q.whereNull('revoked_at').orWhereNot('revoked_at', revokedAt))
+      .first('id');
+    return survivor ? 'ended_elsewhere' : 'signed_out_everywhere';
+  }
+
+  /** Why this session no longer signs anyone in, or undefined while it still does. */
+  async function whyEnded<K extends SubjectKind>(
+    kind: K,
+    signedIn: SignedInAs,
+    row: (SubjectRow<K> & { session_revoked_at: Date | null; session_last_seen_at: Date; session_created_at: Date }) | undefined,
+    now: Date,
+  ): Promise<SessionEndReason | undefined> {
+    if (!row) return 'gone';
+    if ((subjects[kind].isDisabled as (r: SubjectRow<K>) => boolean)(row)) return 'disabled';
+    if (row.session_revoked_at) return howRevoked(kind, signedIn.id, signedIn.authSessionId, new Date(row.session_revoked_at));
+    const { idleMs, absoluteMs } = await limits(kind);
+    if (now.getTime() - new Date(row.session_created_at).getTime() > absoluteMs) return 'absolute';
+    if (now.getTime() - new Date(row.session_last_seen_at).getTime() > idleMs) return 'idle';
+    return undefined;
+  }
+
   return {
     async signIn(req, subject, method, accounts) {
       const { kind } = subject;
@@ -137,7 +167,7 @@ export function createSignInService(deps: {
     async current(req, kind) {
       const signedIn = req.session?.signedIn;
       if (!signedIn || signedIn.kind !== kind) return undefined;
-      const { table, column, isDisabled } = subjects[kind];
+      const { table, column } = subjects[kind];
       const now = clock.now();
       const row = await db('auth_sessions')
         .join(table, `${table}.id`, `auth_sessions.${column}`)
@@ -148,15 +178,12 @@ export function createSignInService(deps: {
           'auth_sessions.last_seen_at as session_last_seen_at',
           'auth_sessions.created_at as session_created_at',
         );
-      const { idleMs, absoluteMs } = await limits(kind);
-      const ended =
-        !row ||
-        row.session_revoked_at ||
-        isDisabled(row) ||
-        now.getTime() - new Date(row.session_last_seen_at).getTime() > idleMs ||
-        now.getTime() - new Date(row.session_created_at).getTime() > absoluteMs;
+      const ended = await whyEnded(kind, signedIn, row, now);
       if (ended) {
         delete req.session.signedIn;
+        // Told once, on the sign-in page this browser lands on: only to the browser that held the session.
+        const { idleMs, absoluteMs } = await limits(kind);
+        req.session.sessionEnded = { reason: ended, idleMinutes: Math.round(idleMs / 60_000), absoluteHours: Math.round(absoluteMs / 3_600_000) };
         return undefined;
       }
       if (now.getTime() - new Date(row.session_last_seen_at).getTime() > TOUCH_EVERY_MS) {

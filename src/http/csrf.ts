@@ -90,7 +90,7 @@ export function csrfProtection(options: CsrfOptions): CsrfProtection {
     },
     verify(req, _res, next) {
       if (SAFE_METHODS.has(req.method)) return next();
-      if (sentFromElsewhere(req, options.origin)) return next(new CsrfError());
+      if (sentFromElsewhere(req, options.origin)) return next(new CsrfError(true));
       const sent = typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token');
       const nonce = cookieNonce(req, options.cookieName);
       const expected = req.session?.csrfToken ?? (nonce ? tokenFor(nonce) : undefined);

@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { english, type MessageKey } from '../i18n/index.js';
-import { AppError, RateLimitedError } from '../lib/errors.js';
+import { AppError, CsrfError, RateLimitedError } from '../lib/errors.js';
 import { isDependencyDown } from './dependencies.js';
 import type { Logger } from '../lib/logger.js';
 import { isBodyParserError } from './body-parser-error.js';
@@ -17,6 +17,27 @@ const errorReturnTo = (req: Request) => (req.method === 'GET' || req.method === 
 // client sign-in: /admin is the dashboard, or the console's sign-in for someone not signed in.
 const backLinkOf = (req: Request, t: ReturnType<typeof translatorOf>) =>
   /^\/admin(?:[/?#]|$)/.test(req.originalUrl) ? { signinPath: '/admin', backLabel: t('error.backToConsole') } : {};
+
+// A stale form (CsrfError) says what to do: open the form again. The link goes back to the page the
+// form was on (the Referer, when it is this site's own: BASE_URL's origin), and for the sign-in form
+// with the address as typed (the one value worth keeping, and no secret). Nothing for a form sent from
+// another site: its page and values are that site's.
+const SIGN_IN_FORM = /^(\/admin)?\/signin\/(email|resend)$/;
+function staleFormLink(req: Request, error: CsrfError): { href: string; kept: boolean } | undefined {
+  if (error.fromElsewhere) return undefined;
+  const signIn = SIGN_IN_FORM.exec(req.path);
+  const email = typeof req.body?.email === 'string' ? req.body.email.trim().slice(0, 254) : '';
+  if (signIn) return { href: `${signIn[1] ?? ''}/signin${email ? `?${new URLSearchParams({ email })}` : ''}`, kept: email !== '' };
+  const referer = req.get('referer');
+  const base = new URL(String(req.app.locals.baseUrl));
+  try {
+    const from = referer ? new URL(referer) : undefined;
+    if (from && from.origin === base.origin) return { href: from.pathname + from.search, kept: false };
+  } catch {
+    // An unreadable Referer: no link back but the sign-in one.
+  }
+  return undefined;
+}
 
 export function notFound(req: Request, res: Response): void {
   const t = translatorOf(res);
@@ -83,6 +104,7 @@ export function errorHandler(logger: Logger) {
       title: status === 429 ? t('error.title.slowDown') : t('error.title'),
       status,
       message: shown,
+      staleForm: error instanceof CsrfError ? staleFormLink(req, error) : undefined,
       languageReturnTo: errorReturnTo(req),
       ...backLinkOf(req, t),
     });

@@ -11,11 +11,16 @@ export interface SignedInAs {
   at: number;
 }
 
+/** Why the sign-in this browser held has ended (sign-in.ts current()); shown once on the sign-in page. */
+export type SessionEndReason = 'ended_elsewhere' | 'signed_out_everywhere' | 'disabled' | 'idle' | 'absolute' | 'gone';
+
 export interface EmailFlow {
   email: string;
   /** Random per browser session; only its keyed hash is stored on the token. */
   binding: string;
   requestedAt: number;
+  /** The lifetime of the token issued for this request, as it was when issued (the page quotes it). */
+  tokenMinutes?: number;
   /** The language of the page that asked: the mail is written in it. */
   locale?: string;
 }
@@ -58,6 +63,7 @@ export interface SessionData {
   emailFlow?: EmailFlow;
   returnTo?: string;
   keptForm?: KeptForm;
+  sessionEnded?: { reason: SessionEndReason; idleMinutes: number; absoluteHours: number };
   flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
 }
 

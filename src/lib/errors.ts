@@ -46,9 +46,16 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** A form refused by the CSRF check: stale (its token is an old one), or sent from another site. */
 export class CsrfError extends AppError {
-  constructor() {
-    super(403, 'This form has expired or was not sent from this site. Go back, reload the page and try again.', { messageKey: 'error.csrf' });
+  constructor(readonly fromElsewhere = false) {
+    super(
+      403,
+      fromElsewhere
+        ? 'This form was not sent from this site, so it was not accepted. Open the page on this site and try again.'
+        : 'This form had expired: it was open for a long time, or you signed in or out in another tab. Open the form again and send it once more.',
+      { messageKey: fromElsewhere ? 'error.csrfForeign' : 'error.csrf' },
+    );
   }
 }
 

@@ -129,5 +129,12 @@ export function portalRoutes(deps: PortalDeps): Router {
     res.redirect(303, '/signin?signedOut=1');
   });
 
+  // Past every portal route (the next step is the 404 page): a signed-in client still sees the header
+  // with Sign out, and a link home instead of the one to sign in.
+  router.use(async (req, res, next) => {
+    if (req.session.signedIn?.kind === 'contact') res.locals.contact = await signIn.current(req, 'contact');
+    next();
+  });
+
   return router;
 }

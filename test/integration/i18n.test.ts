@@ -314,7 +314,7 @@ describe('error pages', () => {
     await agent.get('/signin');
     const res = await agent.post('/signin/email').type('form').send({ email: 'x@contoso.example' });
     expect(res.status).toBe(403);
-    expect(res.text).toContain('Dieses Formular ist abgelaufen');
+    expect(res.text).toContain('Dieses Formular war abgelaufen');
   });
 });
 

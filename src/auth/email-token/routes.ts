@@ -1,18 +1,21 @@
 // Email-token sign-in pages, mounted at the audience's basePath (/signin for clients, /admin/signin for
 // staff). Each route: rate limit → (CSRF, app-wide) → validate → service → render.
+import { createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../../config.js';
 import { msg } from '../../i18n/index.js';
+import { cookieNamesOf, readCookie } from '../../http/cookies.js';
 import { handleForm } from '../../http/forms.js';
 import { clientIp, rateLimit, type RateLimiter } from '../../http/rate-limit.js';
 import { parseInput } from '../../http/validate.js';
 import type { Background } from '../../lib/background.js';
 import type { Clock } from '../../lib/clock.js';
 import { randomToken } from '../../lib/crypto.js';
+import { RateLimitedError } from '../../lib/errors.js';
 import type { SettingsService } from '../../settings/service.js';
 import { subjectId } from '../audience.js';
 import { cleanLinkPath, emailFromLink, readLinkToken } from '../link-token.js';
-import { failureMessage, JWT_MESSAGES, messageFor, MICROSOFT_MESSAGES } from '../messages.js';
+import { failureMessage, FAILURE_MESSAGES, JWT_MESSAGES, messageFor, MICROSOFT_MESSAGES, SESSION_ENDED_MESSAGES } from '../messages.js';
 import { safeReturnTo, takeReturnTo } from '../return-to.js';
 import { renewSession, type SignInMethod, type SignInService } from '../sign-in.js';
 import { budgetAddress } from './address-budget.js';
@@ -78,7 +81,8 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       emailTokenEnabled: await audience.enabled(),
       microsoftHref: microsoftDown ? undefined : microsoftHref,
       returnTo,
-      email: '',
+      // The address this browser itself asked a mail for (a link of it failed): filled in, nobody else's.
+      email: req.session.emailFlow?.email ?? '',
       errors: {},
       message: undefined,
       languageReturnTo,
@@ -90,7 +94,9 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
 
   async function renderCheckMail(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
     const flow = req.session.emailFlow!;
-    const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
+    const { resendCooldownSeconds, tokenMinutes: currentMinutes } = await settings.get('mail_token');
+    // The lifetime the token was issued with, not today's setting (a flow from before it was kept: today's).
+    const tokenMinutes = flow.tokenMinutes ?? currentMinutes;
     const waitSeconds = Math.max(0, Math.ceil((flow.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime()) / 1000));
     res.set('Cache-Control', 'no-store');
     res.status(status).render('auth/check-mail', {
@@ -111,7 +117,14 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   // wait for it) and starts when the response is finished or the client has gone.
   function requestInBackground(req: Request, res: Response) {
     const flow = req.session.emailFlow!;
-    const context = { email: flow.email, browserBinding: flow.binding, locale: flow.locale, ip: req.ip, userAgent: req.get('user-agent') };
+    const context = {
+      email: flow.email,
+      browserBinding: flow.binding,
+      minutes: flow.tokenMinutes,
+      locale: flow.locale,
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+    };
     const sent = new Promise<void>((resolve) => {
       // A client that has already gone will emit nothing more: do not wait for it.
       if (res.closed || res.writableFinished) return resolve();
@@ -147,22 +160,65 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     req.session.emailFlow ? next() : onMissing(req, res);
   const backToStart = withFlow((_req, res) => res.redirect(303, basePath));
 
-  // A new mail only after the cooldown: earlier, the page says how long to wait (and Retry-After does).
-  async function afterCooldown(req: Request, res: Response, next: NextFunction) {
-    const { resendCooldownSeconds } = await settings.get('mail_token');
-    const waitMs = req.session.emailFlow!.requestedAt + resendCooldownSeconds * 1000 - clock.now().getTime();
-    if (waitMs <= 0) return next();
-    res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-    await renderCheckMail(req, res, 429, { message: res.locals.t('checkMail.wait', { seconds: Math.ceil(waitMs / 1000) }) });
+  // The browser, for the cooldown: its CSRF nonce cookie (csrf.ts), which it got with the first page it
+  // opened and sends from every tab, and with requests sent at once, before any session cookie came back.
+  const nonceOf = (req: Request) => {
+    const nonce = readCookie(req, cookieNamesOf(req).csrf);
+    return nonce && /^[A-Za-z0-9_-]{43}$/.test(nonce) ? nonce : undefined;
+  };
+  // Concurrent first requests of one browser must share the binding, or the session cookie that comes
+  // back last could hold one no token was issued for. Derived (hashed) from the nonce, so it is as random.
+  const bindingFor = (req: Request) => {
+    const nonce = nonceOf(req);
+    return nonce ? createHash('sha256').update(`email-flow-binding:${nonce}`).digest('base64url').slice(0, 22) : randomToken(16);
+  };
+
+  // The resend cooldown holds per address and browser, whichever form asks (the sign-in form again, or
+  // Resend): inside it nothing is issued or mailed, and the page counts down. It works the same for
+  // unknown addresses, so it says nothing about the address. Two steps: this browser's flow says when it
+  // last asked; and one claim per (address, browser, last request) in the rate limiter, atomic, lets only
+  // one of several requests sent at once through. Returns the seconds left, 0 when this request may send.
+  async function cooldownLeft(req: Request, email: string, cooldownSeconds: number): Promise<number> {
+    const flow = req.session.emailFlow;
+    const address = budgetAddress(email);
+    const sameAddress = flow !== undefined && budgetAddress(flow.email) === address;
+    const leftMs = sameAddress ? flow.requestedAt + cooldownSeconds * 1000 - clock.now().getTime() : 0;
+    if (leftMs > 0) return Math.ceil(leftMs / 1000);
+    const browser = nonceOf(req) ?? flow?.binding;
+    if (!browser) return 0;
+    const claim = `${address} ${browser} ${sameAddress ? flow.requestedAt : 'new'}`;
+    try {
+      await limiter.consume(`signin-cooldown:${kind}`, claim, { limit: 1, windowMs: cooldownSeconds * 1000, text: `1/${cooldownSeconds}s` });
+      return 0;
+    } catch (error) {
+      if (error instanceof RateLimitedError) return error.retryAfterSeconds;
+      throw error;
+    }
   }
 
   router.get('/', async (req, res) => {
     const { t } = res.locals;
-    const notice = req.query.signedOut ? t('signin.signedOut') : undefined;
+    // Signed in already: say as whom, with the way home and out, instead of a sign-in form; unless a
+    // fresh sign-in is what was asked for (?again=1: the console's recent sign-in for a change).
+    const subject = await signIn.current(req, kind);
+    if (subject && !req.query.again) {
+      const heading = t('signin.signedInTitle');
+      return renderSignIn(req, res, 200, { title: heading, heading, signedInAs: subject.email, ...(kind === 'contact' ? { contact: subject } : {}) });
+    }
+    // A sign-in this browser held has just ended (current() above, or a page that sent it here): say why, once.
+    const ended = req.session.sessionEnded;
+    delete req.session.sessionEnded;
+    const endedNotice = ended && t(SESSION_ENDED_MESSAGES[ended.reason], { minutes: ended.idleMinutes, hours: ended.absoluteHours });
+    const notice = endedNotice ?? (req.query.signedOut ? t('signin.signedOut') : undefined);
     const failure =
-      messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
+      messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ??
+      messageFor(JWT_MESSAGES, req.query.jwt) ??
+      // A link made for a person (magic-link routes) that did not work: the form to ask for a mail is here.
+      messageFor(FAILURE_MESSAGES, req.query.link) ??
+      (req.query.again ? msg('signin.again') : undefined);
     const message = failure && t(failure);
-    await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? emailFromLink(req.query.email) : '' });
+    const email = typeof req.query.email === 'string' ? { email: emailFromLink(req.query.email) } : {};
+    await renderSignIn(req, res, 200, { notice, message, ...email });
   });
 
   router.post('/email', perIp, async (req, res) => {
@@ -171,12 +227,25 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       async () => {
         const { email } = parseInput(requestSchema, req.body, res.locals.t);
         if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
+        // Every request counts against the address's budget, the ones inside the cooldown too (see spendMailBudget).
         await spendMailBudget(req, email);
+        const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
+        const binding = req.session.emailFlow?.binding ?? bindingFor(req);
+        const waitSeconds = await cooldownLeft(req, email, resendCooldownSeconds);
+        if (waitSeconds > 0) {
+          // Asked again too soon (the form sent twice, or again after going back): the mail already
+          // sent stands. A request sent at the same moment as the first one gets that one's flow.
+          const flow = req.session.emailFlow;
+          if (!flow || budgetAddress(flow.email) !== budgetAddress(email)) {
+            const requestedAt = clock.now().getTime() - (resendCooldownSeconds - waitSeconds) * 1000;
+            req.session.emailFlow = { email, binding, requestedAt, tokenMinutes, locale: res.locals.locale };
+          }
+          return renderCheckMail(req, res, 200, { notice: res.locals.t('checkMail.alreadySent') });
+        }
         const returnTo = safeReturnTo(req.body?.returnTo);
         if (returnTo) req.session.returnTo = returnTo;
-        const binding = req.session.emailFlow?.binding ?? randomToken(16);
         // The mail goes out in the language of the page that asked for it.
-        req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime(), locale: res.locals.locale };
+        req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime(), tokenMinutes, locale: res.locals.locale };
         requestInBackground(req, res);
         await renderCheckMail(req, res, 200);
       },
@@ -188,10 +257,18 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     await renderCheckMail(req, res, 200);
   });
 
-  router.post('/resend', backToStart, afterCooldown, perIp, async (req, res) => {
+  router.post('/resend', backToStart, perIp, async (req, res) => {
     const flow = req.session.emailFlow!;
+    const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
+    // A new mail only after the cooldown: earlier, the page says how long to wait (and Retry-After does).
+    const waitSeconds = await cooldownLeft(req, flow.email, resendCooldownSeconds);
+    if (waitSeconds > 0) {
+      res.set('Retry-After', String(waitSeconds));
+      return renderCheckMail(req, res, 429, { message: res.locals.t('checkMail.wait', { seconds: waitSeconds }) });
+    }
     await spendMailBudget(req, flow.email);
     flow.requestedAt = clock.now().getTime();
+    flow.tokenMinutes = tokenMinutes;
     flow.locale = res.locals.locale;
     requestInBackground(req, res);
     await renderCheckMail(req, res, 200, { notice: res.locals.t('checkMail.resent') });

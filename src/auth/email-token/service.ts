@@ -20,6 +20,8 @@ export interface RequestContext {
 export interface TokenRequest extends RequestContext {
   email: string;
   browserBinding: string;
+  /** The token's lifetime, read when the page answered (it quotes it); absent: the setting now. */
+  minutes?: number;
   /** The language of the page that asked; the mail is written in it (unsupported or absent: English). */
   locale?: string;
 }
@@ -82,9 +84,11 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
   return {
     audience,
 
-    async request({ email, browserBinding, locale, ip, userAgent }) {
+    async request({ email, browserBinding, minutes: askedMinutes, locale, ip, userAgent }) {
       if (!(await audience.enabled())) return 'ignored';
       const mailSettings = await settings.get('mail_token');
+      // The lifetime the page quoted, for the real token and the decoy alike.
+      const minutes = askedMinutes ?? mailSettings.tokenMinutes;
       // Resolved outside the transaction: it may ask the PSA, and no connection is held across that.
       const resolution = await audience.whoMaySignIn(email);
       const issue = admitted(resolution);
@@ -99,7 +103,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       await db.transaction(async (trx) => {
         await trx
           .transaction(async (inner) => {
-            const issued = await tokens.issue(inner, { purpose, email, minutes: mailSettings.tokenMinutes, withCode: true, browserBinding, createdIp: ip });
+            const issued = await tokens.issue(inner, { purpose, email, minutes, withCode: true, browserBinding, createdIp: ip });
             await mail.queue(inner, {
               to: email,
               template: 'email-token',
@@ -108,7 +112,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
               data: {
                 link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
                 code: tokens.formatCode(issued.code!),
-                minutes: mailSettings.tokenMinutes,
+                minutes,
                 email,
                 locale: localeOr(locale),
               },

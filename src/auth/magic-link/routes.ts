@@ -8,7 +8,6 @@ import type { SettingsService } from '../../settings/service.js';
 import { audiences, type SubjectKind } from '../audience.js';
 import { linkSchema } from '../email-token/schema.js';
 import { cleanLinkPath, readLinkToken } from '../link-token.js';
-import { failureMessage } from '../messages.js';
 import { takeReturnTo } from '../return-to.js';
 import type { SignInService } from '../sign-in.js';
 import type { MagicLinkService } from './service.js';
@@ -28,14 +27,9 @@ export function magicLinkRoutes(deps: {
   const signinPath = audience.basePath;
   const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
 
-  const fail = (res: Response, reason: string) =>
-    res.status(400).render('errors/error', {
-      title: res.locals.t('magicLink.title'),
-      status: 400,
-      message: res.locals.t(failureMessage(reason)),
-      signinPath,
-      languageReturnTo: signinPath,
-    });
+  // A link that does not work (used, expired, ...) leads to the sign-in page, which says why and has
+  // the form to ask for a new mail right there ("request a new one below").
+  const fail = (res: Response, reason: string) => res.redirect(303, `${signinPath}?${new URLSearchParams({ link: reason })}`);
 
   // A link with junk at its end goes to the clean link; one that looks cut says so (link-token.ts).
   const damaged = (res: Response) =>

@@ -159,7 +159,8 @@ export const de: Catalog = {
   'error.unreadable': 'Das Formular konnte nicht gelesen werden. Gehen Sie zurück und versuchen Sie es erneut.',
   'error.controlCharacters': 'Ihre Eingabe enthält ein Steuerzeichen (etwa ein NUL-Byte). Entfernen Sie es und versuchen Sie es erneut.',
   'error.csrf':
-    'Dieses Formular ist abgelaufen oder wurde nicht von dieser Website gesendet. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.',
+    'Dieses Formular war abgelaufen: Es war lange geöffnet, oder Sie haben sich in einem anderen Tab an- oder abgemeldet. ' +
+    'Öffnen Sie das Formular erneut und senden Sie es noch einmal.',
   'error.rateLimited.second': 'Zu viele Versuche. Versuchen Sie es in 1 Sekunde erneut.',
   'error.rateLimited.seconds': 'Zu viele Versuche. Versuchen Sie es in {seconds} Sekunden erneut.',
   'error.rateLimited.minutes': 'Zu viele Versuche. Versuchen Sie es in {minutes} Minuten erneut.',
@@ -194,4 +195,24 @@ export const de: Catalog = {
   // Tastatur, Screenreader und die Sprache der Nutzungsbedingungen (issue 16: client-look)
   'layout.skipToContent': 'Zum Inhalt springen',
   'terms.onlyInEnglish': 'Diese Nutzungsbedingungen gibt es nur auf Englisch.',
+  // Messages that fit (issue 16, item 12/13): why a session ended, a signed-in visitor on the sign-in page, a stale form.
+  'signin.ended.ended_elsewhere': 'Sie wurden abgemeldet, weil diese Sitzung von einem anderen Gerät aus beendet wurde.',
+  'signin.ended.signed_out_everywhere': 'Sie wurden abgemeldet, weil Ihr Konto überall abgemeldet wurde.',
+  'signin.ended.disabled':
+    'Sie wurden abgemeldet, weil Ihr Zugang zum Portal abgeschaltet wurde. Fragen Sie Ihren IT-Dienstleister, falls Sie das für einen Irrtum halten.',
+  'signin.ended.idle': 'Sie wurden abgemeldet, weil Ihre Sitzung nach {minutes} Minuten ohne Aktivität abgelaufen ist.',
+  'signin.ended.absolute': 'Sie wurden abgemeldet, weil Ihre Sitzung ihre Höchstdauer von {hours} Stunden erreicht hat. Melden Sie sich erneut an.',
+  'signin.ended.gone': 'Ihre Sitzung ist beendet. Melden Sie sich erneut an.',
+  'signin.signedInTitle': 'Sie sind angemeldet',
+  'signin.signedInAs': 'Sie sind als <strong>{email}</strong> angemeldet.',
+  'signin.goPortal': 'Weiter zum Portal',
+  'signin.goConsole': 'Weiter zur Konsole',
+  'checkMail.alreadySent':
+    'Sie haben gerade erst von diesem Browser aus eine E-Mail an diese Adresse angefordert: Verwenden Sie den Link oder den Code darin. ' +
+    'Eine weitere können Sie anfordern, wenn der Countdown unten abgelaufen ist.',
+  'error.csrfForeign':
+    'Dieses Formular wurde nicht von dieser Website gesendet und darum nicht angenommen. Öffnen Sie die Seite hier und versuchen Sie es erneut.',
+  'error.backToForm': 'Formular erneut öffnen',
+  'error.backToFormKept': 'Formular erneut öffnen (Ihre Eingabe bleibt erhalten)',
+  'error.backToPortal': 'Zurück zum Portal',
 };

@@ -167,7 +167,7 @@ export const en = {
   'error.tooLarge': 'What you sent is too large.',
   'error.unreadable': 'The form could not be read. Go back and try again.',
   'error.controlCharacters': 'What you sent contains a control character (such as a NUL byte). Remove it and try again.',
-  'error.csrf': 'This form has expired or was not sent from this site. Go back, reload the page and try again.',
+  'error.csrf': 'This form had expired: it was open for a long time, or you signed in or out in another tab. Open the form again and send it once more.',
   'error.rateLimited.second': 'Too many attempts. Try again in 1 second.',
   'error.rateLimited.seconds': 'Too many attempts. Try again in {seconds} seconds.',
   'error.rateLimited.minutes': 'Too many attempts. Try again in {minutes} minutes.',
@@ -197,6 +197,25 @@ export const en = {
   // Keyboard, screen readers and the terms' language (issue 16: client-look)
   'layout.skipToContent': 'Skip to content',
   'terms.onlyInEnglish': 'These terms are available in English only.',
+  // Messages that fit (issue 16, item 12/13): why a session ended, a signed-in visitor on the sign-in page, a stale form.
+  'signin.ended.ended_elsewhere': 'You were signed out because this session was ended from another device.',
+  'signin.ended.signed_out_everywhere': 'You were signed out because your account was signed out everywhere.',
+  'signin.ended.disabled': 'You were signed out because your access to the portal was turned off. Ask your IT provider if you think this is a mistake.',
+  'signin.ended.idle': 'You were signed out because your session expired after {minutes} minutes without activity.',
+  'signin.ended.absolute': 'You were signed out because your session reached its limit of {hours} hours. Sign in again to go on.',
+  'signin.ended.gone': 'Your session has ended. Sign in again to go on.',
+  // HTML
+  'signin.signedInTitle': 'You are signed in',
+  'signin.signedInAs': 'You are signed in as <strong>{email}</strong>.',
+  'signin.goPortal': 'Go to your portal',
+  'signin.goConsole': 'Go to the console',
+  'checkMail.alreadySent':
+    'You asked for a mail to this address from this browser a moment ago: use the link or the code in it. ' +
+    'You can ask for another one when the countdown below ends.',
+  'error.csrfForeign': 'This form was not sent from this site, so it was not accepted. Open the page on this site and try again.',
+  'error.backToForm': 'Open the form again',
+  'error.backToFormKept': 'Open the form again (what you typed is kept)',
+  'error.backToPortal': 'Back to your portal',
 } as const;
 
 export type MessageKey = keyof typeof en;

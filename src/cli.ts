@@ -7,7 +7,7 @@ import { readServerRecord } from './control/server-record.js';
 import { DataDirLockedError } from './db/lock.js';
 import { createLogger } from './lib/logger.js';
 import { seedDemo } from '../seeds/demo.js';
-import { AdminCreateRefused, adminCreateText, createAdminWithLink, type AdminCreateInput } from './staff/first-admin.js';
+import { AdminCreateRefused, adminCreateText, checkedEmail, createAdminWithLink, type AdminCreateInput } from './staff/first-admin.js';
 import { STAFF_LINK_MINUTES } from './auth/magic-link/service.js';
 
 const USAGE = `usage: portico <command>
@@ -16,8 +16,6 @@ const USAGE = `usage: portico <command>
   admin:create --email you@msp.example --name "Your Name"
             create an admin (or find the existing one) and print a one-time console sign-in link
             for the server running in this folder (works while it runs)`;
-
-class UsageError extends Error {}
 
 function adminCreateInput(args: string[]): AdminCreateInput {
   const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
@@ -30,6 +28,7 @@ function adminCreateInput(args: string[]): AdminCreateInput {
 // none running, its own (BASE_URL / PORT), or that of the last server that ran here.
 async function adminCreate(config: Config, args: string[]): Promise<void> {
   const input = adminCreateInput(args);
+  checkedEmail(input); // a typo answers at once, without waiting for a database to open
   const record = readServerRecord(config.dataDir);
   const running = record?.running ? record : undefined;
   if (running && config.baseUrlChosen && running.baseUrl !== config.baseUrl.toString()) {
@@ -90,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    if (error instanceof UsageError || error instanceof AdminCreateRefused || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof AdminCreateRefused || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`portico: ${(error as Error).message}\n${USAGE}\n`);
       process.exit(2);
     }

@@ -24,7 +24,7 @@ const MAX_BODY = 4096;
 // sockaddr_un holds about 108 bytes on Linux, 104 on macOS.
 const MAX_SOCKET_PATH = 100;
 
-export const controlSocketPath = (dataDir: string) => path.join(dataDir, 'control', 'portico.sock');
+const controlSocketPath = (dataDir: string) => path.join(dataDir, 'control', 'portico.sock');
 
 export interface ControlChannel {
   socketPath: string;

@@ -30,20 +30,26 @@ export interface AdminCreateResult {
   minutes: number;
 }
 
+/** The address, normalised, or AdminCreateRefused: checked before any database is opened. */
+export function checkedEmail(input: AdminCreateInput): string {
+  const email = emailSchema.safeParse(input.email ?? '');
+  if (!email.success) throw new AdminCreateRefused(`--email: ${issueText(email.error.issues[0]!)}`);
+  return email.data;
+}
+
 export async function createAdminWithLink(
   deps: { staff: StaffService; staffAdmin: StaffAdmin; magicLinks: MagicLinkService },
   input: AdminCreateInput,
   minutes: number,
 ): Promise<AdminCreateResult> {
-  const email = emailSchema.safeParse(input.email ?? '');
-  if (!email.success) throw new AdminCreateRefused(`--email: ${issueText(email.error.issues[0]!)}`);
+  const email = checkedEmail(input);
   const name = (input.name ?? '').trim();
-  let member = await deps.staff.byEmail(email.data);
-  if (member?.disabled) throw new AdminCreateRefused(`${email.data} is a disabled staff member; enable them in the console first.`);
+  let member = await deps.staff.byEmail(email);
+  if (member?.disabled) throw new AdminCreateRefused(`${email} is a disabled staff member; enable them in the console first.`);
   const outcome = member ? 'existing' : 'created';
   if (!member) {
     if (!name) throw new AdminCreateRefused('--name is required for a new admin');
-    member = await deps.staffAdmin.create({ email: email.data, name, role: 'admin' }, { type: 'system' }, { detail: { via: 'cli' } });
+    member = await deps.staffAdmin.create({ email, name, role: 'admin' }, { type: 'system' }, { detail: { via: 'cli' } });
   }
   const { link, expiresAt } = await deps.magicLinks.generateForStaff(member.id);
   return { outcome, email: member.email, name: member.name, role: member.role, link, expiresAt: expiresAt.toISOString(), minutes };

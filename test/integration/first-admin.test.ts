@@ -79,7 +79,7 @@ describe('admin:create while `npm start` runs on the embedded database', () => {
   );
 
   it(
-    'refuses bad input plainly, through the server, and the server keeps running',
+    'refuses bad input plainly (a missing name through the server), and the server keeps running',
     async () => {
       const bad = await cli(dataDir, {}, '--email', 'not-an-address');
       expect(bad.code).toBe(2);
@@ -141,7 +141,7 @@ describe('admin:create while `npm start` runs on the embedded database', () => {
     const db = admin();
     await db.raw(`drop database if exists ${database} with (force)`);
     await db.destroy();
-  });
+  }, SLOW);
 
   it(
     'the command writes to the database itself; without repeating PORT its link opens on the running server',

@@ -15,7 +15,7 @@ beforeAll(async () => {
   t = await startTestApp();
   companyId = (await createCompany(t.services.db, { name: 'Once Ltd', domains: ['once.example'] })).id;
   tech = (await staffAgent(t, 'technician')).agent;
-});
+}, 120_000); // the embedded database's first open is slow on a loaded machine
 afterAll(async () => t.close());
 
 const linkOn = (html: string) => {

@@ -1,39 +1,60 @@
 // `portico` commands: migrate, seed, admin:create. Run with `npm run portico -- <command>`.
 import { parseArgs } from 'node:util';
-import { buildServices, type Services } from './compose.js';
-import { ConfigError, loadConfig } from './config.js';
+import { buildServices } from './compose.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { askServerToCreateAdmin, ControlChannelUnavailable } from './control/channel.js';
+import { readServerRecord } from './control/server-record.js';
 import { DataDirLockedError } from './db/lock.js';
 import { createLogger } from './lib/logger.js';
 import { seedDemo } from '../seeds/demo.js';
-import { emailSchema } from './lib/email.js';
-import { issueText } from './i18n/index.js';
+import { AdminCreateRefused, adminCreateText, checkedEmail, createAdminWithLink, type AdminCreateInput } from './staff/first-admin.js';
 import { STAFF_LINK_MINUTES } from './auth/magic-link/service.js';
 
 const USAGE = `usage: portico <command>
   migrate   apply database migrations
   seed      migrate, then load the demo companies and contacts (idempotent)
   admin:create --email you@msp.example --name "Your Name"
-            create an admin (or find the existing one) and print a one-time console sign-in link`;
+            create an admin (or find the existing one) and print a one-time console sign-in link
+            for the server running in this folder (works while it runs)`;
 
-class UsageError extends Error {}
-
-// Creates the admin unless the address is staff already, and prints a 15-minute link as the last line.
-async function adminCreate(services: Services, args: string[]): Promise<void> {
+function adminCreateInput(args: string[]): AdminCreateInput {
   const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
-  const email = emailSchema.safeParse(values.email ?? '');
-  if (!email.success) throw new UsageError(`--email: ${issueText(email.error.issues[0]!)}`);
-  const name = (values.name ?? '').trim();
-  let member = await services.staff.byEmail(email.data);
-  if (member?.disabled) throw new UsageError(`${email.data} is a disabled staff member; enable them in the console first.`);
-  if (!member) {
-    if (!name) throw new UsageError('--name is required for a new admin');
-    member = await services.staffAdmin.create({ email: email.data, name, role: 'admin' }, { type: 'system' }, { detail: { via: 'cli' } });
-    process.stdout.write(`Created admin ${name} <${email.data}>.\n`);
-  } else {
-    process.stdout.write(`${email.data} is already ${member.role === 'admin' ? 'an admin' : 'a technician'}; here is a new sign-in link.\n`);
+  return { email: values.email, name: values.name };
+}
+
+// The link must open on the server that runs in this folder. On the embedded database that server holds
+// the data, so it does the work itself (control channel) and builds the link from its own BASE_URL.
+// Otherwise the command works on the database and takes the BASE_URL of the running server, or, with
+// none running, its own (BASE_URL / PORT), or that of the last server that ran here.
+async function adminCreate(config: Config, args: string[]): Promise<void> {
+  const input = adminCreateInput(args);
+  checkedEmail(input); // a typo answers at once, without waiting for a database to open
+  const record = readServerRecord(config.dataDir);
+  const running = record?.running ? record : undefined;
+  if (running && config.baseUrlChosen && running.baseUrl !== config.baseUrl.toString()) {
+    process.stderr.write(`portico: note: the server running here (pid ${running.pid}) uses BASE_URL ${running.baseUrl}; the link is made for it.\n`);
   }
-  const { link } = await services.magicLinks.generateForStaff(member.id);
-  process.stdout.write(`One-time console sign-in link (valid ${STAFF_LINK_MINUTES} minutes):\n${link}\n`);
+  if (!config.databaseUrl && running?.controlSocket) {
+    try {
+      const answer = await askServerToCreateAdmin(running.controlSocket, input);
+      if (!answer.ok) throw answer.refused ? new AdminCreateRefused(answer.message) : new Error(answer.message);
+      process.stdout.write(`Done by the running server (pid ${running.pid}, ${running.baseUrl}).\n` + adminCreateText(answer.result));
+      return;
+    } catch (error) {
+      if (!(error instanceof ControlChannelUnavailable)) throw error;
+      // The server went away between reading the record and asking: open the database here instead.
+    }
+  }
+  const fromLastRun = !running && !config.baseUrlChosen && record !== undefined;
+  const baseUrl = running || fromLastRun ? new URL(record!.baseUrl) : config.baseUrl;
+  if (running) process.stdout.write(`For the server running here (pid ${running.pid}, ${running.baseUrl}).\n`);
+  if (fromLastRun) process.stdout.write(`For ${record!.baseUrl}, where the server last ran here (set BASE_URL or PORT to choose another).\n`);
+  const services = await buildServices({ ...config, baseUrl }, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
+  try {
+    process.stdout.write(adminCreateText(await createAdminWithLink(services, input, STAFF_LINK_MINUTES)));
+  } finally {
+    await services.close();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -47,11 +68,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  if (command === 'admin:create') {
+    await adminCreate(config, argv.slice(1));
+    return 0;
+  }
   const services = await buildServices(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
   try {
-    if (command === 'admin:create') {
-      await adminCreate(services, argv.slice(1));
-    } else if (command === 'seed') {
+    if (command === 'seed') {
       await seedDemo(services.db, services.settings);
       process.stdout.write('Seeded: Contoso (contoso.example, 5 contacts) and Fabrikam (fabrikam.example, 1 contact).\n');
     } else {
@@ -66,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof AdminCreateRefused || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`portico: ${(error as Error).message}\n${USAGE}\n`);
       process.exit(2);
     }

@@ -24,6 +24,8 @@ export interface Config {
   /** The address to listen on (HOST): 127.0.0.1 by default behind a trusted proxy, else every interface. */
   host: string | undefined;
   baseUrl: URL;
+  /** BASE_URL or PORT was given: the link origin was chosen, not defaulted (admin:create then trusts it). */
+  baseUrlChosen: boolean;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     baseUrl,
+    baseUrlChosen: nonEmpty(env.BASE_URL) !== undefined || nonEmpty(env.PORT) !== undefined,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

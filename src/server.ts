@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { buildServices } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { announceServer } from './control/announce.js';
 import { DataDirLockedError } from './db/lock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { exitIfStillRunningAfter } from './lib/shutdown.js';
@@ -32,8 +33,11 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const app = createApp(services);
   if (inCluster) relayOutboxToSupervisor(services.outbox);
   else services.mailWorker.start();
+  let unannounce: (() => Promise<void>) | undefined;
   const onListening = () => {
     if (inCluster) return; // the supervisor says it once for all of its processes
+    const address = server.address();
+    void announceServer(services, typeof address === 'object' && address ? address.port : config.port).then((undo) => (unannounce = undo));
     logger.info(
       {
         port: config.port,
@@ -63,6 +67,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     await closed;
     clearInterval(closeIdle);
     logger.info('http server closed; finishing background work and mail in flight');
+    await unannounce?.();
     await services.close();
     logger.info('stopped');
     process.exit(0);

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { buildServices } from './compose.js';
 import type { Config } from './config.js';
+import { announceServer } from './control/announce.js';
 import type { Logger } from './lib/logger.js';
 import { exitIfStillRunningAfter } from './lib/shutdown.js';
 import type { Outbox } from './mail/outbox.js';
@@ -58,9 +59,11 @@ export async function supervise(config: Config, logger: Logger): Promise<void> {
   });
 
   let listening = 0;
+  let unannounce: (() => Promise<void>) | undefined;
   cluster.on('listening', () => {
     listening += 1;
     if (listening === config.webConcurrency) {
+      void announceServer(services, config.port).then((undo) => (unannounce = undo));
       logger.info(
         {
           port: config.port,
@@ -93,6 +96,7 @@ export async function supervise(config: Config, logger: Logger): Promise<void> {
       ),
     );
     await mailWorker.runOnce();
+    await unannounce?.();
     await services!.close();
     logger.info('stopped');
     process.exit(exitCode);

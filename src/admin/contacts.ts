@@ -10,12 +10,19 @@ import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
 import type { AuditService } from '../audit/service.js';
 import { confirmFirst } from './confirm.js';
+import type { Clock } from '../lib/clock.js';
 import { actorOf, idParam, pageParam, textParam } from './guard.js';
 import { contactSchema, importSchema } from './schemas.js';
 
-export function contactRoutes(deps: { contacts: ContactService; companies: CompanyService; magicLinks: MagicLinkService; audit: AuditService }): Router {
+export function contactRoutes(deps: {
+  contacts: ContactService;
+  companies: CompanyService;
+  magicLinks: MagicLinkService;
+  audit: AuditService;
+  clock: Clock;
+}): Router {
   const router = Router();
-  const { contacts, companies, magicLinks, audit } = deps;
+  const { contacts, companies, magicLinks, audit, clock } = deps;
 
   async function renderContact(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const contact = await contacts.get(idParam(req));
@@ -28,6 +35,7 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
       values: { companyId: contact.company_id, email: contact.email, firstName: contact.first_name, lastName: contact.last_name, phone: contact.phone ?? '' },
       errors: {},
       magicLink: undefined,
+      magicLinkShown: undefined,
       ...locals,
     });
   }
@@ -175,12 +183,30 @@ export function contactRoutes(deps: { contacts: ContactService; companies: Compa
     res.redirect(303, `/admin/contacts/${idParam(req)}`);
   });
 
-  // Shows the link once, on this answer; it is stored only as a hash.
+  // Post/redirect/get: the POST makes the link and keeps it in this console session; the GET shows it once
+  // and forgets it. A reload of the result page therefore neither makes a new link (which would end the
+  // one already copied) nor shows the old one again; it says the link was shown and offers a new one.
   router.post('/:id/magic-link', async (req, res) => {
+    const id = idParam(req);
     const { staffId, ip } = actorOf(req, res);
-    const generated = await magicLinks.generateForContact(idParam(req), staffId, ip);
+    const generated = await magicLinks.generateForContact(id, staffId, ip);
+    const kept = Object.entries(req.session.generatedLinks ?? {}).filter(([, entry]) => entry.expiresAt > clock.now().getTime());
+    req.session.generatedLinks = {
+      ...Object.fromEntries(kept),
+      [id]: { email: generated.email, expiresAt: generated.expiresAt.getTime(), link: generated.link },
+    };
+    res.redirect(303, `/admin/contacts/${id}/magic-link`);
+  });
+
+  router.get('/:id/magic-link', async (req, res) => {
+    const id = idParam(req);
+    const entry = req.session.generatedLinks?.[id];
+    if (!entry) return res.redirect(303, `/admin/contacts/${id}`);
     res.set('Cache-Control', 'no-store');
-    await renderContact(req, res, { magicLink: generated });
+    res.set('Referrer-Policy', 'no-referrer');
+    const result = { email: entry.email, expiresAt: new Date(entry.expiresAt), expired: entry.expiresAt <= clock.now().getTime() };
+    if (entry.link && req.method === 'GET') req.session.generatedLinks![id] = { email: entry.email, expiresAt: entry.expiresAt };
+    await renderContact(req, res, entry.link ? { magicLink: { ...result, link: entry.link } } : { magicLinkShown: result });
   });
 
   router.post('/:id/magic-link/send', async (req, res) => {

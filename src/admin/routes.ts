@@ -82,7 +82,13 @@ export function consoleRoutes(services: Services): Router {
   router.use(
     '/admin/contacts',
     staffOnly,
-    contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }),
+    contactRoutes({
+      contacts: services.contacts,
+      companies: services.companies,
+      magicLinks: services.magicLinks,
+      audit: services.audit,
+      clock: services.clock,
+    }),
   );
   router.use(
     '/admin/psa',

@@ -65,6 +65,16 @@ export interface SessionData {
   keptForm?: KeptForm;
   sessionEnded?: { reason: SessionEndReason; idleMinutes: number; absoluteHours: number };
   flash?: Array<{ kind: 'success' | 'error' | 'info'; text: string }>;
+  /** Console: magic links generated in this session, by contact id, until their result page shows them
+   * once (post/redirect/get); then only the fact that it was shown stays. */
+  generatedLinks?: Record<string, GeneratedLinkResult>;
+}
+
+export interface GeneratedLinkResult {
+  email: string;
+  expiresAt: number;
+  /** The link itself, until the result page has shown it. */
+  link?: string;
 }
 
 declare module 'express-serve-static-core' {

@@ -252,7 +252,7 @@ describe('portico admin:create', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // two command processes and an embedded database opening: slow on a loaded machine
 
   it('explains what is missing', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'portico-cli-'));

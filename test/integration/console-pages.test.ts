@@ -267,7 +267,9 @@ describe('contacts', () => {
       lastName: 'Ic',
     });
     const url = `/admin/contacts/${contact.id}`;
-    const answer = await postForm(tech, url, `${url}/magic-link`, {});
+    const posted = await postForm(tech, url, `${url}/magic-link`, {});
+    expect(posted.status).toBe(303);
+    const answer = await tech.get(posted.headers.location!);
     expect(answer.status).toBe(200);
     expect(answer.headers['cache-control']).toBe('no-store');
     const link = new URL(/id="magic-link" type="text" readonly value="([^"]+)"/.exec(answer.text)![1]!.replace(/&amp;/g, '&'));

@@ -2,7 +2,7 @@
 // SMTP and the suite's database and session store: why a session ended, a signed-in visitor on /signin
 // and on a 404, a used link leading to the form, the token lifetime as issued, a stale form saying what
 // to do, and the resend cooldown whichever form asks.
-import { staffAgent } from '../helpers/console.js';
+import { confirmOnPage, staffAgent } from '../helpers/console.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createCompany, createContact } from '../helpers/factories.js';
 import { formsFrom, formsTo, submit } from '../helpers/forms.js';
@@ -96,7 +96,9 @@ describe('/signin says why the session this browser held has ended', () => {
     const phone = await deviceOf(contact.id);
     const { agent: staff } = await staffAgent(t, 'technician');
     const record = await staff.get(`/admin/contacts/${contact.id}`);
-    expect((await submit(staff, formsTo(record.text, `/admin/contacts/${contact.id}/disable`)[0]!)).status).toBe(303);
+    // Disabling asks first (the console's confirm page); the confirmed form disables.
+    const asked = await submit(staff, formsTo(record.text, `/admin/contacts/${contact.id}/disable`)[0]!);
+    expect((await confirmOnPage(staff, asked)).status).toBe(303);
     expect((await land(phone, '/')).text).toContain('your access to the portal was turned off');
   });
 

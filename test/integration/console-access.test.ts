@@ -244,8 +244,10 @@ describe('portico admin:create', () => {
         const home = await agent.get('/admin');
         expect(home.text).toContain('First Admin');
         expect(home.text).toContain('/admin/settings/mail-token');
+        // Used once: opening it again leads to the sign-in page, which says so.
         const reused = await supertest(app.app).get(link.pathname + link.search);
-        expect(reused.status).toBe(400);
+        expect(reused.status).toBe(303);
+        expect(reused.headers.location).toBe('/admin/signin?link=used');
       } finally {
         await app.close();
       }

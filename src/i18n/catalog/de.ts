@@ -181,4 +181,10 @@ export const de: Catalog = {
     'Geben Sie auf der Anmeldeseite {email} ein; Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
   'mail.invitation.howText':
     'Melden Sie sich mit Ihrer Adresse {email} an: Sie erhalten eine E-Mail mit einem Link und einem Code. Ein Passwort ist nicht nötig.',
+
+  // Marke (issue 17)
+  'brand.support': 'Support',
+  'brand.supportPhone': 'Telefon {phone}',
+  'brand.poweredBy': 'Bereitgestellt mit Portico',
+  'brand.logoAlt': 'Logo von {portal}',
 };

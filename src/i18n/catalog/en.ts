@@ -188,6 +188,11 @@ export const en = {
   'mail.invitation.open': 'Open the portal',
   'mail.invitation.howHtml': 'On the sign-in page, enter {email}; you will get a mail with a link and a code. No password needed.',
   'mail.invitation.howText': 'Sign in with your address {email}: you will get a mail with a link and a code. No password needed.',
+  // Brand (issue 17): the support line in the footer and the mails, the optional "powered by" line
+  'brand.support': 'Support',
+  'brand.supportPhone': 'Phone {phone}',
+  'brand.poweredBy': 'Powered by Portico',
+  'brand.logoAlt': '{portal} logo',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -107,9 +107,10 @@ export function brandSettingsRoutes(deps: { brand: BrandService; baseUrl: URL })
     const locale = req.params.locale as Locale;
     if (!PREVIEW_TEMPLATES.includes(template) || !SUPPORTED.includes(locale)) throw new NotFoundError();
     const rendered = await renderPreview(template, locale, req.query.company ? Number(req.query.company) : undefined);
-    // Shown in a sandboxed frame of the previews page: the mail's own inline styles, our images, no script.
+    // Shown in a sandboxed frame of the previews page: the mail's own inline styles, our images, no script and
+    // no forms (allow-same-origin only, so the portal's logo loads; nothing can run to make use of it).
     res.set({
-      'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox",
+      'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox allow-same-origin",
       'X-Frame-Options': 'SAMEORIGIN',
       'Cache-Control': 'no-store',
     });

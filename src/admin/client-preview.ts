@@ -1,7 +1,8 @@
 // "Preview as a client" (/admin/preview): the sign-in page and the portal home as a company's contact
 // would see them (its brand, the methods offered), for a technician. The real views are rendered with
 // a sample contact into sandboxed frames: nobody is signed in, no session or token is made, and the
-// frames' forms cannot be sent (the sandbox allows no forms and no script).
+// frames' forms cannot be sent (the sandbox allows no forms and no script; it keeps the frame's origin so
+// that the portal's own stylesheet and logo load, which is safe without scripts).
 import { Router, type Request, type Response } from 'express';
 import { contactAudience } from '../auth/audience.js';
 import type { BrandService } from '../brand/service.js';
@@ -9,7 +10,7 @@ import type { CompanyService } from '../directory/companies.js';
 import { isLocale, translator, type Locale, type Translate } from '../i18n/index.js';
 import type { SettingsService } from '../settings/service.js';
 
-const FRAME_CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'; sandbox";
+const FRAME_CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin";
 
 export function clientPreviewRoutes(deps: { brand: BrandService; companies: CompanyService; settings: SettingsService; microsoftOffered: boolean }): Router {
   const router = Router();

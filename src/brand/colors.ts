@@ -25,5 +25,6 @@ export function accentProblem(hex: string): string | null {
   if (!HEX_COLOR.test(hex)) return 'Enter a colour as #rrggbb, e.g. #1d4ed8';
   const ratio = contrastWithWhite(hex);
   if (ratio >= MIN_CONTRAST_WITH_WHITE) return null;
-  return `White text on ${hex.toLowerCase()} has a contrast of ${ratio.toFixed(2)}:1; buttons need at least ${MIN_CONTRAST_WITH_WHITE}:1 (WCAG AA). Choose a darker colour.`;
+  const minimum = `buttons need at least ${MIN_CONTRAST_WITH_WHITE}:1 (WCAG AA)`;
+  return `White text on ${hex.toLowerCase()} has a contrast of ${ratio.toFixed(2)}:1; ${minimum}. Choose a darker colour.`;
 }

@@ -20,7 +20,7 @@ beforeAll(async () => {
   t = await startTestApp({ env: { SIGNIN_RATE_LIMIT_PER_IP: '10000/15m', SIGNIN_RATE_LIMIT_PER_ADDRESS: '10000/15m' } });
   admin = (await staffAgent(t, 'admin', 'Ada Admin')).agent;
   tech = (await staffAgent(t, 'technician', 'Tom Tech')).agent;
-});
+}, 120_000); // the embedded database's first open is slow on a busy machine
 afterAll(async () => t.close());
 
 type Upload = { buffer: Buffer; filename: string; contentType: string };

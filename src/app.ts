@@ -101,8 +101,6 @@ export function createApp(services: Services): express.Express {
     next();
   });
   app.use('/public', express.static(publicDir, { maxAge: '1h', index: false }));
-  // The brand's logo and accent stylesheet (issue 17): public, cached, no session.
-  app.use(brandRoutes({ brand: services.brand }));
   // /healthz: the process is up. /readyz: it can serve, i.e. the database (and Redis, when used) answer.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -138,8 +136,11 @@ export function createApp(services: Services): express.Express {
   // with the portal's session, so it is offered on portal pages only.
   const isConsoleSignIn = (req: Request) => /^\/admin\/signin(\/|$)/i.test(req.path);
   app.use(i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) }));
-  // The MSP's brand for every page, even one refused before its session is read (issue 17).
+  // The MSP's brand for every page, even one refused before its session is read (issue 17); then the
+  // brand's logo and accent stylesheet: public, cached, no session
+  // (after i18n: a missing logo's 404 page is in the visitor's language).
   app.use(siteBrand({ brand: services.brand, logger }));
+  app.use(brandRoutes({ brand: services.brand }));
   // Form bodies are parsed before the CSRF check, so every form is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
 

@@ -31,8 +31,8 @@ function svgText(bytes: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-  // An SVG file: optional BOM, XML declaration and comments, then the <svg> element.
-  const start = text.replace(/^\uFEFF/, '').replace(/^(\s|<\?xml[^>]*\?>|<!--[\s\S]*?-->)*/, '');
+  // An SVG file: optional BOM, XML declaration, comments and DOCTYPE (refused below), then the <svg> element.
+  const start = text.replace(/^\uFEFF/, '').replace(/^(\s|<\?xml[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>)*/i, '');
   return /^<svg[\s>]/.test(start) ? text : undefined;
 }
 

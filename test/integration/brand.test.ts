@@ -180,6 +180,7 @@ describe('client pages once a portal name is set', () => {
       (await anonymous.get('/signin')).text,
       (await anonymous.get('/signin').set('Accept-Language', 'de')).text,
       (await anonymous.get('/no-such-page')).text,
+      (await anonymous.get('/brand/logo/not-a-logo.png')).text,
       (await anonymous.post('/signin/email').type('form').send({ email: 'x@y.example' })).text, // CSRF refused: error page
       (await anonymous.get('/signin/verify?token=nonsense')).text,
       (await agent.get('/')).text,

@@ -98,7 +98,7 @@ it('an admin sets name, logo and colour; /signin shows them', async () => {
   expect(await visitor.title()).toContain('Northwind Help');
   expect(await visitor.textContent('header .brand')).toContain('Northwind Help');
   expect(await logoLoaded(visitor)).toBe(true);
-  const logoUrl = new URL(await visitor.getAttribute('header img.brand-logo', 'src'), app.url);
+  const logoUrl = new URL((await visitor.getAttribute('header img.brand-logo', 'src')) ?? '', app.url);
   expect(logoUrl.origin).toBe(app.url);
   const buttonColour = await visitor.$eval('form[action="/signin/email"] button.primary', (b) => getComputedStyle(b).backgroundColor);
   expect(buttonColour).toBe('rgb(11, 95, 255)');

@@ -26,7 +26,8 @@ interface MethodContext {
 
 type MethodDefinition = (context: MethodContext) => Promise<SignInMethod>;
 
-const microsoft: MethodDefinition = async ({ config }) => {
+/** Needs only the configuration: Microsoft is set up in the environment, not in the console. */
+export async function microsoftSignIn({ config }: Pick<MethodContext, 'config'>): Promise<SignInMethod> {
   const ms = config.microsoft;
   const uri = (path: string) => new URL(path, config.baseUrl).toString();
   return {
@@ -52,7 +53,7 @@ const microsoft: MethodDefinition = async ({ config }) => {
     who: ms?.mspTenantId ? 'Clients of companies with a linked Entra tenant; staff of the MSP tenant' : 'Clients of companies with a linked Entra tenant',
     links: [{ href: '/admin/companies', label: 'Companies (Entra tenants)' }],
   };
-};
+}
 
 const emailToken: MethodDefinition = async ({ settings, config }) => {
   const [clients, staff] = await Promise.all([contactAudience.emailToken.enabled(settings), staffAudience.emailToken.enabled(settings)]);
@@ -99,7 +100,7 @@ const loginUrls: MethodDefinition = async ({ jwtLogin }) => {
 };
 
 /** The methods in the order the page lists them. */
-export const METHODS: MethodDefinition[] = [microsoft, emailToken, magicLinks, loginUrls];
+export const METHODS: MethodDefinition[] = [microsoftSignIn, emailToken, magicLinks, loginUrls];
 
 export function signInMethodsRoutes(context: MethodContext): Router {
   const router = Router();

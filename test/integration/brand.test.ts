@@ -113,6 +113,15 @@ describe('the brand settings page', () => {
     expect(served.headers['content-type']).toContain('image/svg+xml');
     expect(served.headers['content-security-policy']).toContain("default-src 'none'; style-src 'unsafe-inline'");
     expect(served.headers['x-content-type-options']).toBe('nosniff');
+    // Mail programs do not show SVG: a mail then carries the name alone, no attachment, no remote image.
+    const contact = await createContact(t.services.db, { email: `svg-${Date.now()}@contoso.example` });
+    const before = t.smtp.messages.length;
+    await requestToken(t.agent(), contact.email);
+    await t.settle();
+    const mail = await t.smtp.waitForMail(contact.email, { after: before });
+    expect(mail.attachments).toHaveLength(0);
+    expect(String(mail.html)).not.toContain('<img');
+    expect(mail.subject).toContain('Northwind Help');
   });
 
   it.each([
@@ -169,6 +178,15 @@ describe('the brand settings page', () => {
     expect(html).toContain('href="https://help.northwind.example/"');
     expect(html).not.toContain('Powered by');
     expect((await saveBrand({ supportUrl: 'javascript:alert(1)' })).text).toContain('starting with https://');
+    await saveBrand({ poweredBy: 'on' });
+    expect(await signinHtml()).toContain('Powered by Portico');
+    expect((await t.agent().get('/signin').set('Accept-Language', 'de')).text).toContain('Bereitgestellt mit Portico');
+    // Unticked, as a browser sends it: the box's field is left out.
+    const form = await brandForm();
+    expect(form.fields.poweredBy).toBe('on');
+    delete form.fields.poweredBy;
+    await submitMultipart(admin, form);
+    expect(await signinHtml()).not.toContain('Powered by');
   });
 });
 

@@ -12,6 +12,7 @@
 //   005_locale      contacts.locale
 //   006_audit_no_truncate  the TRUNCATE trigger on audit_events
 //   007_company_name_unique_ci  unique index on lower(companies.name); renames existing case duplicates (audited)
+//   009_brand       brand_assets (uploaded logos), company_brands (a company's logo and accent colour)
 // A new migration gets a name that says what it creates.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
@@ -21,6 +22,7 @@ import * as m004 from './004_api_keys.js';
 import * as m005 from './005_locale.js';
 import * as m006 from './006_audit_no_truncate.js';
 import * as m007 from './007_company_name_unique_ci.js';
+import * as m009 from './009_brand.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -32,6 +34,7 @@ const migrations: Array<[string, Migration]> = [
   ['005_locale', m005],
   ['006_audit_no_truncate', m006],
   ['007_company_name_unique_ci', m007],
+  ['009_brand', m009],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -3,6 +3,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import multer from 'multer';
 import { contactAudience } from './auth/audience.js';
+import { contactBrand, siteBrand } from './brand/locals.js';
+import { LOGO_UPLOAD_LIMIT_BYTES, isLogoUpload } from './brand/upload.js';
+import { brandRoutes } from './brand/routes.js';
 import { consoleRoutes } from './admin/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { accountRoutes } from './auth/account/routes.js';
@@ -142,6 +145,11 @@ export function createApp(services: Services): express.Express {
     res.locals.timeZoneCookie = cookies.timeZone;
     next();
   });
+  // The MSP's brand for every page, even one refused before its session is read (issue 17); then the
+  // brand's logo and accent stylesheet: public, cached, no session
+  // (after i18n: a missing logo's 404 page is in the visitor's language).
+  app.use(siteBrand({ brand: services.brand, logger }));
+  app.use(brandRoutes({ brand: services.brand }));
   // Form bodies are parsed before the CSRF check, so every form is checked.
   app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
 
@@ -164,6 +172,8 @@ export function createApp(services: Services): express.Express {
     if (Object.keys(req.session).length > 0) res.set('Cache-Control', 'no-store');
     next();
   });
+  // A signed-in client sees their company's own brand where it has one.
+  app.use(contactBrand({ brand: services.brand, directory: services.directory }));
   const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: secureCookies, cookieName: cookies.csrf, origin: config.baseUrl.origin });
   app.use(csrf.expose);
   app.use(exposeFlash);
@@ -171,8 +181,12 @@ export function createApp(services: Services): express.Express {
   // staff sign-in, after the session is read: nobody else can make the server read a multipart body.
   // Anyone else's upload reaches the CSRF check unparsed, without a token, and is refused there.
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
+  // The brand forms' logo field (issue 17); its own size rule is checked by the brand, with a message on the form.
+  const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: LOGO_UPLOAD_LIMIT_BYTES, files: 1, fields: 20 } }).single('logo');
   app.use((req: Request, res: Response, next: NextFunction) =>
-    req.is('multipart/form-data') && isConsole(req) && req.session.signedIn?.kind === 'staff' ? upload(req, res, next) : next(),
+    req.is('multipart/form-data') && isConsole(req) && req.session.signedIn?.kind === 'staff'
+      ? (isLogoUpload(req.path) ? logoUpload : upload)(req, res, next)
+      : next(),
   );
   // Every form field (uploads' included) and query string value, before any route reads them (see
   // http/control-characters.ts).

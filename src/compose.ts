@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { createApiKeyService, type ApiKeyService } from './api/keys.js';
 import { createAuditService, type AuditService } from './audit/service.js';
+import { createBrandRepository } from './brand/brand-repo.js';
+import { createBrandService, type BrandService } from './brand/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
 import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
 import { createMagicLinkService, type MagicLinkService } from './auth/magic-link/service.js';
@@ -94,6 +96,8 @@ export interface Services {
   jwtLogin: JwtLoginService;
   /** The console's front page figures. */
   dashboard: Dashboard;
+  /** The portal's brand (the MSP's, a company's) on pages and in mails. */
+  brand: BrandService;
   /** Stops background work and closes every connection. */
   close(): Promise<void>;
 }
@@ -158,7 +162,8 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const mailTransport = createMailTransport(config.smtpUrl, logger);
   const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
   const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
-  const mail = createMailComposer({ db, outbox, settings, baseUrl: config.baseUrl });
+  const brand = createBrandService({ db, settings, directory, repo: createBrandRepository({ db }), audit });
+  const mail = createMailComposer({ db, outbox, settings, brand, baseUrl: config.baseUrl });
   const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
@@ -225,6 +230,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     onboarding,
     jwtLogin,
     dashboard,
+    brand,
     async close() {
       await background.idle();
       await mailWorker.stop();

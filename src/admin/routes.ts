@@ -18,6 +18,9 @@ import { psaRoutes } from './psa.js';
 import { settingsRoutes } from './settings.js';
 import { staffRoutes } from './staff.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { brandSettingsRoutes, companyBrandRoutes } from './brand.js';
+import { clientPreviewRoutes } from './client-preview.js';
+import { signInMethodsRoutes } from './sign-in-methods.js';
 
 export function consoleRoutes(services: Services): Router {
   const router = Router();
@@ -75,10 +78,18 @@ export function consoleRoutes(services: Services): Router {
     '/admin/settings',
     ...adminOnly(settingsPage),
     settingsRoutes({ settings: services.settings, settingsAdmin: services.settingsAdmin, outboxAdmin: services.outboxAdmin, jwtLogin: services.jwtLogin }),
+    // Issue 17: the brand, its mail previews, and the sign-in methods overview.
+    brandSettingsRoutes({ brand: services.brand, baseUrl: services.config.baseUrl }),
+    signInMethodsRoutes({ settings: services.settings, jwtLogin: services.jwtLogin, config: services.config }),
   );
   router.use('/admin/staff', ...adminOnly(sectionPage), staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
   router.use('/admin/api-keys', ...adminOnly(sectionPage), apiKeyRoutes({ apiKeys: services.apiKeys }));
-  router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
+  router.use('/admin/companies', staffOnly, companyBrandRoutes({ brand: services.brand }), companyRoutes({ companies: services.companies }));
+  router.use(
+    '/admin/preview',
+    staffOnly,
+    clientPreviewRoutes({ brand: services.brand, companies: services.companies, settings: services.settings, microsoftOffered: Boolean(services.microsoft) }),
+  );
   router.use(
     '/admin/contacts',
     staffOnly,

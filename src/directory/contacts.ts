@@ -120,6 +120,7 @@ export function createContactService(deps: {
       to: contact.email,
       template: 'invitation',
       portalName: contact.company_portal_name,
+      companyId: contact.company_id,
       // In the language the contact last signed in with (none yet: English).
       data: {
         portalUrl: mail.link(contactAudience.basePath, { email: contact.email }),

@@ -76,7 +76,9 @@ export function errorHandler(logger: Logger) {
       key = undefined;
       message =
         error.code === 'LIMIT_FILE_SIZE'
-          ? 'The file is larger than 1 MB. Split it and import the parts.'
+          ? error.field === 'logo'
+            ? 'The logo is far larger than the 512 KB allowed. Choose a smaller image.'
+            : 'The file is larger than 1 MB. Split it and import the parts.'
           : 'The upload could not be read. Choose one CSV file and try again.';
     } else if (isDependencyDown(error)) {
       status = 503;

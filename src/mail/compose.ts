@@ -2,6 +2,7 @@
 // together here, once: the sender and portal name from the Mail Token settings (a company's own portal
 // name wins), links to this portal's base URL, queued in the caller's transaction so a mail commits with
 // whatever it announces.
+import type { BrandService } from '../brand/service.js';
 import type { Db } from '../db/index.js';
 import type { MailTokenSettings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
@@ -18,6 +19,8 @@ export interface ComposedMail<K extends TemplateName> {
   data: Omit<MailTemplates[K], 'portalName'>;
   /** The portal's name in this mail (a company's own); absent or empty: the configured one. */
   portalName?: string | null;
+  /** The recipient's company: its own logo and colour, where set, brand the mail (absent: the MSP's). */
+  companyId?: number | null;
   /** Do not send after this time (the token inside has expired). */
   discardAfter?: Date;
   /** The settings when the caller has read them already (before its transaction, to keep it short). */
@@ -35,18 +38,22 @@ export interface MailComposer {
   notify(): void;
 }
 
-export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: SettingsService; baseUrl: URL }): MailComposer {
+export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: SettingsService; brand: BrandService; baseUrl: URL }): MailComposer {
   const { db, outbox, settings, baseUrl } = deps;
 
   async function queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>) {
     const sender = mail.sender ?? (await settings.get('mail_token', trx));
+    const portalName = mail.portalName || sender.portalName;
+    // The logo travels with the mail as an inline attachment (cid:), never as a remote image.
+    const { brand, attachments } = await deps.brand.forMail(mail.companyId, trx);
     // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
-    const data = { ...mail.data, portalName: mail.portalName || sender.portalName } as MailTemplates[K];
+    const data = { ...mail.data, portalName, brand: { ...brand, name: portalName } } as MailTemplates[K];
     return outbox.enqueue(trx, {
       to: mail.to,
       from: { name: sender.fromName, address: sender.fromAddress },
       template: mail.template,
       data,
+      attachments,
       discardAfter: mail.discardAfter,
     });
   }

@@ -1,6 +1,7 @@
 // The durable outbox: a mail is a row written in the same transaction as whatever it announces, so
 // nothing is lost when SMTP is down. The body holds sign-in secrets, so it is stored encrypted and
 // erased once sent.
+import type { MailAttachment } from '../brand/service.js';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { decrypt, encrypt } from '../lib/crypto.js';
@@ -12,6 +13,8 @@ export interface QueueMail<K extends TemplateName> {
   from: { name: string; address: string };
   template: K;
   data: MailTemplates[K];
+  /** Inline images (the brand's logo), sealed with the body. */
+  attachments?: MailAttachment[];
   /** Do not send after this time (e.g. the token inside has expired). */
   discardAfter?: Date;
 }
@@ -47,7 +50,13 @@ export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
           subject: rendered.subject,
           sealed_body: encrypt(
             deps.key,
-            JSON.stringify({ from: mail.from, html: rendered.html, text: rendered.text, signIn: signInOf(mail.template, mail.data) }),
+            JSON.stringify({
+              from: mail.from,
+              html: rendered.html,
+              text: rendered.text,
+              signIn: signInOf(mail.template, mail.data),
+              attachments: mail.attachments ?? [],
+            }),
           ),
           status: 'pending',
           next_attempt_at: now,

@@ -3,13 +3,15 @@ import path from 'node:path';
 import ejs from 'ejs';
 import { DEFAULT_LOCALE, htmlTranslator, translate, translator, type Locale } from '../i18n/index.js';
 import { viewsDir } from '../lib/paths.js';
+import { DEFAULT_ACCENT, type MailBrand } from '../brand/service.js';
 
 // Client mails carry the recipient's language (absent: English); the test mail goes to staff, in English.
+// brand: logo, colour and support line (mail/compose.ts fills it in; absent: the name alone, today's look).
 export interface MailTemplates {
-  'email-token': { portalName: string; link: string; code: string; minutes: number; email: string; locale?: Locale };
-  'magic-link': { portalName: string; link: string; minutes: number; email: string; locale?: Locale };
-  invitation: { portalName: string; portalUrl: string; email: string; firstName: string; locale?: Locale };
-  'test-mail': { portalName: string; fromName: string; fromAddress: string };
+  'email-token': { portalName: string; link: string; code: string; minutes: number; email: string; locale?: Locale; brand?: MailBrand };
+  'magic-link': { portalName: string; link: string; minutes: number; email: string; locale?: Locale; brand?: MailBrand };
+  invitation: { portalName: string; portalUrl: string; email: string; firstName: string; locale?: Locale; brand?: MailBrand };
+  'test-mail': { portalName: string; fromName: string; fromAddress: string; brand?: MailBrand };
 }
 export type TemplateName = keyof MailTemplates;
 
@@ -29,7 +31,15 @@ export interface RenderedMail {
 export async function renderMail<K extends TemplateName>(template: K, data: MailTemplates[K]): Promise<RenderedMail> {
   const file = (kind: string) => path.join(viewsDir, 'emails', `${template}.${kind}.ejs`);
   const locale = ('locale' in data && data.locale) || DEFAULT_LOCALE;
-  const locals = { ...data, locale, t: translator(locale), th: htmlTranslator(locale) };
+  const brand: MailBrand = data.brand ?? {
+    name: data.portalName,
+    accentColor: DEFAULT_ACCENT,
+    logoSrc: null,
+    support: { phone: '', address: '', url: '' },
+    hasSupport: false,
+    poweredBy: false,
+  };
+  const locals = { ...data, brand, locale, t: translator(locale), th: htmlTranslator(locale) };
   const [html, text] = await Promise.all([
     // cache: compiled once per process, not read and compiled for every mail.
     ejs.renderFile(file('html'), locals, { async: true, cache: true, root: viewsDir }),

@@ -15,6 +15,8 @@ export interface OutgoingMail {
   text: string;
   /** The link (and code) a sign-in mail carries; read only by the log transport, never sent as such. */
   signIn?: { link: string; code?: string };
+  /** Inline images referred to from the HTML as cid:… (base64 content). */
+  attachments?: Array<{ filename: string; contentType: string; cid: string; content: string; encoding: 'base64' }>;
 }
 
 export interface MailTransport {
@@ -106,7 +108,14 @@ export function createMailTransport(smtpUrl: string | undefined, logger: Logger,
   return {
     kind: 'smtp',
     async send(mail) {
-      await transporter.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text });
+      await transporter.sendMail({
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        attachments: mail.attachments ?? [],
+      });
     },
     close() {
       transporter.close();

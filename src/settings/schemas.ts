@@ -82,6 +82,25 @@ export type SessionPolicy = z.infer<typeof sessionPolicySchema>;
 // Login URLs signed by the MSP's own programs (HS256). The secret is kept encrypted.
 export const jwtLoginSettingsSchema = z.object({ enabled: z.boolean(), sealedSecret: z.string().nullable() });
 
+// The MSP's brand (issue 17): the portal name is mail_token.portalName (one value, two pages); the logo
+// bytes live in brand_assets, found by logoSha256. Empty strings and null mean "not set": today's look.
+export const brandSettingsSchema = z.object({
+  logoSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+  logoType: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']).nullable(),
+  accentColor: z
+    .string()
+    .regex(/^#[0-9a-f]{6}$/)
+    .nullable(),
+  supportPhone: singleLineText(40),
+  supportAddress: singleLineText(200),
+  supportUrl: z.string().max(300),
+  poweredBy: z.boolean(),
+});
+export type BrandSettings = z.infer<typeof brandSettingsSchema>;
+
 export const settingDefinitions = {
   mail_token: {
     schema: mailTokenSettingsSchema,
@@ -110,6 +129,18 @@ export const settingDefinitions = {
     }),
   },
   jwt_login: { schema: jwtLoginSettingsSchema, defaults: () => ({ enabled: false, sealedSecret: null as string | null }) },
+  brand: {
+    schema: brandSettingsSchema,
+    defaults: (): BrandSettings => ({
+      logoSha256: null,
+      logoType: null,
+      accentColor: null,
+      supportPhone: '',
+      supportAddress: '',
+      supportUrl: '',
+      poweredBy: false,
+    }),
+  },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

@@ -25,6 +25,16 @@ export interface EmailTokenAudience extends Audience {
   whoMaySignInLocally(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. */
   portalName(resolution: AudienceResolution): Promise<string>;
+  /** The one company whose brand the mail shows (none: the MSP's). */
+  brandCompanyId(resolution: AudienceResolution): number | undefined;
+}
+
+/** The company of every subject and of the new account, when that is exactly one company. */
+function onlyCompany(resolution: AudienceResolution): number | undefined {
+  const companyIds = new Set(resolution.subjects.map((s) => (s.kind === 'contact' ? s.contact.company_id : undefined)));
+  if (resolution.newAccountCompanyId !== undefined) companyIds.add(resolution.newAccountCompanyId);
+  const [only] = companyIds;
+  return companyIds.size === 1 ? only : undefined;
 }
 
 function fromResolution(found: Resolution): AudienceResolution {
@@ -40,12 +50,11 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
     whoMaySignInLocally: async (email) => fromResolution(await deps.resolver.whoMaySignInLocally(email)),
     async portalName(resolution) {
       const fallback = (await deps.settings.get('mail_token')).portalName;
-      const companyIds = new Set(resolution.subjects.map((s) => (s.kind === 'contact' ? s.contact.company_id : undefined)));
-      if (resolution.newAccountCompanyId !== undefined) companyIds.add(resolution.newAccountCompanyId);
-      const [only] = companyIds;
-      if (companyIds.size !== 1 || only === undefined) return fallback;
+      const only = onlyCompany(resolution);
+      if (only === undefined) return fallback;
       return (await deps.directory.companyPortalName(only)) ?? fallback;
     },
+    brandCompanyId: onlyCompany,
   };
 }
 
@@ -57,5 +66,6 @@ export function consoleAudience(deps: { staff: StaffService; settings: SettingsS
     whoMaySignIn: activeStaff,
     whoMaySignInLocally: activeStaff,
     portalName: async () => `${(await deps.settings.get('mail_token')).portalName} console`,
+    brandCompanyId: () => undefined,
   };
 }

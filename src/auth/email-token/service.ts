@@ -95,6 +95,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: issue } };
       // Read before the transaction, so it holds its connection only for the writes.
       const portalName = await audience.portalName(resolution);
+      const companyId = audience.brandCompanyId(resolution);
       // Known or not, the same work (issue 15): this runs in the serving process, on the embedded
       // database even on its event loop, so less work for an unknown address would make the next
       // request faster and tell the two apart. The token and its mail are always made, inside a
@@ -109,6 +110,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
               template: 'email-token',
               sender: mailSettings,
               portalName,
+              companyId,
               data: {
                 link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
                 code: tokens.formatCode(issued.code!),

@@ -76,6 +76,7 @@ export function createMagicLinkService(deps: {
           to: contact.email,
           template: 'magic-link',
           portalName: await directory.companyPortalName(contact.company_id, trx),
+          companyId: contact.company_id,
           data: { link, minutes, email: contact.email, locale: localeOr(contact.locale) },
           // The link inside stops working then; a mail still queued at that time is not worth sending.
           discardAfter: expiresAt,

@@ -215,4 +215,10 @@ export const de: Catalog = {
   'error.backToForm': 'Formular erneut öffnen',
   'error.backToFormKept': 'Formular erneut öffnen (Ihre Eingabe bleibt erhalten)',
   'error.backToPortal': 'Zurück zum Portal',
+
+  // Marke (issue 17)
+  'brand.support': 'Support',
+  'brand.supportPhone': 'Telefon {phone}',
+  'brand.poweredBy': 'Bereitgestellt mit Portico',
+  'brand.logoAlt': 'Logo von {portal}',
 };

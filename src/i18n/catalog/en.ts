@@ -216,6 +216,11 @@ export const en = {
   'error.backToForm': 'Open the form again',
   'error.backToFormKept': 'Open the form again (what you typed is kept)',
   'error.backToPortal': 'Back to your portal',
+  // Brand (issue 17): the support line in the footer and the mails, the optional "powered by" line
+  'brand.support': 'Support',
+  'brand.supportPhone': 'Phone {phone}',
+  'brand.poweredBy': 'Powered by Portico',
+  'brand.logoAlt': '{portal} logo',
 } as const;
 
 export type MessageKey = keyof typeof en;

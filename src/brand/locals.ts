@@ -1,0 +1,41 @@
+// res.locals.brand for every page: the MSP's brand first (so even an error before the session is read,
+// e.g. an unreadable form, shows the portal's name, never Portico's), then, for a signed-in client, their
+// company's own brand.
+import type { NextFunction, Request, Response } from 'express';
+import type { DirectoryService } from '../directory/service.js';
+import type { Logger } from '../lib/logger.js';
+import type { Brand, BrandService } from './service.js';
+
+// Used when the database cannot be read: the page still names the portal, in today's look.
+const UNREADABLE: Brand = {
+  name: 'Client Portal',
+  logo: null,
+  accentColor: null,
+  themeUrl: null,
+  support: { phone: '', address: '', url: '' },
+  hasSupport: false,
+  poweredBy: false,
+};
+
+export function siteBrand(deps: { brand: BrandService; logger: Logger }) {
+  return async (_req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.brand = await deps.brand.site();
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message }, 'brand unreadable; the page is shown without it');
+      res.locals.brand = UNREADABLE;
+    }
+    next();
+  };
+}
+
+export function contactBrand(deps: { brand: BrandService; directory: DirectoryService }) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const signedIn = req.session?.signedIn;
+    if (signedIn?.kind === 'contact') {
+      const contact = await deps.directory.getContact(signedIn.id);
+      if (contact) res.locals.brand = await deps.brand.forCompany(contact.company_id);
+    }
+    next();
+  };
+}

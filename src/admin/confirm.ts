@@ -2,7 +2,7 @@
 // domain, delete a company, revoke an API key). The server is the safety step: such a POST without
 // confirmed=yes changes nothing and answers with a confirm page that re-posts the same fields with it, so
 // the check holds without JavaScript, for a double click and for a script that posts the form. With
-// JavaScript (public/js/portico.js) a <dialog> asks first, on the page itself, and sends confirmed=yes.
+// JavaScript (public/js/site.js) a <dialog> asks first, on the page itself, and sends confirmed=yes.
 import type { NextFunction, Request, Response } from 'express';
 
 export interface Confirmation {

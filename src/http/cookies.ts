@@ -17,7 +17,7 @@ export interface CookieNames {
   csrf: string;
   /** The footer's language choice. */
   language: string;
-  /** The browser's time zone, set by public/js/portico.js (lib/time-zone.ts checks it). */
+  /** The browser's time zone, set by public/js/site.js (lib/time-zone.ts checks it). */
   timeZone: string;
 }
 
@@ -29,7 +29,9 @@ export function cookieNames(secure: boolean): CookieNames {
     consolePath: secure ? '/' : '/admin',
     csrf: `${prefix}portico.csrf`,
     language: `${prefix}portico.lang`,
-    timeZone: `${prefix}portico.tz`,
+    // Named in every page (data-time-zone-cookie), so it does not name the product: once a portal name is
+    // set, a client's page never says Portico (issue 17).
+    timeZone: `${prefix}tz`,
   };
 }
 

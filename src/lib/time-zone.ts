@@ -1,4 +1,4 @@
-// The viewer's time zone, as their browser reports it (public/js/portico.js sets the cookie from
+// The viewer's time zone, as their browser reports it (public/js/site.js sets the cookie from
 // Intl.DateTimeFormat().resolvedOptions().timeZone). The cookie is the browser's word, so it is believed
 // only when it names a zone Intl knows, and then in Intl's own spelling: a page never carries a raw
 // cookie value, and the formats kept per zone (lib/date-time.ts) stay as few as the zones there are.

@@ -208,7 +208,7 @@ describe('client pages once a portal name is set', () => {
     for (const html of pages) {
       expect(html).toContain('Northwind Help');
       // The stylesheet's and script's file names are not shown to anyone; the rest of the page is.
-      expect(html.replace(/\/public\/(css|js)\/portico\.(css|js)/g, '')).not.toMatch(/portico/i);
+      expect(html).not.toMatch(/portico/i);
     }
   });
 });

@@ -86,11 +86,7 @@ describe('terms per language', () => {
 
 describe('dates in the browser’s time zone', () => {
   const withZone = (agent: Agent, zone: string) =>
-    (agent as unknown as { jar: { setCookies(cookies: string[], host: string, path: string): void } }).jar.setCookies(
-      [`portico.tz=${zone}; Path=/`],
-      '127.0.0.1',
-      '/',
-    );
+    (agent as unknown as { jar: { setCookies(cookies: string[], host: string, path: string): void } }).jar.setCookies([`tz=${zone}; Path=/`], '127.0.0.1', '/');
 
   it('writes the sessions page in the zone the browser reported, in German', async () => {
     const { agent } = await clientIn('de');
@@ -126,7 +122,7 @@ describe('skip link and console navigation', () => {
   const navOf = (html: string) => /<nav class="nav" aria-label="Console">([\s\S]*?)<\/nav>/.exec(html)![1]!;
   const linksOf = (html: string) => [...navOf(html).matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
   const currentOf = (html: string) => [...navOf(html).matchAll(/<a href="([^"]+)" aria-current="page"/g)].map((m) => m[1]);
-  const shared = ['/admin', '/admin/companies', '/admin/contacts', '/admin/psa', '/admin/outbox', '/admin/audit'];
+  const shared = ['/admin', '/admin/companies', '/admin/contacts', '/admin/psa', '/admin/outbox', '/admin/audit', '/admin/preview'];
 
   it('marks the current page, sub-pages included, and only it', async () => {
     const { agent } = await staffAgent(t, 'admin');
@@ -147,6 +143,8 @@ describe('skip link and console navigation', () => {
       '/admin/settings/mail-token',
       '/admin/settings/access',
       '/admin/settings/portal',
+      '/admin/settings/brand',
+      '/admin/settings/sign-in',
       '/admin/settings/login-url',
       '/admin/staff',
       '/admin/api-keys',

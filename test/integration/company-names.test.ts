@@ -157,7 +157,8 @@ describe('migration 007 on a database with duplicates', () => {
         ids[name] = row.id;
       }
 
-      expect(await migrate(db)).toEqual(['007_company_name_unique_ci']);
+      // The migrations after 007 run too; 007 is the one under test.
+      expect(await migrate(db)).toContain('007_company_name_unique_ci');
 
       const names = Object.fromEntries((await db('companies').select('id', 'name')).map((r) => [r.id, r.name]));
       expect(names[ids['Acme']!]).toBe('Acme');

@@ -11,6 +11,7 @@
 //   004_api_keys    api_keys
 //   005_locale      contacts.locale
 //   006_audit_no_truncate  the TRUNCATE trigger on audit_events
+//   011_passkeys    passkeys, passkey_challenge_uses, passkey_offer_dismissals
 // A new migration gets a name that says what it creates.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
@@ -19,6 +20,7 @@ import * as m003 from './003_onboarding.js';
 import * as m004 from './004_api_keys.js';
 import * as m005 from './005_locale.js';
 import * as m006 from './006_audit_no_truncate.js';
+import * as m011 from './011_passkeys.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +31,7 @@ const migrations: Array<[string, Migration]> = [
   ['004_api_keys', m004],
   ['005_locale', m005],
   ['006_audit_no_truncate', m006],
+  ['011_passkeys', m011],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

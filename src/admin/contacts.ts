@@ -1,6 +1,7 @@
 // Contacts: search, create, edit, disable, sign out everywhere, invite, magic links, CSV import.
 import { Router, type Request, type Response } from 'express';
 import type { MagicLinkService } from '../auth/magic-link/service.js';
+import type { PasskeyService } from '../auth/passkey/service.js';
 import type { CompanyService } from '../directory/companies.js';
 import type { ContactService } from '../directory/contacts.js';
 import { flash } from '../http/flash.js';
@@ -11,18 +12,29 @@ import type { AuditService } from '../audit/service.js';
 import { actorOf, idParam, pageParam, textParam } from './guard.js';
 import { contactSchema, importSchema } from './schemas.js';
 
-export function contactRoutes(deps: { contacts: ContactService; companies: CompanyService; magicLinks: MagicLinkService; audit: AuditService }): Router {
+export function contactRoutes(deps: {
+  contacts: ContactService;
+  companies: CompanyService;
+  magicLinks: MagicLinkService;
+  audit: AuditService;
+  passkeys: PasskeyService;
+}): Router {
   const router = Router();
   const { contacts, companies, magicLinks, audit } = deps;
 
   async function renderContact(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const contact = await contacts.get(idParam(req));
-    const [allCompanies, history] = await Promise.all([companies.all(), audit.list({ contactId: contact.id, pageSize: 10 })]);
+    const [allCompanies, history, passkeys] = await Promise.all([
+      companies.all(),
+      audit.list({ contactId: contact.id, pageSize: 10 }),
+      deps.passkeys.list({ kind: 'contact', id: contact.id }),
+    ]);
     res.render('admin/contact', {
       title: contact.email,
       contact,
       companies: allCompanies,
       history: history.items,
+      passkeys,
       values: { companyId: contact.company_id, email: contact.email, firstName: contact.first_name, lastName: contact.last_name, phone: contact.phone ?? '' },
       errors: {},
       magicLink: undefined,

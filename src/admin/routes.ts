@@ -15,6 +15,9 @@ import { psaRoutes } from './psa.js';
 import { settingsRoutes } from './settings.js';
 import { staffRoutes } from './staff.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { passkeySignInRoutes, securityRoutes } from '../auth/passkey/routes.js';
+import { contactPasskeyRoutes } from './contact-passkeys.js';
+import { requirePhishingResistant, STAFF_SECURITY_PATH } from './phishing-resistant.js';
 
 export function consoleRoutes(services: Services): Router {
   const router = Router();
@@ -37,13 +40,18 @@ export function consoleRoutes(services: Services): Router {
       clock,
       microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined,
       microsoftAvailable: staffMicrosoft?.oidc.available,
+      passkeysEnabled: () => services.passkeys.enabledFor('staff'),
       ...limits,
     }),
   );
+  const passkeyDeps = { audience: staffAudience, passkeys: services.passkeys, signIn, clock, ...limits };
+  router.use(staffAudience.basePath, passkeySignInRoutes(passkeyDeps));
+  // Outside requirePhishingResistant: it is where a staff member without a passkey adds one.
+  router.use(securityRoutes({ ...passkeyDeps, path: STAFF_SECURITY_PATH, view: 'admin/security' }));
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
-  const staffOnly = requireStaff(signIn);
-  const adminOnly = [staffOnly, requireAdmin, requireRecentSignIn(clock)];
+  const staffOnly = [requireStaff(signIn), requirePhishingResistant(services.settings)];
+  const adminOnly = [...staffOnly, requireAdmin, requireRecentSignIn(clock)];
 
   router.post('/admin/signout', async (req, res) => {
     await signIn.signOut(req);
@@ -52,7 +60,7 @@ export function consoleRoutes(services: Services): Router {
     res.redirect(303, '/admin/signin?signedOut=1');
   });
 
-  router.get('/admin', staffOnly, async (_req, res) => {
+  router.get('/admin', ...staffOnly, async (_req, res) => {
     const { counts, recentSignIns } = await services.dashboard.summary();
     res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns });
   });
@@ -64,18 +72,25 @@ export function consoleRoutes(services: Services): Router {
   );
   router.use('/admin/staff', ...adminOnly, staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
   router.use('/admin/api-keys', ...adminOnly, apiKeyRoutes({ apiKeys: services.apiKeys }));
-  router.use('/admin/companies', staffOnly, companyRoutes({ companies: services.companies }));
+  router.use('/admin/companies', ...staffOnly, companyRoutes({ companies: services.companies }));
   router.use(
     '/admin/contacts',
-    staffOnly,
-    contactRoutes({ contacts: services.contacts, companies: services.companies, magicLinks: services.magicLinks, audit: services.audit }),
+    ...staffOnly,
+    contactRoutes({
+      contacts: services.contacts,
+      companies: services.companies,
+      magicLinks: services.magicLinks,
+      audit: services.audit,
+      passkeys: services.passkeys,
+    }),
+    contactPasskeyRoutes({ passkeys: services.passkeys }),
   );
   router.use(
     '/admin/psa',
-    staffOnly,
+    ...staffOnly,
     psaRoutes({ linking: services.psaLinking, events: services.psaEvents, explainer: services.signInExplainer, sync: services.psaSync }),
   );
-  router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
-  router.use('/admin/audit', staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
+  router.use('/admin/outbox', ...staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
+  router.use('/admin/audit', ...staffOnly, auditRoutes({ audit: services.audit, staffList: () => services.staff.list() }));
   return router;
 }

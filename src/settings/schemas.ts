@@ -78,6 +78,11 @@ export type SessionPolicy = z.infer<typeof sessionPolicySchema>;
 // Login URLs signed by the MSP's own programs (HS256). The secret is kept encrypted.
 export const jwtLoginSettingsSchema = z.object({ enabled: z.boolean(), sealedSecret: z.string().nullable() });
 
+// Passkeys (WebAuthn): each person adds their own, so the method is on by default. With
+// staffPhishingResistant, staff must sign in with a passkey or Microsoft; any other sign-in only lets them
+// add a passkey (the console's Security page) until they have one.
+export const passkeySettingsSchema = z.object({ clients: z.boolean(), staff: z.boolean(), staffPhishingResistant: z.boolean() });
+
 export const settingDefinitions = {
   mail_token: {
     schema: mailTokenSettingsSchema,
@@ -105,6 +110,7 @@ export const settingDefinitions = {
       beyondLevel2: false,
     }),
   },
+  passkeys: { schema: passkeySettingsSchema, defaults: () => ({ clients: true, staff: true, staffPhishingResistant: false }) },
   jwt_login: { schema: jwtLoginSettingsSchema, defaults: () => ({ enabled: false, sealedSecret: null as string | null }) },
 } as const;
 

@@ -30,6 +30,8 @@ export interface EmailTokenRouteDeps {
   microsoftHref?: string;
   /** False while talking to Microsoft fails (the fail-fast window): the page says so instead of the button. */
   microsoftAvailable?: () => boolean;
+  /** Whether "Sign in with a passkey" is offered (passkey/routes.ts answers it). */
+  passkeysEnabled?: () => Promise<boolean>;
 }
 
 const CODE_FAILURE = msg('signin.codeFailure');
@@ -67,12 +69,15 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const microsoftHref = deps.microsoftHref && returnTo ? `${deps.microsoftHref}?${new URLSearchParams({ returnTo })}` : deps.microsoftHref;
     const microsoftDown = deps.microsoftHref !== undefined && deps.microsoftAvailable?.() === false;
     const microsoftUnavailable = msg('microsoft.unavailable');
+    const passkeyEnabled = (await deps.passkeysEnabled?.()) === true;
     res.status(status).render('auth/signin', {
       title: heading,
       heading,
       basePath,
       emailTokenEnabled: await audience.enabled(),
       microsoftHref: microsoftDown ? undefined : microsoftHref,
+      passkeyEnabled,
+      passkeyScripts: passkeyEnabled,
       returnTo,
       email: '',
       errors: {},
@@ -156,7 +161,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const { t } = res.locals;
     const notice = req.query.signedOut ? t('signin.signedOut') : undefined;
     const failure =
-      messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ?? messageFor(JWT_MESSAGES, req.query.jwt) ?? (req.query.again ? msg('signin.again') : undefined);
+      messageFor(MICROSOFT_MESSAGES, req.query.microsoft) ??
+      messageFor(JWT_MESSAGES, req.query.jwt) ??
+      (req.query.passkey === 'failed' ? msg('signin.passkeyFailed') : undefined) ??
+      (req.query.again ? msg('signin.again') : undefined);
     const message = failure && t(failure);
     await renderSignIn(req, res, 200, { notice, message, email: typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '' });
   });

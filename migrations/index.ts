@@ -13,6 +13,7 @@
 //   006_audit_no_truncate  the TRUNCATE trigger on audit_events
 //   007_company_name_unique_ci  unique index on lower(companies.name); renames existing case duplicates (audited)
 //   009_brand       brand_assets (uploaded logos), company_brands (a company's logo and accent colour)
+//   011_passkeys    passkeys, passkey_challenge_uses, passkey_offer_dismissals
 // A new migration gets a name that says what it creates.
 import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
@@ -23,6 +24,7 @@ import * as m005 from './005_locale.js';
 import * as m006 from './006_audit_no_truncate.js';
 import * as m007 from './007_company_name_unique_ci.js';
 import * as m009 from './009_brand.js';
+import * as m011 from './011_passkeys.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,6 +37,7 @@ const migrations: Array<[string, Migration]> = [
   ['006_audit_no_truncate', m006],
   ['007_company_name_unique_ci', m007],
   ['009_brand', m009],
+  ['011_passkeys', m011],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -13,6 +13,7 @@ import { emailTokenRoutes } from './auth/email-token/routes.js';
 import { magicLinkRoutes } from './auth/magic-link/routes.js';
 import { microsoftRoutes } from './auth/microsoft/routes.js';
 import { jwtLoginRoutes } from './auth/jwt/routes.js';
+import { passkeySignInRoutes, securityRoutes } from './auth/passkey/routes.js';
 import type { Services } from './compose.js';
 import { cookieNames, readCookie } from './http/cookies.js';
 import { refuseControlCharacters } from './http/control-characters.js';
@@ -25,7 +26,7 @@ import { i18n } from './i18n/index.js';
 import { languageRoutes } from './i18n/routes.js';
 import { sessionMiddleware } from './http/sessions.js';
 import { deriveKey } from './lib/crypto.js';
-import { publicDir, viewsDir } from './lib/paths.js';
+import { passkeyBrowserBundle, publicDir, viewsDir } from './lib/paths.js';
 import { viewerTimeZone } from './lib/time-zone.js';
 import { renderView } from './lib/views.js';
 import { portalRoutes } from './portal/routes.js';
@@ -49,13 +50,14 @@ const PERMISSIONS_POLICY = [
   'microphone',
   'midi',
   'payment',
-  'publickey-credentials-get',
   'screen-wake-lock',
   'serial',
   'usb',
   'xr-spatial-tracking',
 ]
   .map((feature) => `${feature}=()`)
+  // Passkeys (WebAuthn) are asked for by this site's own pages only, never by a frame.
+  .concat(['publickey-credentials-get=(self)', 'publickey-credentials-create=(self)'])
   .join(', ');
 
 export function createApp(services: Services): express.Express {
@@ -101,6 +103,7 @@ export function createApp(services: Services): express.Express {
     res.set('Permissions-Policy', PERMISSIONS_POLICY);
     next();
   });
+  app.get('/public/vendor/simplewebauthn-browser.js', (_req, res) => res.sendFile(passkeyBrowserBundle, { maxAge: '1h' }));
   app.use('/public', express.static(publicDir, { maxAge: '1h', index: false }));
   // /healthz: the process is up. /readyz: it can serve, i.e. the database (and Redis, when used) answer.
   app.get('/healthz', (_req, res) => {
@@ -221,14 +224,18 @@ export function createApp(services: Services): express.Express {
       clock: services.clock,
       microsoftHref: portalMicrosoft,
       microsoftAvailable: services.microsoft?.oidc.available,
+      passkeysEnabled: () => services.passkeys.enabledFor('contact'),
       ...limits,
     }),
   );
+  const passkeyDeps = { audience: contactAudience, passkeys: services.passkeys, signIn: services.signIn, clock: services.clock, ...limits };
+  app.use(contactAudience.basePath, passkeySignInRoutes(passkeyDeps));
+  app.use(securityRoutes({ ...passkeyDeps, path: '/account/security', view: 'portal/security' }));
   app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
   app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
   app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
   app.use(languageRoutes({ secure: secureCookies }));
-  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding }));
+  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, passkeys: services.passkeys }));
 
   app.use(notFound);
   app.use(handleError);

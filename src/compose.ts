@@ -15,6 +15,9 @@ import { createJwtLoginService, type JwtLoginService } from './auth/jwt/service.
 import { createOnboardingService, type OnboardingService } from './portal/onboarding.js';
 import { createLoginTokenStore, type LoginTokenStore } from './auth/login-tokens.js';
 import { createSignInService, type SignInService } from './auth/sign-in.js';
+import { createChallengeStore } from './auth/passkey/challenges.js';
+import { createPasskeyRepository } from './auth/passkey/repo.js';
+import { createPasskeyService, type PasskeyService } from './auth/passkey/service.js';
 import type { Config } from './config.js';
 import { closeDb, createDb, migrate, type Db } from './db/index.js';
 import { createCompanyService, type CompanyService } from './directory/companies.js';
@@ -92,6 +95,8 @@ export interface Services {
   /** Present when MICROSOFT_CLIENT_ID/SECRET are set. */
   microsoft: { oidc: MicrosoftOidc; identity: MicrosoftIdentity } | undefined;
   signIn: SignInService;
+  /** Passkeys (WebAuthn) of clients and staff: ceremonies, the Security pages' changes. */
+  passkeys: PasskeyService;
   onboarding: OnboardingService;
   jwtLogin: JwtLoginService;
   /** The console's front page figures. */
@@ -168,6 +173,18 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit, settings, contactRepo, staff, staffSession: config.staffSession });
+  const passkeys = createPasskeyService({
+    db,
+    repo: createPasskeyRepository({ db, clock }),
+    challenges: createChallengeStore({ db, clock, key: deriveKey(config.sessionSecret, 'passkey-challenges') }),
+    audit,
+    settings,
+    contactRepo,
+    staff,
+    rp: { id: config.baseUrl.hostname, origin: config.baseUrl.origin },
+    userHandleKey: deriveKey(config.sessionSecret, 'passkey-user-handles'),
+    logger: logger.child({ component: 'passkeys' }),
+  });
   const magicLinks = createMagicLinkService({ db, tokens: loginTokens, settings, directory, staff, mail, audit });
   const microsoft = config.microsoft && {
     oidc: createMicrosoftOidc(
@@ -227,6 +244,7 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     magicLinks,
     microsoft,
     signIn,
+    passkeys,
     onboarding,
     jwtLogin,
     dashboard,

@@ -1,6 +1,7 @@
 // Contacts: search, create, edit, disable, sign out everywhere, invite, magic links, CSV import.
 import { Router, type Request, type Response } from 'express';
 import type { MagicLinkService } from '../auth/magic-link/service.js';
+import type { PasskeyService } from '../auth/passkey/service.js';
 import type { CompanyService } from '../directory/companies.js';
 import type { ContactService } from '../directory/contacts.js';
 import { SHOWN_STATUSES, type ContactFilter } from '../directory/contacts-repo.js';
@@ -20,18 +21,24 @@ export function contactRoutes(deps: {
   magicLinks: MagicLinkService;
   audit: AuditService;
   clock: Clock;
+  passkeys: PasskeyService;
 }): Router {
   const router = Router();
   const { contacts, companies, magicLinks, audit, clock } = deps;
 
   async function renderContact(req: Request, res: Response, locals: Record<string, unknown> = {}) {
     const contact = await contacts.get(idParam(req));
-    const [allCompanies, history] = await Promise.all([companies.all(), audit.list({ contactId: contact.id, pageSize: 10 })]);
+    const [allCompanies, history, passkeys] = await Promise.all([
+      companies.all(),
+      audit.list({ contactId: contact.id, pageSize: 10 }),
+      deps.passkeys.list({ kind: 'contact', id: contact.id }),
+    ]);
     res.render('admin/contact', {
       title: contact.email,
       contact,
       companies: allCompanies,
       history: history.items,
+      passkeys,
       values: { companyId: contact.company_id, email: contact.email, firstName: contact.first_name, lastName: contact.last_name, phone: contact.phone ?? '' },
       errors: {},
       magicLink: undefined,

@@ -21,6 +21,9 @@ import { apiKeyRoutes } from './api-keys.js';
 import { brandSettingsRoutes, companyBrandRoutes } from './brand.js';
 import { clientPreviewRoutes } from './client-preview.js';
 import { signInMethodsRoutes } from './sign-in-methods.js';
+import { passkeySignInRoutes, securityRoutes } from '../auth/passkey/routes.js';
+import { contactPasskeyRoutes } from './contact-passkeys.js';
+import { requirePhishingResistant, STAFF_SECURITY_PATH } from './phishing-resistant.js';
 
 export function consoleRoutes(services: Services): Router {
   const router = Router();
@@ -43,9 +46,14 @@ export function consoleRoutes(services: Services): Router {
       clock,
       microsoftHref: staffMicrosoft ? '/admin/auth/microsoft' : undefined,
       microsoftAvailable: staffMicrosoft?.oidc.available,
+      passkeysEnabled: () => services.passkeys.enabledFor('staff'),
       ...limits,
     }),
   );
+  const passkeyDeps = { audience: staffAudience, passkeys: services.passkeys, signIn, clock, ...limits };
+  router.use(staffAudience.basePath, passkeySignInRoutes(passkeyDeps));
+  // Outside requirePhishingResistant: it is where a staff member without a passkey adds one.
+  router.use(securityRoutes({ ...passkeyDeps, path: STAFF_SECURITY_PATH, view: 'admin/security' }));
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
   // Every console page knows whether mail is delivered: without SMTP_URL some pages say it is not.
@@ -55,9 +63,9 @@ export function consoleRoutes(services: Services): Router {
   });
 
   router.use('/admin', presentLocals);
-  const staffOnly = requireStaff(signIn);
+  const staffOnly = [requireStaff(signIn), requirePhishingResistant(services.settings)];
   // formPage: where a change that needed a sign-in again comes back to, to be shown as it was typed.
-  const adminOnly = (formPage: (req: Request) => string) => [staffOnly, requireAdmin, requireRecentSignIn(clock, formPage), showKeptForm(clock)];
+  const adminOnly = (formPage: (req: Request) => string) => [...staffOnly, requireAdmin, requireRecentSignIn(clock, formPage), showKeptForm(clock)];
   const sectionPage = (req: Request) => req.baseUrl;
   // /admin/settings/<page>[/<action>]: each settings page has its own forms.
   const settingsPage = (req: Request) => `${req.baseUrl}/${req.path.split('/')[1] ?? ''}`;
@@ -69,7 +77,7 @@ export function consoleRoutes(services: Services): Router {
     res.redirect(303, '/admin/signin?signedOut=1');
   });
 
-  router.get('/admin', staffOnly, async (_req, res) => {
+  router.get('/admin', ...staffOnly, async (_req, res) => {
     const { counts, recentSignIns } = await services.dashboard.summary();
     res.render('admin/dashboard', { title: 'Console', counts, recent: recentSignIns.map(presentEvent) });
   });
@@ -84,32 +92,34 @@ export function consoleRoutes(services: Services): Router {
   );
   router.use('/admin/staff', ...adminOnly(sectionPage), staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
   router.use('/admin/api-keys', ...adminOnly(sectionPage), apiKeyRoutes({ apiKeys: services.apiKeys }));
-  router.use('/admin/companies', staffOnly, companyBrandRoutes({ brand: services.brand }), companyRoutes({ companies: services.companies }));
+  router.use('/admin/companies', ...staffOnly, companyBrandRoutes({ brand: services.brand }), companyRoutes({ companies: services.companies }));
   router.use(
     '/admin/preview',
-    staffOnly,
+    ...staffOnly,
     clientPreviewRoutes({ brand: services.brand, companies: services.companies, settings: services.settings, microsoftOffered: Boolean(services.microsoft) }),
   );
   router.use(
     '/admin/contacts',
-    staffOnly,
+    ...staffOnly,
     contactRoutes({
       contacts: services.contacts,
       companies: services.companies,
       magicLinks: services.magicLinks,
       audit: services.audit,
       clock: services.clock,
+      passkeys: services.passkeys,
     }),
+    contactPasskeyRoutes({ passkeys: services.passkeys }),
   );
   router.use(
     '/admin/psa',
-    staffOnly,
+    ...staffOnly,
     psaRoutes({ linking: services.psaLinking, events: services.psaEvents, explainer: services.signInExplainer, sync: services.psaSync }),
   );
-  router.use('/admin/outbox', staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
+  router.use('/admin/outbox', ...staffOnly, outboxRoutes({ outboxAdmin: services.outboxAdmin }));
   router.use(
     '/admin/audit',
-    staffOnly,
+    ...staffOnly,
     auditRoutes({
       audit: services.audit,
       staffList: () => services.staff.list(),

@@ -27,7 +27,12 @@ const accessForm = z.object({
   magicLinksEnabled: checkbox,
   magicLinkMinutes: magicLinkSettingsSchema.shape.minutes,
   signInPolicy: signInPolicySchema.shape.mode.default('domain'),
+  passkeysClients: checkbox,
+  passkeysStaff: checkbox,
+  staffPhishingResistant: checkbox,
 });
+const ACCESS_CHECKBOXES = ['staffEmailToken', 'magicLinksEnabled', 'passkeysClients', 'passkeysStaff', 'staffPhishingResistant'] as const;
+const checkboxesOf = (body: Record<string, unknown>) => Object.fromEntries(ACCESS_CHECKBOXES.map((name) => [name, Boolean(body[name])]));
 
 // How long the test mail's button waits for the first try (an SMTP server that never answers takes 2 × 10 s).
 const TEST_MAIL_WAIT_MS = 25_000;
@@ -92,16 +97,24 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
   });
 
   router.get('/access', async (_req, res) => {
-    const [staffSignIn, magic, policy] = await Promise.all([settings.get('staff_signin'), settings.get('magic_link'), settings.get('signin_policy')]);
+    const [staffSignIn, magic, policy, passkeys] = await Promise.all([
+      settings.get('staff_signin'),
+      settings.get('magic_link'),
+      settings.get('signin_policy'),
+      settings.get('passkeys'),
+    ]);
     const saved = {
       staffEmailToken: staffSignIn.emailTokenEnabled,
       magicLinksEnabled: magic.enabled,
       magicLinkMinutes: magic.minutes,
       signInPolicy: policy.mode,
+      passkeysClients: passkeys.clients,
+      passkeysStaff: passkeys.staff,
+      staffPhishingResistant: passkeys.staffPhishingResistant,
     };
     res.render('admin/access', {
       title: 'Sign-in settings',
-      values: { ...saved, ...keptValues(res, '/admin/settings/access', ['staffEmailToken', 'magicLinksEnabled']) },
+      values: { ...saved, ...keptValues(res, '/admin/settings/access', [...ACCESS_CHECKBOXES]) },
       errors: {},
     });
   });
@@ -111,14 +124,14 @@ export function settingsRoutes(deps: { settings: SettingsService; settingsAdmin:
       res,
       async () => {
         const value = parseInput(accessForm, req.body);
-        await settingsAdmin.saveAccess(value, actorOf(req, res));
+        await settingsAdmin.saveAccess(value, { ...actorOf(req, res), signInMethod: req.session.signedIn?.method });
         flash(req, 'success', 'Sign-in settings saved.');
         res.redirect(303, '/admin/settings/access');
       },
       (errors, message) =>
         res.render('admin/access', {
           title: 'Sign-in settings',
-          values: { ...req.body, staffEmailToken: Boolean(req.body.staffEmailToken), magicLinksEnabled: Boolean(req.body.magicLinksEnabled) },
+          values: { ...req.body, ...checkboxesOf(req.body) },
           errors,
           message,
         }),

@@ -99,8 +99,32 @@ const loginUrls: MethodDefinition = async ({ jwtLogin }) => {
   };
 };
 
+const passkeys: MethodDefinition = async ({ settings, config }) => {
+  const value = await settings.get('passkeys');
+  const secure = config.baseUrl.protocol === 'https:' || config.baseUrl.hostname === 'localhost';
+  return {
+    name: 'Passkeys (Face ID, Touch ID, Windows Hello, security keys)',
+    enabled: value.clients || value.staff,
+    needs: [
+      {
+        text: secure
+          ? `Relying party ${config.baseUrl.hostname} (BASE_URL's host): passkeys made here work only on this host name`
+          : 'BASE_URL must be https (browsers offer passkeys only on secure sites)',
+        ok: secure,
+      },
+      {
+        text: value.staffPhishingResistant ? 'Staff must sign in with a passkey or Microsoft' : 'Staff may also sign in by email token',
+        ok: true,
+      },
+    ],
+    copy: [],
+    who: [value.clients ? 'Clients' : undefined, value.staff ? 'staff' : undefined].filter(Boolean).join(' and ') || 'Nobody (turned off)',
+    links: [{ href: '/admin/settings/access', label: 'Sign-in settings (passkeys)' }],
+  };
+};
+
 /** The methods in the order the page lists them. */
-export const METHODS: MethodDefinition[] = [microsoftSignIn, emailToken, magicLinks, loginUrls];
+export const METHODS: MethodDefinition[] = [microsoftSignIn, passkeys, emailToken, magicLinks, loginUrls];
 
 export function signInMethodsRoutes(context: MethodContext): Router {
   const router = Router();

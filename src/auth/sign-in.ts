@@ -16,7 +16,7 @@ import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
 
-export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch';
+export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch' | 'passkey';
 export type { SubjectKind } from './audience.js';
 
 // Staff sessions: server-side limits from the configuration (STAFF_SESSION_IDLE_MINUTES, 30, and

@@ -1,6 +1,7 @@
 // Client pages behind sign-in: home, first-sign-in onboarding (terms, profile) and active sessions.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { PasskeyService } from '../auth/passkey/service.js';
 import type { SignInService } from '../auth/sign-in.js';
 import { isUsable } from '../directory/contacts-repo.js';
 import type { Contact, DirectoryService } from '../directory/service.js';
@@ -22,11 +23,12 @@ export interface PortalDeps {
   signIn: SignInService;
   directory: DirectoryService;
   onboarding: OnboardingService;
+  passkeys: PasskeyService;
 }
 
 export function portalRoutes(deps: PortalDeps): Router {
   const router = Router();
-  const { signIn, directory, onboarding } = deps;
+  const { signIn, directory, onboarding, passkeys } = deps;
   const contactOf = (res: Response): Contact => res.locals.contact;
 
   // Loads the signed-in contact for every portal page; an ended or revoked session counts as none.
@@ -97,7 +99,9 @@ export function portalRoutes(deps: PortalDeps): Router {
           (c) => c && isUsable(c),
         )
       : [];
-    res.render('portal/home', { title: res.locals.t('home.title'), contact, others });
+    // "Add a passkey", once: until they have one or put the offer away.
+    const offerPasskey = await passkeys.shouldOffer({ kind: 'contact', id: contact!.id });
+    res.render('portal/home', { title: res.locals.t('home.title'), contact, others, offerPasskey, passkeyScripts: offerPasskey });
   });
 
   // The contact's signed-in sessions (device, IP, last seen); the others can be ended from here.

@@ -15,7 +15,15 @@ export interface AccessSettingsInput {
   magicLinksEnabled: boolean;
   magicLinkMinutes: number;
   signInPolicy: 'domain' | 'invited_only';
+  /** The passkey switches; left out, each keeps its value. */
+  passkeysClients?: boolean;
+  passkeysStaff?: boolean;
+  staffPhishingResistant?: boolean;
 }
+
+// Requiring a phishing-resistant method of staff is allowed only to an admin who signed in with one
+// now: it proves their own passkey (or Microsoft) works, so the change cannot lock them out.
+const PHISHING_RESISTANT: ReadonlyArray<string | undefined> = ['passkey', 'microsoft'];
 
 export interface PortalSettingsInput extends SessionPolicy {
   termsText: string;
@@ -28,7 +36,8 @@ export interface SettingsAdmin {
   saveMailToken(value: MailTokenSettings, actor: Actor): Promise<void>;
   /** Queues a test mail from the Mail Token sender to the staff member's own address; resolves with its outbox id. */
   sendTestMail(to: string): Promise<number>;
-  saveAccess(value: AccessSettingsInput, actor: Actor): Promise<void>;
+  /** actor.signInMethod: how the admin signed in (see PHISHING_RESISTANT). */
+  saveAccess(value: AccessSettingsInput, actor: Actor & { signInMethod?: string }): Promise<void>;
   /** Terms with a text need a version: a new version is what asks everyone again. */
   savePortal(value: PortalSettingsInput, actor: Actor): Promise<void>;
   setLoginUrlEnabled(enabled: boolean, actor: Actor): Promise<void>;
@@ -59,13 +68,31 @@ export function createSettingsAdmin(deps: {
       return mail.send({ to, template: 'test-mail', sender, data: { fromName: sender.fromName, fromAddress: sender.fromAddress } });
     },
 
-    saveAccess: (value, actor) =>
-      db.transaction(async (trx) => {
+    saveAccess: async (value, actor) => {
+      const current = await settings.get('passkeys');
+      const passkeys = {
+        clients: value.passkeysClients ?? current.clients,
+        staff: value.passkeysStaff ?? current.staff,
+        staffPhishingResistant: value.staffPhishingResistant ?? current.staffPhishingResistant,
+      };
+      if (passkeys.staffPhishingResistant) {
+        const field = 'staffPhishingResistant';
+        if (!passkeys.staff)
+          throw new ValidationError('Staff need passkeys for this', { [field]: 'Turn on passkeys for staff first: they are how staff meet this rule' });
+        if (!current.staffPhishingResistant && !PHISHING_RESISTANT.includes(actor.signInMethod))
+          throw new ValidationError('Sign in with your passkey first', {
+            [field]: 'Sign in with your own passkey (or Microsoft) first, so this rule cannot lock you out; add one on your Security page',
+          });
+      }
+      await db.transaction(async (trx) => {
         await settings.set('staff_signin', staffSignInSettingsSchema.parse({ emailTokenEnabled: value.staffEmailToken }), actor.staffId, trx);
         await settings.set('magic_link', { enabled: value.magicLinksEnabled, minutes: value.magicLinkMinutes }, actor.staffId, trx);
         await settings.set('signin_policy', { mode: value.signInPolicy }, actor.staffId, trx);
-        await record('settings.access_changed', actor, { ...value }, trx);
-      }),
+        await settings.set('passkeys', passkeys, actor.staffId, trx);
+        const { signInMethod: _method, ...who } = actor;
+        await record('settings.access_changed', who, { ...value }, trx);
+      });
+    },
 
     async savePortal(value, actor) {
       if (value.termsText.trim() && !value.termsVersion)

@@ -100,6 +100,10 @@ export const brandSettingsSchema = z.object({
   poweredBy: z.boolean(),
 });
 export type BrandSettings = z.infer<typeof brandSettingsSchema>;
+// Passkeys (WebAuthn): each person adds their own, so the method is on by default. With
+// staffPhishingResistant, staff must sign in with a passkey or Microsoft; any other sign-in only lets them
+// add a passkey (the console's Security page) until they have one.
+export const passkeySettingsSchema = z.object({ clients: z.boolean(), staff: z.boolean(), staffPhishingResistant: z.boolean() });
 
 export const settingDefinitions = {
   mail_token: {
@@ -128,6 +132,7 @@ export const settingDefinitions = {
       beyondLevel2: false,
     }),
   },
+  passkeys: { schema: passkeySettingsSchema, defaults: () => ({ clients: true, staff: true, staffPhishingResistant: false }) },
   jwt_login: { schema: jwtLoginSettingsSchema, defaults: () => ({ enabled: false, sealedSecret: null as string | null }) },
   brand: {
     schema: brandSettingsSchema,

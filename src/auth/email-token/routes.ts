@@ -34,6 +34,8 @@ export interface EmailTokenRouteDeps {
   microsoftHref?: string;
   /** False while talking to Microsoft fails (the fail-fast window): the page says so instead of the button. */
   microsoftAvailable?: () => boolean;
+  /** Whether "Sign in with a passkey" is offered (passkey/routes.ts answers it). */
+  passkeysEnabled?: () => Promise<boolean>;
 }
 
 const CODE_FAILURE = msg('signin.codeFailure');
@@ -74,12 +76,15 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const microsoftHref = deps.microsoftHref && microsoftQuery.size ? `${deps.microsoftHref}?${microsoftQuery}` : deps.microsoftHref;
     const microsoftDown = deps.microsoftHref !== undefined && deps.microsoftAvailable?.() === false;
     const microsoftUnavailable = msg('microsoft.unavailable');
+    const passkeyEnabled = (await deps.passkeysEnabled?.()) === true;
     res.status(status).render('auth/signin', {
       title: heading,
       heading,
       basePath,
       emailTokenEnabled: await audience.enabled(),
       microsoftHref: microsoftDown ? undefined : microsoftHref,
+      passkeyEnabled,
+      passkeyScripts: passkeyEnabled,
       returnTo,
       // The address this browser itself asked a mail for (a link of it failed): filled in, nobody else's.
       email: req.session.emailFlow?.email ?? '',
@@ -215,6 +220,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       messageFor(JWT_MESSAGES, req.query.jwt) ??
       // A link made for a person (magic-link routes) that did not work: the form to ask for a mail is here.
       messageFor(FAILURE_MESSAGES, req.query.link) ??
+      (req.query.passkey === 'failed' ? msg('signin.passkeyFailed') : undefined) ??
       (req.query.again ? msg('signin.again') : undefined);
     const message = failure && t(failure);
     const email = typeof req.query.email === 'string' ? { email: emailFromLink(req.query.email) } : {};

@@ -49,6 +49,7 @@ export function clientPreviewRoutes(deps: { brand: BrandService; companies: Comp
   router.get('/frame/signin', async (req, res) => {
     const locale = localeParam(req);
     const emailTokenEnabled = await contactAudience.emailToken.enabled(deps.settings);
+    const passkeyEnabled = (await deps.settings.get('passkeys')).clients;
     // Before sign-in nobody's company is known: the sign-in page shows the MSP's brand to everyone.
     const brand = await deps.brand.site();
     renderFrame(res, 'auth/signin', locale, (t) => {
@@ -58,6 +59,9 @@ export function clientPreviewRoutes(deps: { brand: BrandService; companies: Comp
         heading,
         basePath: contactAudience.basePath,
         emailTokenEnabled,
+        // The frame runs no script: the passkey button, which the page's script shows where passkeys work, is shown as is.
+        passkeyEnabled,
+        preview: true,
         microsoftHref: deps.microsoftOffered ? '/auth/microsoft' : undefined,
         returnTo: undefined,
         email: '',
@@ -84,7 +88,7 @@ export function clientPreviewRoutes(deps: { brand: BrandService; companies: Comp
       company_id: company?.id,
       company_name: company?.name ?? '',
     };
-    renderFrame(res, 'portal/home', locale, (t) => ({ title: t('home.title'), contact, others: [], brand }));
+    renderFrame(res, 'portal/home', locale, (t) => ({ title: t('home.title'), contact, others: [], brand, offerPasskey: false }));
   });
 
   return router;

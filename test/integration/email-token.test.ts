@@ -529,9 +529,14 @@ describe('turning Mail Token off', () => {
     try {
       const page = await t.agent().get('/signin');
       expect(page.text).not.toContain('name="email"');
-      expect(page.text).toContain('No sign-in method is available');
       expect(page.text).not.toContain('action="/signin/email"');
-      // The page's only form is the footer's language switch; a request sent anyway with its CSRF token is refused.
+      // Passkeys (on by default) are what the page still offers; with them off too, nothing is.
+      expect(page.text).toContain('Sign in with a passkey');
+      const passkeys = await t.services.settings.get('passkeys');
+      await t.services.settings.set('passkeys', { ...passkeys, clients: false }, null);
+      expect((await t.agent().get('/signin')).text).toContain('No sign-in method is available');
+      await t.services.settings.set('passkeys', passkeys, null);
+      // No email form on the page; a request sent anyway with its CSRF token is refused.
       const refused = await requestToken(t.agent(), signedIn.email);
       expect(refused.status).toBe(403);
       expect(refused.text).toContain('Sign-in by email is turned off');

@@ -14,6 +14,8 @@ export async function up(knex: Knex): Promise<void> {
     // must prove the address again before a passkey signs them in there.
     t.integer('company_id');
     t.binary('public_key').notNullable();
+    // The WebAuthn user handle the passkey was made for (base64url), kept: a sign-in's answer must name it.
+    t.text('user_handle').notNullable();
     t.bigInteger('counter').notNullable().defaultTo(0);
     t.jsonb('transports').notNullable().defaultTo('[]');
     t.text('device_type').notNullable(); // 'singleDevice' | 'multiDevice' (synced)

@@ -22,8 +22,8 @@ import { brandSettingsRoutes, companyBrandRoutes } from './brand.js';
 import { clientPreviewRoutes } from './client-preview.js';
 import { signInMethodsRoutes } from './sign-in-methods.js';
 import { passkeySignInRoutes, securityRoutes } from '../auth/passkey/routes.js';
-import { contactPasskeyRoutes } from './contact-passkeys.js';
-import { requirePhishingResistant, STAFF_SECURITY_PATH } from './phishing-resistant.js';
+import { contactPasskeyRoutes, staffPasskeyRoutes } from './passkeys.js';
+import { requirePhishingResistant, STAFF_SECURITY_PATH, weakStaffSession } from './phishing-resistant.js';
 
 export function consoleRoutes(services: Services): Router {
   const router = Router();
@@ -53,7 +53,7 @@ export function consoleRoutes(services: Services): Router {
   const passkeyDeps = { audience: staffAudience, passkeys: services.passkeys, signIn, clock, ...limits };
   router.use(staffAudience.basePath, passkeySignInRoutes(passkeyDeps));
   // Outside requirePhishingResistant: it is where a staff member without a passkey adds one.
-  router.use(securityRoutes({ ...passkeyDeps, path: STAFF_SECURITY_PATH, view: 'admin/security' }));
+  router.use(securityRoutes({ ...passkeyDeps, path: STAFF_SECURITY_PATH, view: 'admin/security', weakSession: weakStaffSession(services.settings) }));
   router.use(magicLinkRoutes({ kind: 'staff', magicLinks: services.magicLinks, signIn, settings: services.settings, ...limits }));
 
   // Every console page knows whether mail is delivered: without SMTP_URL some pages say it is not.
@@ -90,7 +90,12 @@ export function consoleRoutes(services: Services): Router {
     brandSettingsRoutes({ brand: services.brand, baseUrl: services.config.baseUrl }),
     signInMethodsRoutes({ settings: services.settings, jwtLogin: services.jwtLogin, config: services.config }),
   );
-  router.use('/admin/staff', ...adminOnly(sectionPage), staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin }));
+  router.use(
+    '/admin/staff',
+    ...adminOnly(sectionPage),
+    staffPasskeyRoutes({ passkeys: services.passkeys }),
+    staffRoutes({ staff: services.staff, staffAdmin: services.staffAdmin, passkeys: services.passkeys }),
+  );
   router.use('/admin/api-keys', ...adminOnly(sectionPage), apiKeyRoutes({ apiKeys: services.apiKeys }));
   router.use('/admin/companies', ...staffOnly, companyBrandRoutes({ brand: services.brand }), companyRoutes({ companies: services.companies }));
   router.use(

@@ -3,6 +3,7 @@ import { Router, type Response } from 'express';
 import { flash } from '../http/flash.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
+import type { PasskeyService } from '../auth/passkey/service.js';
 import type { StaffAdmin } from '../staff/admin.js';
 import type { StaffService } from '../staff/service.js';
 import { confirmFirst } from './confirm.js';
@@ -10,12 +11,16 @@ import { keptValues } from './kept-form.js';
 import { idParam, staffOf } from './guard.js';
 import { staffChangeSchema, staffSchema } from './schemas.js';
 
-export function staffRoutes(deps: { staff: StaffService; staffAdmin: StaffAdmin }): Router {
+export function staffRoutes(deps: { staff: StaffService; staffAdmin: StaffAdmin; passkeys: PasskeyService }): Router {
   const router = Router();
-  const { staff, staffAdmin } = deps;
+  const { staff, staffAdmin, passkeys } = deps;
 
-  const render = async (res: Response, locals: Record<string, unknown> = {}) =>
-    res.render('admin/staff', { title: 'Staff', members: await staff.list(), values: { email: '', name: '', role: 'technician' }, errors: {}, ...locals });
+  const render = async (res: Response, locals: Record<string, unknown> = {}) => {
+    const members = await staff.list();
+    // How many passkeys each has: an admin can remove a member's (passkeys.ts).
+    const passkeyCounts = Object.fromEntries(await Promise.all(members.map(async (m) => [m.id, await passkeys.count({ kind: 'staff', id: m.id })])));
+    res.render('admin/staff', { title: 'Staff', members, passkeyCounts, values: { email: '', name: '', role: 'technician' }, errors: {}, ...locals });
+  };
 
   // A member being added when a sign-in again was needed comes back filled in (kept-form.ts).
   router.get('/', (_req, res) => render(res, { values: { email: '', name: '', role: 'technician', ...keptValues(res, '/admin/staff') } }));

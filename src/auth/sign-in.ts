@@ -154,8 +154,11 @@ export function createSignInService(deps: {
           trx,
         );
       });
+      // Switching to another account of an address this session proved is no new proof: the time of the
+      // proof carries over, so what needs a recent sign-in (adding a passkey) still asks for one.
+      const provedAt = method === 'account_switch' ? req.session.signedIn?.at : undefined;
       await renewSession(req);
-      const signedIn: SignedInAs = { kind, authSessionId, id, method, at: now.getTime() };
+      const signedIn: SignedInAs = { kind, authSessionId, id, method, at: provedAt ?? now.getTime() };
       req.session.signedIn = signedIn;
       // "Remember me for N days" keeps the cookie across browser restarts; otherwise it ends with the browser.
       const { rememberMs } = await limits(kind);

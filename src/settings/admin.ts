@@ -1,6 +1,7 @@
 // Changes a technician makes on the console's settings pages. Each change is written together with
 // its audit event in one transaction; the routes only parse the form and show the result.
 import type { AuditService } from '../audit/service.js';
+import { isPhishingResistant } from '../auth/passkey/phishing-resistant.js';
 import type { JwtLoginService } from '../auth/jwt/service.js';
 import type { Db } from '../db/index.js';
 import { ValidationError } from '../lib/errors.js';
@@ -23,7 +24,6 @@ export interface AccessSettingsInput {
 
 // Requiring a phishing-resistant method of staff is allowed only to an admin who signed in with one
 // now: it proves their own passkey (or Microsoft) works, so the change cannot lock them out.
-const PHISHING_RESISTANT: ReadonlyArray<string | undefined> = ['passkey', 'microsoft'];
 
 export interface PortalSettingsInput extends SessionPolicy {
   termsText: string;
@@ -36,7 +36,7 @@ export interface SettingsAdmin {
   saveMailToken(value: MailTokenSettings, actor: Actor): Promise<void>;
   /** Queues a test mail from the Mail Token sender to the staff member's own address; resolves with its outbox id. */
   sendTestMail(to: string): Promise<number>;
-  /** actor.signInMethod: how the admin signed in (see PHISHING_RESISTANT). */
+  /** actor.signInMethod: how the admin signed in (see isPhishingResistant). */
   saveAccess(value: AccessSettingsInput, actor: Actor & { signInMethod?: string }): Promise<void>;
   /** Terms with a text need a version: a new version is what asks everyone again. */
   savePortal(value: PortalSettingsInput, actor: Actor): Promise<void>;
@@ -79,7 +79,7 @@ export function createSettingsAdmin(deps: {
         const field = 'staffPhishingResistant';
         if (!passkeys.staff)
           throw new ValidationError('Staff need passkeys for this', { [field]: 'Turn on passkeys for staff first: they are how staff meet this rule' });
-        if (!current.staffPhishingResistant && !PHISHING_RESISTANT.includes(actor.signInMethod))
+        if (!current.staffPhishingResistant && !isPhishingResistant(actor.signInMethod))
           throw new ValidationError('Sign in with your passkey first', {
             [field]: 'Sign in with your own passkey (or Microsoft) first, so this rule cannot lock you out; add one on your Security page',
           });

@@ -2,7 +2,7 @@
 // page's offer and the Security page, sign-in without an address, and every rule that refuses one.
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { SoftAuthenticator } from '../helpers/authenticator.js';
-import { clientAgent, staffAgent } from '../helpers/console.js';
+import { clientAgent, confirmOnPage, staffAgent } from '../helpers/console.js';
 import { createCompany } from '../helpers/factories.js';
 import { formsTo, submit } from '../helpers/forms.js';
 import { csrfFrom } from '../helpers/http.js';
@@ -214,6 +214,13 @@ describe('clients', () => {
     expect(answer.body.error).toBe('sign_in_again');
   });
 
+  it('records how the session that added a passkey was signed in', async () => {
+    const { agent } = await clientAgent(t, companyId);
+    await addPasskey(agent, new SoftAuthenticator());
+    const [registered] = await auditActions('passkey.registered');
+    expect(registered.detail.signedInWith).toBe('email_link');
+  });
+
   it('renames and removes passkeys on the Security page; a removed passkey no longer signs in', async () => {
     const { agent, contact } = await clientAgent(t, companyId);
     const authenticator = new SoftAuthenticator();
@@ -261,10 +268,13 @@ describe('console', () => {
     expect(await t.services.passkeys.list({ kind: 'contact', id: contact.id })).toHaveLength(2);
     const [phone] = (await t.services.passkeys.list({ kind: 'contact', id: contact.id })).filter((p) => p.name === 'Phone');
     const again = await tech.get(`/admin/contacts/${contact.id}`);
-    expect((await submit(tech, formsTo(again.text, `/admin/contacts/${contact.id}/passkeys/${phone!.id}/remove`)[0]!)).status).toBe(303);
+    // Each removal asks first (the console's confirm page); unconfirmed, nothing is removed.
+    const asked = await submit(tech, formsTo(again.text, `/admin/contacts/${contact.id}/passkeys/${phone!.id}/remove`)[0]!);
+    expect(await t.services.passkeys.list({ kind: 'contact', id: contact.id })).toHaveLength(2);
+    expect((await confirmOnPage(tech, asked)).status).toBe(303);
     expect(await t.services.passkeys.list({ kind: 'contact', id: contact.id })).toHaveLength(1);
     const third = await tech.get(`/admin/contacts/${contact.id}`);
-    await submit(tech, formsTo(third.text, `/admin/contacts/${contact.id}/passkeys/remove-all`)[0]!);
+    await confirmOnPage(tech, await submit(tech, formsTo(third.text, `/admin/contacts/${contact.id}/passkeys/remove-all`)[0]!));
     expect(await t.services.passkeys.list({ kind: 'contact', id: contact.id })).toHaveLength(0);
     const [all] = await auditActions('passkey.removed_all');
     expect(all.actor_type).toBe('staff');
@@ -300,7 +310,7 @@ describe('console', () => {
     const saved = await submit(viaPasskey, formsTo(page.text, '/admin/settings/access')[0]!, { staffPhishingResistant: 'on' });
     expect(saved.status).toBe(303);
     try {
-      const { agent: tech } = await staffAgent(t, 'technician');
+      const { agent: tech, member: techMember } = await staffAgent(t, 'technician');
       const blocked = await tech.get('/admin/companies');
       expect(blocked.status).toBe(303);
       expect(blocked.headers.location).toBe('/admin/account/security?required=1');
@@ -308,9 +318,30 @@ describe('console', () => {
       expect(security.text).toContain('Staff must sign in with a passkey or Microsoft');
       const techKey = new SoftAuthenticator();
       expect((await addPasskey(tech, techKey, '/admin/account/security')).status).toBe(303);
+      // That session (from a link a phisher could have relayed) adds no second passkey and removes none.
+      const weakPage = await tech.get('/admin/account/security');
+      expect(formsTo(weakPage.text, '/admin/account/security/passkeys')).toHaveLength(0);
+      expect(weakPage.text).toContain('To rename or remove passkeys, sign in with a passkey');
+      const second = await options(tech, '/admin/account/security/passkeys/options', weakPage.text);
+      expect(second.status).toBe(403);
+      const [techPasskey] = await t.services.passkeys.list({ kind: 'staff', id: techMember.id });
+      const removal = await tech
+        .post(`/admin/account/security/passkeys/${techPasskey!.id}/remove`)
+        .type('form')
+        .send({ _csrf: csrfFrom(weakPage.text) });
+      expect(removal.status).toBe(403);
       const fresh = t.agent();
       await passkeySignIn(fresh, techKey, '/admin/signin');
       expect((await fresh.get('/admin/companies')).status).toBe(200);
+      // Signed in with it, they may change their passkeys again.
+      expect(formsTo((await fresh.get('/admin/account/security')).text, `/admin/account/security/passkeys/${techPasskey!.id}/remove`)).toHaveLength(1);
+      // An admin removes a staff member's passkeys on the Staff page (after confirming).
+      const staffPage = await viaPasskey.get('/admin/staff');
+      const [removeAll] = formsTo(staffPage.text, `/admin/staff/${techMember.id}/passkeys/remove-all`);
+      await confirmOnPage(viaPasskey, await submit(viaPasskey, removeAll!));
+      expect(await t.services.db('passkeys').where({ id: techPasskey!.id })).toHaveLength(0);
+      const [removedAll] = await auditActions('passkey.removed_all');
+      expect(removedAll.subject_type).toBe('staff');
     } finally {
       const current = await t.services.settings.get('passkeys');
       await t.services.settings.set('passkeys', { ...current, staffPhishingResistant: false }, null);

@@ -25,6 +25,7 @@ async function registered(): Promise<StoredCredential> {
     counter: result.credential.counter,
     transports: result.credential.transports ?? [],
     userHandle: recorded.userHandle,
+    deviceType: result.deviceType,
   };
 }
 const [first, second] = recorded.authentications as AuthenticationResponseJSON[];
@@ -94,6 +95,11 @@ describe('sign-in', () => {
     expect(await checkAssertion(first!, { ...stored, credentialId: 'b3RoZXI' }, rp, assertionOk)).toMatchObject({ ok: false, reason: 'not_verified' });
   });
 
+  it('refuses a one-device passkey that now says it is synced (backup eligibility never changes)', async () => {
+    const stored = await registered();
+    expect(await checkAssertion(first!, { ...stored, deviceType: 'multiDevice' }, rp, assertionOk)).toMatchObject({ ok: false, reason: 'backup_changed' });
+  });
+
   it('refuses an assertion whose challenge was made for a registration or has expired', async () => {
     const stored = await registered();
     expect(await checkAssertion(first!, stored, rp, (c) => signer.isValid(c, 'registration', recorded.binding))).toMatchObject({ ok: false });
@@ -121,6 +127,8 @@ describe('rules', () => {
     expect(otherKey.isValid(challenge, 'authentication', 'b')).toBe(false);
     expect(signer.isValid('', 'authentication', 'b')).toBe(false);
     expect(signer.isValid('x'.repeat(500), 'authentication', 'b')).toBe(false);
+    // The same bytes with a character more (which a base64url decoder would ignore) are not the same challenge.
+    expect(signer.isValid(`${challenge}A`, 'authentication', 'b')).toBe(false);
   });
 
   it('names a passkey as typed, else after the device', () => {

@@ -79,11 +79,13 @@ export interface StoredCredential {
   transports: string[];
   /** The WebAuthn user handle this credential was made for (base64url). */
   userHandle: string;
+  /** Synced (multiDevice) or not, as it said when it was made: whether it may be backed up never changes. */
+  deviceType: CredentialDeviceType;
 }
 
 export type AssertionCheck =
   | { ok: true; challenge: string; counter: number; deviceType: CredentialDeviceType; backedUp: boolean }
-  | { ok: false; reason: 'malformed' | 'not_verified' | 'cloned'; detail?: string; reported?: number };
+  | { ok: false; reason: 'malformed' | 'not_verified' | 'cloned' | 'backup_changed'; detail?: string; reported?: number };
 
 /** A sign-in's assertion, for the credential it names (looked up by the caller with its id). */
 export async function checkAssertion(
@@ -116,5 +118,8 @@ export async function checkAssertion(
   if (response.response.userHandle && response.response.userHandle !== stored.userHandle) return { ok: false, reason: 'not_verified' };
   const info = verified.authenticationInfo;
   if (!counterMovedOn(stored.counter, info.newCounter)) return { ok: false, reason: 'cloned', reported: info.newCounter };
+  // Backup eligibility is fixed when a credential is made (WebAuthn §6.1.3): a one-device passkey that now
+  // says it is synced, or the other way round, is not the authenticator it was.
+  if (info.credentialDeviceType !== stored.deviceType) return { ok: false, reason: 'backup_changed' };
   return { ok: true, challenge, counter: info.newCounter, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp };
 }

@@ -34,8 +34,12 @@ export interface ChallengeStore extends ChallengeSigner {
   spend(challengeBase64url: string, db?: Db): Promise<boolean>;
 }
 
+// Exactly the characters LENGTH bytes take in base64url: Node's decoder ignores what follows, so one
+// challenge must not pass as two strings (the used-challenge record is by its text).
+const ENCODED_LENGTH = Math.ceil((LENGTH * 4) / 3);
+
 function decode(challenge: string): { body: Buffer; tag: Buffer; expiresAt: number; ceremony: number } | undefined {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(challenge)) return undefined;
+  if (challenge.length !== ENCODED_LENGTH || !/^[A-Za-z0-9_-]+$/.test(challenge)) return undefined;
   const bytes = Buffer.from(challenge, 'base64url');
   if (bytes.length !== LENGTH) return undefined;
   const body = bytes.subarray(0, LENGTH - MAC_BYTES);

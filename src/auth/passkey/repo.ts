@@ -13,6 +13,7 @@ export interface PasskeyRow {
   staff_id: number | null;
   company_id: number | null;
   public_key: Buffer;
+  user_handle: string;
   counter: string | number;
   transports: string[];
   device_type: 'singleDevice' | 'multiDevice';
@@ -29,6 +30,8 @@ export type PasskeySummary = Pick<PasskeyRow, 'id' | 'name' | 'device_type' | 'b
 export interface NewPasskey {
   credentialId: string;
   publicKey: Uint8Array;
+  /** The WebAuthn user handle given at registration (base64url). */
+  userHandle: string;
   counter: number;
   transports: string[];
   deviceType: 'singleDevice' | 'multiDevice';
@@ -54,8 +57,9 @@ export interface PasskeyRepository {
   rename(holder: Holder, id: string, name: string, db?: Db): Promise<boolean>;
   remove(holder: Holder, id: string, db?: Db): Promise<PasskeySummary | undefined>;
   removeAll(holder: Holder, db?: Db): Promise<number>;
-  /** Records a sign-in with it: the new counter (only forwards) and the backup state the authenticator reports now. */
-  recordUse(id: string, use: { counter: number; backedUp: boolean; deviceType: PasskeyRow['device_type'] }, db?: Db): Promise<boolean>;
+  /** Records a sign-in with it: the new counter (only forwards) and whether it is backed up now (a synced
+   * passkey may be backed up later; whether it may be never changes, see ceremony.ts). */
+  recordUse(id: string, use: { counter: number; backedUp: boolean }, db?: Db): Promise<boolean>;
   offerDismissed(holder: Holder): Promise<boolean>;
   dismissOffer(holder: Holder): Promise<void>;
 }
@@ -95,6 +99,7 @@ export function createPasskeyRepository(deps: { db: Db; clock: Clock }): Passkey
           ...owned(holder),
           company_id: passkey.companyId,
           public_key: Buffer.from(passkey.publicKey),
+          user_handle: passkey.userHandle,
           counter: passkey.counter,
           transports: JSON.stringify(passkey.transports) as unknown as string[],
           device_type: passkey.deviceType,
@@ -131,7 +136,7 @@ export function createPasskeyRepository(deps: { db: Db; clock: Clock }): Passkey
       const updated = await table(database)
         .where({ id })
         .where('counter', use.counter === 0 ? '=' : '<', use.counter)
-        .update({ counter: use.counter, backed_up: use.backedUp, device_type: use.deviceType, last_used_at: clock.now() });
+        .update({ counter: use.counter, backed_up: use.backedUp, last_used_at: clock.now() });
       return updated > 0;
     },
 

@@ -15,7 +15,7 @@ import type { Config } from '../../config.js';
 import { flash } from '../../http/flash.js';
 import { clientIp, rateLimit, type RateLimiter } from '../../http/rate-limit.js';
 import type { Clock } from '../../lib/clock.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { describeDevice } from '../../portal/device.js';
 import { contactSubject, staffSubject, type Audience, type SignInSubject, type SubjectKind } from '../audience.js';
 import { safeReturnTo, takeReturnTo } from '../return-to.js';
@@ -58,10 +58,11 @@ export interface PasskeyRouteDeps {
 export function passkeySignInRoutes(deps: PasskeyRouteDeps): Router {
   const router = Router();
   const { audience, passkeys, signIn, limiter, rateLimits } = deps;
-  const perIp = rateLimit(limiter, 'signin-ip', clientIp, rateLimits.signinPerIp);
+  // Passkey sign-ins count apart from mail requests (an office behind one address signing in by passkey
+  // must not use up its budget for sign-in mails), with the same numbers; the options too, though cheap.
+  const perIp = rateLimit(limiter, `passkey-ip:${audience.kind}`, clientIp, rateLimits.signinPerIp);
 
-  // Issues nothing but a signed challenge, so it needs no rate limit of its own beyond the request size.
-  router.post('/passkey/options', async (_req, res) => {
+  router.post('/passkey/options', perIp, async (_req, res) => {
     if (!(await passkeys.enabledFor(audience.kind))) return res.status(404).json({ error: 'passkeys_off' });
     res.set('Cache-Control', 'no-store');
     res.json(await passkeys.authenticationOptions(browserBinding(res)));
@@ -90,12 +91,23 @@ export interface SecurityPageDeps extends PasskeyRouteDeps {
   path: string;
   /** The page's view (portal/security or admin/security). */
   view: string;
+  /** Whether this session's sign-in is too weak to change passkeys (staff who must use a phishing-resistant
+   * method but did not): it may only add the first one. Absent: never. */
+  weakSession?: (req: Request) => Promise<boolean>;
 }
 
 /** The person's own Security page: their passkeys (add, rename, remove) and their sessions. */
 export function securityRoutes(deps: SecurityPageDeps): Router {
   const router = Router();
   const { audience, passkeys, signIn, clock, path, view } = deps;
+  // A session a phished code could have made (see weakSession) adds the first passkey and nothing more:
+  // otherwise it could swap the person's passkey for the attacker's.
+  const weak = async (req: Request) => (await deps.weakSession?.(req)) === true;
+  const mayAdd = async (req: Request, res: Response) => !(await weak(req)) || (await passkeys.count(holderOf(res))) === 0;
+  async function refuseWeak(req: Request, _res: Response, next: NextFunction) {
+    if (await weak(req)) return next(new ForbiddenError('Sign in with your passkey or Microsoft to change your passkeys.'));
+    next();
+  }
   const kind: SubjectKind = audience.kind;
 
   async function requireSubject(req: Request, res: Response, next: NextFunction) {
@@ -124,7 +136,8 @@ export function securityRoutes(deps: SecurityPageDeps): Router {
       path,
       passkeys: list,
       passkeysEnabled: await passkeys.enabledFor(kind),
-      canAdd: recent(req),
+      canAdd: recent(req) && (await mayAdd(req, res)),
+      canChange: !(await weak(req)),
       againHref: `${audience.basePath}?${new URLSearchParams({ again: '1', returnTo: path })}`,
       sessions: sessions.map((s) => ({ ...s, device: describeDevice(s.user_agent, res.locals.t), current: s.id === current })),
       required: req.query.required === '1',
@@ -136,6 +149,7 @@ export function securityRoutes(deps: SecurityPageDeps): Router {
     res.set('Cache-Control', 'no-store');
     if (!(await passkeys.enabledFor(kind))) return res.status(404).json({ error: 'passkeys_off' });
     if (!recent(req)) return res.status(403).json({ error: 'sign_in_again', signInHref: `${audience.basePath}?again=1&returnTo=${encodeURIComponent(path)}` });
+    if (!(await mayAdd(req, res))) return res.status(403).json({ error: 'phishing_resistant_required' });
     res.json(await passkeys.registrationOptions(subjectOf(res), sessionBinding(req)));
   });
 
@@ -145,19 +159,20 @@ export function securityRoutes(deps: SecurityPageDeps): Router {
       flash(req, 'error', t(res, 'security.signInAgain'));
       return res.redirect(303, path);
     }
+    if (!(await mayAdd(req, res))) throw new ForbiddenError('Sign in with your passkey or Microsoft to add another one.');
     const name = nameField.safeParse(req.body?.name);
     const result = await passkeys.register(
       subjectOf(res),
       { response: parseResponse(req.body?.response), name: name.success ? name.data : '' },
       sessionBinding(req),
-      { ip: req.ip, userAgent: req.get('user-agent') },
+      { ip: req.ip, userAgent: req.get('user-agent'), signedInWith: req.session.signedIn?.method },
     );
     if (result.ok) flash(req, 'success', t(res, 'security.added', { name: result.passkey.name }));
     else flash(req, 'error', t(res, result.reason === 'duplicate' ? 'security.duplicate' : 'security.addFailed'));
     res.redirect(303, result.ok ? back : path);
   });
 
-  router.post(`${path}/passkeys/:id/rename`, requireSubject, async (req, res) => {
+  router.post(`${path}/passkeys/:id/rename`, requireSubject, refuseWeak, async (req, res) => {
     const id = passkeyId.safeParse(req.params.id);
     const name = nameField.safeParse(req.body?.name);
     if (!id.success || !name.success || !(await passkeys.rename(holderOf(res), id.data, name.data, actorOf(req, res))))
@@ -166,7 +181,7 @@ export function securityRoutes(deps: SecurityPageDeps): Router {
     res.redirect(303, path);
   });
 
-  router.post(`${path}/passkeys/:id/remove`, requireSubject, async (req, res) => {
+  router.post(`${path}/passkeys/:id/remove`, requireSubject, refuseWeak, async (req, res) => {
     const id = passkeyId.safeParse(req.params.id);
     if (!id.success || !(await passkeys.remove(holderOf(res), id.data, actorOf(req, res))))
       throw new NotFoundError('There is no such passkey.', 'security.notFound');

@@ -31,8 +31,14 @@ export interface RequestContext {
   userAgent?: string | null;
 }
 
+/** Adding a passkey: also how the session that adds it was signed in (for the audit log). */
+export interface RegistrationContext extends RequestContext {
+  signedInWith?: string;
+}
+
 /** Why a passkey did not sign in; the person sees one message for all of them. */
-export type PasskeyRefusal = 'malformed' | 'unknown_credential' | 'disabled_method' | 'not_verified' | 'replayed' | 'cloned' | 'subject_unusable' | 'moved';
+export type PasskeyRefusal =
+  'malformed' | 'unknown_credential' | 'disabled_method' | 'not_verified' | 'replayed' | 'cloned' | 'backup_changed' | 'subject_unusable' | 'moved';
 
 export type PasskeySignIn = { ok: true; subject: SignInSubject; passkeyId: string } | { ok: false; reason: PasskeyRefusal };
 export type PasskeyRegistration =
@@ -41,10 +47,11 @@ export type PasskeyRegistration =
 export interface PasskeyService {
   enabledFor(kind: SubjectKind): Promise<boolean>;
   registrationOptions(subject: SignInSubject, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
-  register(subject: SignInSubject, input: { response: unknown; name: string }, binding: string, context: RequestContext): Promise<PasskeyRegistration>;
+  register(subject: SignInSubject, input: { response: unknown; name: string }, binding: string, context: RegistrationContext): Promise<PasskeyRegistration>;
   authenticationOptions(binding: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
   authenticate(kind: SubjectKind, response: unknown, binding: string, context: RequestContext): Promise<PasskeySignIn>;
   list(holder: Holder): Promise<PasskeySummary[]>;
+  count(holder: Holder): Promise<number>;
   rename(holder: Holder, id: string, name: string, actor: AuditActor): Promise<boolean>;
   remove(holder: Holder, id: string, actor: AuditActor): Promise<boolean>;
   /** The console's "Remove passkeys" (and a disabled contact keeps theirs: disabling alone refuses them). */
@@ -106,14 +113,15 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
     return kind === 'contact' ? value.clients : value.staff;
   }
 
-  const record = (action: string, actor: AuditActor | undefined, holder: Holder, detail: Record<string, unknown>, trx?: Db) =>
+  /** actor: who did it; a context without one: an anonymous request (a refused sign-in), its IP and browser kept. */
+  const record = (action: string, actor: AuditActor | RequestContext, holder: Holder, detail: Record<string, unknown>, trx?: Db) =>
     audit.record(
       {
         action,
-        actor: actor ? { type: actor.type, id: actor.id } : { type: 'anonymous' },
+        actor: 'type' in actor ? { type: actor.type, id: actor.id } : { type: 'anonymous' },
         subject: { type: holder.kind, id: holder.id },
-        ip: actor?.ip,
-        userAgent: actor?.userAgent,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
         detail,
       },
       trx,
@@ -135,8 +143,11 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
       const holder = holderOf(subject);
       const row = subjectRow(subject);
       const name = subject.kind === 'contact' ? subject.contact.email : subject.staff.email;
-      const displayName =
-        subject.kind === 'contact' ? `${subject.contact.first_name} ${subject.contact.last_name}`.trim() || name : `${subject.staff.name} (console)`;
+      // A person who is a contact of two companies has a passkey for each: the company tells them apart in
+      // the browser's list.
+      const company = subject.kind === 'contact' ? (await contactRepo.getWithCompany(row.id))?.company_name : undefined;
+      const person = subject.kind === 'contact' ? `${subject.contact.first_name} ${subject.contact.last_name}`.trim() || name : subject.staff.name;
+      const displayName = subject.kind === 'contact' ? (company ? `${person} (${company})` : person) : `${person} (console)`;
       const portalName = (await settings.get('mail_token')).portalName;
       return generateRegistrationOptions({
         rpName: subject.kind === 'contact' ? portalName : `${portalName} console`,
@@ -162,7 +173,8 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
       }
       const { credential, challenge } = checked;
       if (await repo.byCredentialId(credential.id)) return { ok: false, reason: 'duplicate' };
-      const actor: AuditActor = { type: subject.kind, id: holder.id, ...context };
+      const { signedInWith, ...request } = context;
+      const actor: AuditActor = { type: subject.kind, id: holder.id, ...request };
       return db.transaction(async (trx) => {
         if (!(await challenges.spend(challenge, trx))) return { ok: false, reason: 'replayed' } as const;
         const passkey = await repo.insert(
@@ -176,11 +188,18 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
             backedUp: checked.backedUp,
             aaguid: checked.aaguid,
             name: passkeyName(input.name, context.userAgent),
+            userHandle: Buffer.from(userHandle(holder)).toString('base64url'),
             companyId: subject.kind === 'contact' ? subject.contact.company_id : null,
           },
           trx,
         );
-        await record('passkey.registered', actor, holder, { passkey: passkey.id, name: passkey.name, synced: checked.deviceType === 'multiDevice' }, trx);
+        await record(
+          'passkey.registered',
+          actor,
+          holder,
+          { passkey: passkey.id, name: passkey.name, synced: checked.deviceType === 'multiDevice', signedInWith },
+          trx,
+        );
         return { ok: true, passkey } as const;
       });
     },
@@ -196,6 +215,8 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
     },
 
     async authenticate(kind, input, binding, context) {
+      // The audit names whose passkey it was only once its signature verified: a credential id alone,
+      // which anyone may send, must not write events into someone's history.
       const refuse = async (reason: PasskeyRefusal, holder?: Holder): Promise<PasskeySignIn> => {
         await audit.record({
           action: 'signin.failure',
@@ -206,26 +227,29 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
         });
         return { ok: false, reason };
       };
+      if (!(await enabledFor(kind))) return refuse('disabled_method');
       const response = assertionJson(input);
       if (!response) return refuse('malformed');
       const row = await repo.byCredentialId(response.id);
       // A staff passkey on the portal's page (same host, so the browser offers both) is as unknown there.
       if (!row || row.kind !== kind) return refuse('unknown_credential');
       const holder: Holder = { kind, id: (kind === 'contact' ? row.contact_id : row.staff_id)! };
-      if (!(await enabledFor(kind))) return refuse('disabled_method', holder);
       const stored = {
         credentialId: row.credential_id,
         publicKey: Uint8Array.from(row.public_key),
         counter: Number(row.counter),
         transports: row.transports,
-        userHandle: Buffer.from(userHandle(holder)).toString('base64url'),
+        userHandle: row.user_handle,
+        deviceType: row.device_type,
       };
       const checked = await checkAssertion(response, stored, rp, (c) => challenges.isValid(c, 'authentication', binding));
       if (!checked.ok) {
         if (checked.detail) logger.info({ err: checked.detail, kind }, 'passkey sign-in not verified');
         if (checked.reason === 'cloned')
-          await record('passkey.counter_regressed', undefined, holder, { passkey: row.id, name: row.name, stored: stored.counter, reported: checked.reported });
-        return refuse(checked.reason, holder);
+          await record('passkey.counter_regressed', context, holder, { passkey: row.id, name: row.name, stored: stored.counter, reported: checked.reported });
+        if (checked.reason === 'backup_changed') await record('passkey.backup_state_changed', context, holder, { passkey: row.id, name: row.name });
+        const signed = checked.reason === 'cloned' || checked.reason === 'backup_changed';
+        return refuse(checked.reason, signed ? holder : undefined);
       }
       if (!(await challenges.spend(checked.challenge))) return refuse('replayed', holder);
       const subject = await subjectFor(holder);
@@ -233,7 +257,7 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
       if (subject.kind === 'contact' ? !isUsable(subject.contact) : subject.staff.disabled) return refuse('subject_unusable', holder);
       if (subject.kind === 'contact' && subject.contact.company_id !== row.company_id) return refuse('moved', holder);
       // Conditional on the counter too: of two sign-ins racing with one response, one counts.
-      if (!(await repo.recordUse(row.id, { counter: checked.counter, backedUp: checked.backedUp, deviceType: checked.deviceType }))) {
+      if (!(await repo.recordUse(row.id, { counter: checked.counter, backedUp: checked.backedUp }))) {
         return refuse('replayed', holder);
       }
       await record('passkey.used', { type: kind, id: holder.id, ...context }, holder, { passkey: row.id, name: row.name });
@@ -241,6 +265,7 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
     },
 
     list: (holder) => repo.list(holder),
+    count: (holder) => repo.count(holder),
 
     async rename(holder, id, name, actor) {
       const clean = passkeyName(name, undefined);

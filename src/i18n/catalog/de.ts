@@ -261,5 +261,6 @@ export const de: Catalog = {
   'security.unsupported': 'Dieser Browser kann keine Passkeys erstellen.',
   'security.cancelled': 'Es wurde kein Passkey hinzugefügt.',
   'security.sessions': 'Wo Sie angemeldet sind',
+  'security.changeNeedsPasskey': 'Um Passkeys umzubenennen oder zu entfernen, melden Sie sich mit einem Passkey (oder mit Microsoft) an.',
   'security.required': 'Mitarbeitende müssen sich mit einem Passkey oder mit Microsoft anmelden. Fügen Sie einen Passkey hinzu, um fortzufahren.',
 };

@@ -259,6 +259,7 @@ export const en = {
   'security.unsupported': 'This browser cannot make passkeys.',
   'security.cancelled': 'No passkey was added.',
   'security.sessions': 'Where you are signed in',
+  'security.changeNeedsPasskey': 'To rename or remove passkeys, sign in with a passkey (or Microsoft).',
   'security.required': 'Staff must sign in with a passkey or Microsoft. Add a passkey to continue.',
 } as const;
 

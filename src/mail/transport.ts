@@ -9,8 +9,10 @@ export interface OutgoingMail {
   from: { name: string; address: string };
   to: string;
   subject: string;
-  html: string;
   text: string;
+  /** The finished message (mime.ts); without it, the message is composed from html and text. */
+  raw?: string;
+  html?: string;
 }
 
 export interface MailTransport {
@@ -95,7 +97,8 @@ export function createMailTransport(smtpUrl: string | undefined, logger: Logger,
   return {
     kind: 'smtp',
     async send(mail) {
-      await transporter.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text });
+      if (mail.raw) await transporter.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw: mail.raw });
+      else await transporter.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text });
     },
     close() {
       transporter.close();

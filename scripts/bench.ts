@@ -456,7 +456,7 @@ async function benchInstances(count: number): Promise<boolean> {
     );
 
     const [a, b] = [apps[0]!, apps[1]!];
-    const home = `inst-home@${DOMAIN}`;
+    const home = `twin-home@${DOMAIN}`; // not "inst-…": its token is the bench's own, without a mail
     const known = apps.map((_, i) => addresses(`inst-${i}-known`, DURATION_S * (TOKEN_RATE / count) + 200));
     const burst = apps.map((_, i) => addresses(`inst-${i}-burst`, BURST_ADDRESSES));
     await addContacts(db, [home, `limit@${DOMAIN}`, ...known.flat(), ...burst.flat()]);

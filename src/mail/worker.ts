@@ -24,6 +24,9 @@ export interface MailWorkerOptions {
   /** A claim older than this is taken to belong to a process that died mid-send (the lease). Longer
    * than a send can take: connect and greeting limits plus the socket limit (transport.ts), twice. */
   leaseMs?: number;
+  /** Wake-ups (one per mail queued) within this many ms share one run, so at a few hundred sign-ins a
+   * second several mails come with one claim instead of each costing a claim query of its own. */
+  wakeCoalesceMs?: number;
 }
 
 export interface MailWorker {
@@ -51,9 +54,10 @@ export function createMailWorker(
   deps: { db: Db; outbox: Outbox; transport: MailTransport; clock: Clock; logger: Logger },
   options: MailWorkerOptions = {},
 ): MailWorker {
-  const { pollMs = 2_000, batchSize = 100, maxAttempts = 12, leaseMs = 5 * 60_000 } = options;
+  const { pollMs = 2_000, batchSize = 100, maxAttempts = 12, leaseMs = 5 * 60_000, wakeCoalesceMs = 10 } = options;
   const log = deps.logger.child({ component: 'mail-worker' });
   let timer: NodeJS.Timeout | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let queued: Promise<number> | undefined;
   // Not started: runOnce still drains the queue (tests, shutdown). Stopped: runs end after what is in flight.
@@ -184,7 +188,11 @@ export function createMailWorker(
   }
 
   deps.outbox.onNotify(() => {
-    if (started && !stopped) void runOnce();
+    if (!started || stopped || wakeTimer) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      void runOnce();
+    }, wakeCoalesceMs);
   });
 
   return {
@@ -200,6 +208,8 @@ export function createMailWorker(
       stopped = true;
       started = false;
       clearTimeout(timer);
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
       await running;
     },
   };

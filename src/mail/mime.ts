@@ -6,6 +6,7 @@
 // printable, encoded words, folding) are nodemailer's, so the result reads the same to a mail client.
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js';
 import qp from 'nodemailer/lib/qp/index.js';
 
@@ -15,16 +16,21 @@ export interface MessageParts {
   subject: string;
   html: string;
   text: string;
+  /** Inline images or files: such a message is left to nodemailer's composer (multipart/related). */
+  attachments?: Mail.Attachment[];
 }
 
 const CRLF = '\r\n';
-// Addresses in plain ASCII, as Portico's forms accept them; anything else goes to nodemailer's composer.
+// Addresses in plain ASCII, as Portico's forms accept them; anything else (and any mail with
+// attachments) goes to nodemailer's composer.
 const PLAIN_ADDRESS = /^[\x21-\x7e]+@[\x21-\x7e]+$/;
 
 /** The whole message as it goes over SMTP (before dot-stuffing, which the SMTP client does). */
 export async function buildMessage(mail: MessageParts, now: Date): Promise<string> {
-  if (!PLAIN_ADDRESS.test(mail.to) || !PLAIN_ADDRESS.test(mail.from.address) || /[<>"]/.test(mail.to + mail.from.address)) {
-    const raw = await new MailComposer({ from: mail.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text, date: now }).compile().build();
+  const plain = PLAIN_ADDRESS.test(mail.to) && PLAIN_ADDRESS.test(mail.from.address) && !/[<>"]/.test(mail.to + mail.from.address);
+  if (!plain || mail.attachments?.length) {
+    const { from, to, subject, html, text, attachments } = mail;
+    const raw = await new MailComposer({ from, to, subject, html, text, attachments, date: now }).compile().build();
     return raw.toString('utf8');
   }
   const boundary = `--_portico_${randomBytes(12).toString('hex')}`;

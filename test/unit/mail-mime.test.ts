@@ -61,3 +61,12 @@ it('leaves an address it does not write itself (non-ASCII) to nodemailer', async
   expect(parsed.text).toBe(cases[1]![1].text);
   expect(parsed.to).toMatchObject({ value: [{ address: 'jörg@müller.example' }] });
 });
+
+it('leaves a mail with an inline image to nodemailer, the image referred to by its cid', async () => {
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const parts = { ...cases[1]![1], html: '<img src="cid:logo@portal"><p>Sign in</p>' };
+  const attachments = [{ filename: 'logo.png', contentType: 'image/png', cid: 'logo@portal', content: png, encoding: 'base64' }];
+  const parsed = await simpleParser(await buildMessage({ ...parts, attachments }, new Date()));
+  expect(parsed.attachments.map((a) => [a.contentType, a.cid, a.content.toString('base64')])).toEqual([['image/png', 'logo@portal', png]]);
+  expect(parsed.text).toBe(parts.text);
+});

@@ -7,7 +7,7 @@ import { createAuditService, type AuditService } from './audit/service.js';
 import { createBrandRepository } from './brand/brand-repo.js';
 import { createBrandService, type BrandService } from './brand/service.js';
 import { consoleAudience, portalAudience } from './auth/email-token/audience.js';
-import { createEmailTokenService, type EmailTokenService } from './auth/email-token/service.js';
+import { createEmailTokenService, EMBEDDED_MAIL_WAKE_DELAY_MS, type EmailTokenService } from './auth/email-token/service.js';
 import { createMagicLinkService, type MagicLinkService } from './auth/magic-link/service.js';
 import { createMicrosoftIdentity, type MicrosoftIdentity } from './auth/microsoft/identity.js';
 import { createMicrosoftOidc, type MicrosoftOidc } from './auth/microsoft/oidc.js';
@@ -164,12 +164,14 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
   const psaSync = createPsaSyncView({ companyRepo, psa });
   const outbox = createOutbox({ clock, key: deriveKey(config.sessionSecret, 'outbox') });
   const outboxAdmin = createOutboxAdmin({ db, clock, outbox });
-  const mailTransport = createMailTransport(config.smtpUrl, logger);
+  const mailTransport = createMailTransport(config.smtpUrl, logger, { maxConnections: config.smtpPoolSize });
   const mailWorker = createMailWorker({ db, outbox, transport: mailTransport, clock, logger }, options.mailWorker);
   const loginTokens = createLoginTokenStore({ db, clock, key: deriveKey(config.sessionSecret, 'login-tokens') });
   const brand = createBrandService({ db, settings, directory, repo: createBrandRepository({ db }), audit });
   const mail = createMailComposer({ db, outbox, settings, brand, baseUrl: config.baseUrl });
-  const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit };
+  // On the embedded database the mail worker shares the one connection with the requests (service.ts).
+  const mailWakeDelayMs = config.databaseUrl ? undefined : EMBEDDED_MAIL_WAKE_DELAY_MS;
+  const emailTokenDeps = { db, tokens: loginTokens, settings, mail, audit, mailWakeDelayMs };
   const portalEmailTokens = createEmailTokenService(emailTokenDeps, portalAudience({ resolver, directory, settings }));
   const staffEmailTokens = createEmailTokenService(emailTokenDeps, consoleAudience({ staff, settings }));
   const signIn = createSignInService({ db, clock, audit, settings, contactRepo, staff, staffSession: config.staffSession });

@@ -41,6 +41,8 @@ export interface Config {
   webConcurrency: number;
   /** Most PostgreSQL connections each process keeps (DATABASE_POOL_MAX). */
   databasePoolMax: number;
+  /** SMTP connections the mail sender keeps open and sends over at once (SMTP_POOL_SIZE). */
+  smtpPoolSize: number;
   logLevel: string;
   rateLimits: {
     signinPerIp: RateLimitRule;
@@ -133,6 +135,10 @@ const schema = z.object({
     .pipe(
       z.coerce.number({ message: 'must be a number of connections' }).int('must be a whole number').min(2, 'must be 2 to 200').max(200, 'must be 2 to 200'),
     ),
+  // One SMTP connection sends one mail at a time (a few ms each on a near relay, more on a far one):
+  // mail throughput is about this many times that. Relays limit connections per client; 10 is within
+  // what common ones allow.
+  SMTP_POOL_SIZE: wholeNumber('connections', 10, 1, 100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SIGNIN_RATE_LIMIT_PER_IP: rateLimit('60/15m'),
   SIGNIN_RATE_LIMIT_PER_ADDRESS: rateLimit('5/15m'),
@@ -202,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     staffSession: { idleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.STAFF_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     webConcurrency: e.WEB_CONCURRENCY,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    smtpPoolSize: e.SMTP_POOL_SIZE,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     rateLimits: {
       signinPerIp: e.SIGNIN_RATE_LIMIT_PER_IP,

@@ -1,12 +1,18 @@
 // The durable outbox: a mail is a row written in the same transaction as whatever it announces, so
 // nothing is lost when SMTP is down. The body holds sign-in secrets, so it is stored encrypted and
-// erased once sent.
+// erased once sent. It is rendered, composed into the finished message (mime.ts) and encrypted here,
+// once, by whoever queues it; the sender only decrypts and writes it out.
 import type { MailAttachment } from '../brand/service.js';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { decrypt, encrypt } from '../lib/crypto.js';
+import { buildMessage } from './mime.js';
 import { renderMail, type MailTemplates, type TemplateName } from './templates.js';
 import type { OutgoingMail } from './transport.js';
+
+/** What a sealed body holds: the sender, the plain text (for the log, without SMTP) and the finished
+ * message. Rows queued before the message was built here hold html instead of raw. */
+export type SealedMail = Pick<OutgoingMail, 'from' | 'text' | 'signIn'> & ({ raw: string; html?: undefined } | { html: string; raw?: undefined });
 
 export interface QueueMail<K extends TemplateName> {
   to: string;
@@ -25,7 +31,7 @@ export interface Outbox {
   /** Tells the worker that mail is waiting, so it need not wait for its next poll. */
   notify(): void;
   onNotify(listener: () => void): void;
-  open(sealedBody: string): Omit<OutgoingMail, 'to' | 'subject'>;
+  open(sealedBody: string): SealedMail;
 }
 
 // The link (and code) of a sign-in mail, kept beside its text (sealed like it) so that without SMTP the
@@ -43,21 +49,15 @@ export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
     async enqueue(db, mail) {
       const rendered = await renderMail(mail.template, mail.data);
       const now = deps.clock.now();
+      // The brand's inline logo goes into the finished message (mime.ts hands a mail with attachments to nodemailer).
+      const raw = await buildMessage({ from: mail.from, to: mail.to, ...rendered, attachments: mail.attachments }, now);
+      const sealed: SealedMail = { from: mail.from, text: rendered.text, raw, signIn: signInOf(mail.template, mail.data) };
       const [row] = await db('outbox')
         .insert({
           to_address: mail.to,
           template: mail.template,
           subject: rendered.subject,
-          sealed_body: encrypt(
-            deps.key,
-            JSON.stringify({
-              from: mail.from,
-              html: rendered.html,
-              text: rendered.text,
-              signIn: signInOf(mail.template, mail.data),
-              attachments: mail.attachments ?? [],
-            }),
-          ),
+          sealed_body: encrypt(deps.key, JSON.stringify(sealed)),
           status: 'pending',
           next_attempt_at: now,
           discard_after: mail.discardAfter ?? null,

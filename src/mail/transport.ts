@@ -11,12 +11,12 @@ export interface OutgoingMail {
   from: { name: string; address: string };
   to: string;
   subject: string;
-  html: string;
   text: string;
   /** The link (and code) a sign-in mail carries; read only by the log transport, never sent as such. */
   signIn?: { link: string; code?: string };
-  /** Inline images referred to from the HTML as cid:… (base64 content). */
-  attachments?: Array<{ filename: string; contentType: string; cid: string; content: string; encoding: 'base64' }>;
+  /** The finished message (mime.ts); without it (rows queued before), the message is composed from html and text. */
+  raw?: string;
+  html?: string;
 }
 
 export interface MailTransport {
@@ -108,14 +108,8 @@ export function createMailTransport(smtpUrl: string | undefined, logger: Logger,
   return {
     kind: 'smtp',
     async send(mail) {
-      await transporter.sendMail({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        html: mail.html,
-        text: mail.text,
-        attachments: mail.attachments ?? [],
-      });
+      if (mail.raw) await transporter.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw: mail.raw });
+      else await transporter.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text });
     },
     close() {
       transporter.close();

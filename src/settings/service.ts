@@ -15,6 +15,11 @@ export interface SettingsService {
 export function createSettingsService(deps: { db: Db; mailFrom: string; cacheMs?: number }): SettingsService {
   const cacheMs = deps.cacheMs ?? SETTINGS_CACHE_MS;
   const cache = new Map<SettingKey, { value: unknown; at: number }>();
+  // One read at a time per key: when the cached value runs out under load, the requests in flight
+  // wait for the one read instead of each sending its own (a pool's worth of queries every 2 s).
+  const loading = new Map<SettingKey, Promise<unknown>>();
+  // A write makes reads started before it stale: they must not refill the cache.
+  let writes = 0;
 
   async function load(key: SettingKey, db: Db) {
     const row = await db('settings').where({ key }).first('value');
@@ -31,17 +36,31 @@ export function createSettingsService(deps: { db: Db; mailFrom: string; cacheMs?
       if (db && db !== deps.db) return (await load(key, db)) as SettingValue<typeof key>;
       const hit = cache.get(key);
       if (hit && Date.now() - hit.at < cacheMs) return hit.value as SettingValue<typeof key>;
-      const value = await load(key, deps.db);
-      cache.set(key, { value, at: Date.now() });
-      return value as SettingValue<typeof key>;
+      let pending = loading.get(key);
+      if (!pending) {
+        const startedAfter = writes;
+        const read: Promise<unknown> = load(key, deps.db)
+          .then((value) => {
+            if (writes === startedAfter) cache.set(key, { value, at: Date.now() });
+            return value;
+          })
+          .finally(() => loading.get(key) === read && loading.delete(key));
+        loading.set(key, read);
+        pending = read;
+      }
+      return (await pending) as SettingValue<typeof key>;
     },
     async set(key, value, updatedBy, db = deps.db) {
       const valid = settingDefinitions[key].schema.parse(value);
+      writes += 1;
+      loading.delete(key);
       cache.delete(key);
       await db('settings')
         .insert({ key, value: JSON.stringify(valid), updated_by: updatedBy, updated_at: db.fn.now() })
         .onConflict('key')
         .merge();
+      writes += 1;
+      loading.delete(key);
       cache.delete(key);
     },
   };

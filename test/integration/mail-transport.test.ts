@@ -48,6 +48,41 @@ it('sends many mails over one pooled connection', async () => {
   }
 });
 
+it('sends mails at once over as many connections as the pool has (SMTP_POOL_SIZE), not more', async () => {
+  const { server, received, counts } = recordingServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const transport = createMailTransport(`smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, logger, { maxConnections: 3 });
+  try {
+    await Promise.all(Array.from({ length: 12 }, (_, i) => transport.send(mail(`many${i}@contoso.example`))));
+    expect(received.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `many${i}@contoso.example`).sort());
+    expect(counts.connections).toBe(3);
+  } finally {
+    transport.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+it('sends a finished message as it is, to the envelope recipient', async () => {
+  const messages: string[] = [];
+  const { server, received } = recordingServer();
+  server.onData = (stream, _session, callback) => {
+    let data = '';
+    stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    stream.on('end', () => (messages.push(data), callback()));
+  };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const transport = createMailTransport(`smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, logger);
+  const raw = 'From: portal@msp.example\r\nTo: alex@contoso.example\r\nSubject: Hello\r\nMessage-ID: <fixed@msp.example>\r\n\r\n.a line with a dot\r\n';
+  try {
+    await transport.send({ ...mail('alex@contoso.example'), raw });
+    expect(received).toEqual(['alex@contoso.example']);
+    expect(messages).toEqual([raw]);
+  } finally {
+    transport.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 it('speaks TLS from the first byte for smtps:// (on the socket it opens itself)', async () => {
   const received: string[] = [];
   const server = new SMTPServer({

@@ -6,7 +6,10 @@
 // connection, fits a threshold on half the samples and classifies the other half. It must stay near
 // chance (below 70%; 80 test samples at chance reach that about once in several thousand runs).
 // Costs are turned into ranks within blocks of two pairs, so a machine that slows down or speeds up
-// during the run (other tests on the same cores) moves nothing. Before the fix (known addresses did
+// during the run (other tests on the same cores) moves nothing. It runs against both databases, and
+// they defend differently (auth/email-token/service.ts): on PostgreSQL the mail worker is woken at once,
+// so a known address's send (claim, decrypt, write, mark sent) runs right behind the answer, within
+// the span measured here; on the embedded database it is woken after a random pause. Before the fix (known addresses did
 // a transaction and sent their mail at once, unknown ones wrote one audit row) the embedded database
 // gave 0.65-0.73 on wall time and 0.78 on CPU time on a loaded 2-core machine; after it, about 0.5.
 import http from 'node:http';

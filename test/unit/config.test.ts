@@ -32,6 +32,16 @@ describe('loadConfig', () => {
     expect(config.rateLimits.signinPerAddress).toEqual({ limit: 5, windowMs: 15 * 60_000, text: '5/15m' });
     expect(config.webConcurrency).toBe(0); // one process serves and sends mail
     expect(config.databasePoolMax).toBe(10);
+    expect(config.smtpPoolSize).toBe(10);
+  });
+
+  it('takes SMTP_POOL_SIZE as a number of connections from 1 to 100', () => {
+    expect(loadConfig({ ...base, SMTP_POOL_SIZE: '4' }).smtpPoolSize).toBe(4);
+    expect(loadConfig({ ...base, SMTP_POOL_SIZE: ' ' }).smtpPoolSize).toBe(10);
+    expect(problems({ SMTP_POOL_SIZE: '0' })).toEqual(['SMTP_POOL_SIZE must be 1 to 100']);
+    expect(problems({ SMTP_POOL_SIZE: '101' })).toEqual(['SMTP_POOL_SIZE must be 1 to 100']);
+    expect(problems({ SMTP_POOL_SIZE: '2.5' })).toEqual(['SMTP_POOL_SIZE must be a whole number']);
+    expect(problems({ SMTP_POOL_SIZE: 'many' })).toEqual([expect.stringMatching(/^SMTP_POOL_SIZE must be a number of connections/)]);
   });
 
   it('listens on 127.0.0.1 when a proxy is trusted, unless HOST says otherwise, and on every interface without one', () => {

@@ -5,55 +5,43 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { linkFrom } from '../helpers/http.js';
 import { cleanSvg, pngImage } from '../helpers/images.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import {
+  closeAll,
+  expectNoSidewaysScroll,
+  PHONE,
+  screenshot,
+  type ServedApp,
+  signInByMail,
+  signInStaff as signInStaffAs,
+  startBrowserAndApp,
+  type TestBrowser,
+} from './browser.js';
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
+let app: ServedApp;
 const files = mkdtempSync(path.join(tmpdir(), 'portico-brand-'));
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
-
-async function newPage(viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => browser.newPage();
 
 async function signInStaff(page: Page) {
-  const member = await app.services.staff.create({ email: `brand-admin-${Date.now()}@msp.example`, name: 'Ada Admin', role: 'admin' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  await page.goto(link);
-  await page.click('main form button[type=submit]');
+  await signInStaffAs(app, page);
   await page.waitForURL(`${app.url}/admin`);
 }
 
 async function signInClient(page: Page, email: string) {
-  const before = app.smtp.messages.length;
-  await page.goto(`${app.url}/signin`);
-  await page.fill('input[name=email]', email);
-  await page.click('form[action="/signin/email"] button[type=submit]');
-  await page.waitForSelector('input[name=code]');
-  await app.settle();
-  const mail = await app.smtp.waitForMail(email, { after: before });
-  await page.goto(linkFrom(mail).toString());
-  await page.click('form[action="/signin/verify"] button[type=submit]');
+  await signInByMail(app, page, email, { waitFor: 'input[name=code]' });
   await page.waitForURL(`${app.url}/`);
 }
 
 /** The page as a phone shows it: saved, and no sideways scrolling. */
 async function checkOnPhone(url: string, name: string, storageFrom?: BrowserContext) {
-  const context = await browser.newContext({ viewport: PHONE, storageState: storageFrom ? await storageFrom.storageState() : undefined });
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await browser.newPage({ viewport: PHONE, storageState: storageFrom ? await storageFrom.storageState() : undefined });
   await page.goto(url);
   await screenshot(page, name);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+  await expectNoSidewaysScroll(page, name);
   return page;
 }
 
@@ -61,15 +49,10 @@ const logoLoaded = (page: Page) =>
   page.$eval('header img.brand-logo', (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0);
 
 beforeAll(async () => {
-  browser = await launch();
-  app = await serveApp();
+  ({ browser, app } = await startBrowserAndApp());
 }, 120_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
 it('an admin sets name, logo and colour; /signin shows them', async () => {
   const admin = await newPage();

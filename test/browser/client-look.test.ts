@@ -2,47 +2,39 @@
 // sideways scrolling (and is photographed there and at desktop size), the German terms are rendered
 // Markdown with a working link, dates are shown in the browser's own time zone, and Tab shows where the
 // keyboard is.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ParsedMail } from 'mailparser';
+import type { Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import {
+  closeAll,
+  DESKTOP,
+  PHONE,
+  requestMail as requestMailIn,
+  screenshot,
+  screenshotBoth,
+  type ServedApp,
+  signInByMail,
+  signInStaff,
+  startBrowserAndApp,
+  type TestBrowser,
+} from './browser.js';
 
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 800 };
-
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
+let browser: TestBrowser;
+let app: ServedApp;
 let companyId: number;
-const contexts: BrowserContext[] = [];
 
-async function newPage(options: { locale?: string; timezoneId?: string } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: PHONE, locale: options.locale ?? 'en-US', timezoneId: options.timezoneId ?? 'UTC' });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (options: { locale?: string; timezoneId?: string } = {}): Promise<Page> =>
+  browser.newPage({ viewport: PHONE, locale: options.locale ?? 'en-US', timezoneId: options.timezoneId ?? 'UTC' });
 
 /** The page as it stands, on a phone (no sideways scrolling) and at desktop size: both photographed. */
-async function look(page: Page, what: string): Promise<void> {
-  await page.setViewportSize(PHONE);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect({ page: what, scrollWidth: width }).toEqual({ page: what, scrollWidth: Math.min(width, PHONE.width) });
-  await screenshot(page, `client-look-${what}-phone`);
-  await page.setViewportSize(DESKTOP);
-  await screenshot(page, `client-look-${what}-desktop`);
-  await page.setViewportSize(PHONE);
-}
+const look = (page: Page, what: string): Promise<void> => screenshotBoth(page, `client-look-${what}`, { fits: true, endAt: 'phone' });
 
-async function requestMail(page: Page, email: string) {
-  const before = app.smtp.messages.length;
-  await page.goto(`${app.url}/signin`);
-  await page.fill('input[name=email]', email);
-  await page.click('form[action="/signin/email"] button[type=submit]');
-  await page.waitForSelector('form[action="/signin/code"]');
-  await app.settle();
-  return app.smtp.waitForMail(email, { after: before });
-}
+// The check-mail page in any language: its code form.
+const CHECK_MAIL = 'form[action="/signin/code"]';
+const requestMail = (page: Page, email: string): Promise<ParsedMail> => requestMailIn(app, page, email, CHECK_MAIL);
 
 /** The sign-in link in a mail, in whichever language it was written. */
-function linkFrom(mail: { text?: string }): URL {
+function linkFrom(mail: ParsedMail): URL {
   const link = /(https?:\/\/\S+\/signin\/verify\?\S+)/.exec(mail.text ?? '')?.[1];
   if (!link) throw new Error('no sign-in link in the mail');
   return new URL(link);
@@ -50,23 +42,16 @@ function linkFrom(mail: { text?: string }): URL {
 
 /** Opens the mail's link and confirms it. */
 async function signInByLink(page: Page, email: string): Promise<void> {
-  const mail = await requestMail(page, email);
-  await page.goto(linkFrom(mail).toString());
-  await page.click('form[action="/signin/verify"] button[type=submit]');
+  await signInByMail(app, page, email, { waitFor: CHECK_MAIL, link: linkFrom });
   await page.waitForLoadState('load');
 }
 
 beforeAll(async () => {
-  browser = await launch();
-  app = await serveApp();
+  ({ browser, app } = await startBrowserAndApp());
   companyId = (await createCompany(app.services.db, { name: 'Contoso Pharmaceuticals International', domains: ['contoso.example'] })).id;
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
 it('fits every sign-in page on a phone: sign-in, check mail, confirm, create account, choose account, error', async () => {
   const page = await newPage();
@@ -204,12 +189,9 @@ it('shows where the keyboard is: the skip link first, then a clear ring on every
 
 it('marks the current console page in one navigation for technicians and admins, with the skip link first', async () => {
   for (const role of ['technician', 'admin'] as const) {
-    const member = await app.services.staff.create({ email: `${role}-${Date.now()}@msp.example`, name: `Sam ${role}`, role });
-    const { link } = await app.services.magicLinks.generateForStaff(member.id);
     const page = await newPage({ timezoneId: 'America/New_York' });
     await page.setViewportSize(DESKTOP);
-    await page.goto(link);
-    await page.click('form button[type=submit]');
+    await signInStaff(app, page, { name: `Sam ${role}`, role });
     await page.waitForURL(`${app.url}/admin`);
     await page.goto(`${app.url}/admin/contacts`);
     const current = page.locator('nav a[aria-current="page"]');
@@ -217,8 +199,24 @@ it('marks the current console page in one navigation for technicians and admins,
     expect(await current.evaluate((element) => getComputedStyle(element).fontWeight)).toBe('700');
     expect(await page.locator('nav a').allTextContents()).toEqual(
       role === 'admin'
-        ? ['Dashboard', 'Companies', 'Contacts', 'PSA', 'Outbox', 'Audit', 'Mail Token', 'Sign-in', 'Portal', 'Login URLs', 'Staff', 'API keys']
-        : ['Dashboard', 'Companies', 'Contacts', 'PSA', 'Outbox', 'Audit'],
+        ? [
+            'Dashboard',
+            'Companies',
+            'Contacts',
+            'PSA',
+            'Outbox',
+            'Audit',
+            'Preview as client',
+            'Mail Token',
+            'Sign-in',
+            'Portal',
+            'Brand',
+            'Sign-in methods',
+            'Login URLs',
+            'Staff',
+            'API keys',
+          ]
+        : ['Dashboard', 'Companies', 'Contacts', 'PSA', 'Outbox', 'Audit', 'Preview as client'],
     );
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');

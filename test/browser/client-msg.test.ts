@@ -2,33 +2,18 @@
 // lands on /signin with the reason; the sign-in form sent again quickly makes one mail and counts down;
 // a used magic link offers the form below its message; a signed-in client on /signin and on a 404 page
 // sees Sign out; a stale form says what to do and keeps the address. Each page at desktop and phone size (360 px, no sideways scrolling).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import { closeAll, screenshotBoth, type ServedApp, startBrowserAndApp, type TestBrowser } from './browser.js';
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
+let browser: TestBrowser;
+let app: ServedApp;
 let companyId: number;
-const contexts: BrowserContext[] = [];
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => browser.newPage();
 
 /** The page as it is, at desktop size and at phone size, where it must fit 360 px without sideways scrolling. */
-async function shoot(page: Page, what: string) {
-  await page.setViewportSize(DESKTOP);
-  await screenshot(page, `client-msg-${what}-desktop`);
-  await page.setViewportSize(PHONE);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-  await screenshot(page, `client-msg-${what}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
+const shoot = (page: Page, what: string) => screenshotBoth(page, `client-msg-${what}`, { fits: true });
 
 let n = 0;
 const newContact = () => createContact(app.services.db, { companyId, email: `client${++n}@fabrikam.example`, firstName: 'Pradeep', lastName: `Gupta${n}` });
@@ -43,16 +28,11 @@ async function signInByLink(page: Page, contactId: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  browser = await launch();
-  app = await serveApp();
+  ({ browser, app } = await startBrowserAndApp());
   companyId = (await createCompany(app.services.db, { name: 'Fabrikam', domains: ['fabrikam.example'] })).id;
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
 it('ending the other sessions on one device lands the other on /signin with the reason', async () => {
   const contact = await newContact();

@@ -2,53 +2,32 @@
 // signing in goes through a sign-in again and comes back to the form as typed; Disable asks in a dialog
 // (and, without JavaScript, on a page of its own); the error banner, an internationalized domain, the
 // audit log and a console 404, at desktop and phone size.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
 import { linkFrom } from '../helpers/http.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import { closeAll, screenshotBoth, type ServedApp, signInStaff, startBrowserAndApp, type TestBrowser } from './browser.js';
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
 // Chromium on a machine shared with other test runs: each flow has a few minutes, not jest's 30 seconds.
 const SLOW = 180_000;
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
+let app: ServedApp;
 let n = 0;
 
 beforeAll(async () => {
-  browser = await launch();
-  app = await serveApp();
+  ({ browser, app } = await startBrowserAndApp());
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
 async function adminPage(options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; email: string }> {
-  const email = `ada-${++n}-${Date.now()}@msp.example`;
-  const member = await app.services.staff.create({ email, name: `Ada Admin ${n}`, role: 'admin' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  const context = await browser.newContext({ viewport: DESKTOP, ...options });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector(`text=Welcome, Ada Admin ${n}`);
+  const page = await browser.newPage(options);
+  const { email } = await signInStaff(app, page, { name: `Ada Admin ${++n}` });
   return { page, email };
 }
 
 /** Both sizes of the page as it is now. */
-async function shoot(page: Page, name: string) {
-  await page.setViewportSize(DESKTOP);
-  await screenshot(page, `console-ux-${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  await screenshot(page, `console-ux-${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
+const shoot = (page: Page, name: string) => screenshotBoth(page, `console-ux-${name}`);
 
 it(
   'keeps what was typed through a sign-in again, and saves it only on Save',

@@ -3,52 +3,27 @@
 // company it matched; the contacts list shows "not invited yet" and exports as CSV. Screenshots at
 // desktop (1280x800) and phone (360x740) size.
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import { closeAll, createCompanyInConsole, screenshotBoth, type ServedApp, staffPage, startBrowserAndApp, type TestBrowser } from './browser.js';
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
-const contexts: BrowserContext[] = [];
+let browser: TestBrowser;
+let app: ServedApp;
 
 beforeAll(async () => {
-  browser = await launch();
-  app = await serveApp();
+  ({ browser, app } = await startBrowserAndApp());
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
-async function technicianPage(): Promise<Page> {
-  const member = await app.services.staff.create({ email: `tech-${Date.now()}@msp.example`, name: 'Tom Tech', role: 'technician' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('text=Welcome, Tom Tech');
-  return page;
-}
+const technicianPage = (): Promise<Page> => staffPage(browser, app, { name: 'Tom Tech', role: 'technician' }, { acceptDownloads: true });
 
 /** The page as it is now, at desktop and at phone size. */
-async function both(page: Page, name: string) {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await screenshot(page, `directory-${name}-desktop`);
-  await page.setViewportSize({ width: 360, height: 740 });
-  await screenshot(page, `directory-${name}-phone`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const both = (page: Page, name: string) => screenshotBoth(page, `directory-${name}`);
 
 it('creates a company, and a name that differs only in case is refused naming the existing one', async () => {
   const page = await technicianPage();
-  await page.goto(`${app.url}/admin/companies/new`);
-  await page.fill('input[name=name]', 'Blue Yonder Airlines');
-  await page.click('form[action="/admin/companies"] button[type=submit]');
-  await page.waitForSelector('text=Blue Yonder Airlines created');
+  await createCompanyInConsole(app, page, 'Blue Yonder Airlines');
 
   await page.goto(`${app.url}/admin/companies/new`);
   await page.fill('input[name=name]', 'BLUE YONDER airlines');

@@ -1,29 +1,38 @@
 // What people see and do, in a real browser: the email-token sign-in by link and by code, resend with
 // its countdown, the Microsoft button and its fallback, the console's Mail Token settings, a company
 // with two domains, and a magic link copied in the console and used in a second browser.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startFakeEntra, type FakeEntra } from '../fakes/entra.js';
 import { createCompany, createContact } from '../helpers/factories.js';
 import { codeFrom, linkFrom } from '../helpers/http.js';
-import { freePort, launch, screenshot, serveApp } from './browser.js';
+import {
+  closeAll,
+  createCompanyInConsole,
+  freePort,
+  requestMail as requestMailIn,
+  screenshot,
+  serveApp,
+  type ServedApp,
+  staffPage,
+  TestBrowser,
+} from './browser.js';
 
 const CONTOSO_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const client = { clientId: '0c0c0c0c-1111-4222-8333-444444444444', clientSecret: 'entra-test-secret' };
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
+// This file's pages are a little narrower than the shared desktop size; its screenshots were made so.
+const VIEWPORT = { width: 1100, height: 800 };
+
+let browser: TestBrowser;
+let app: ServedApp;
 let entra: FakeEntra;
 let companyId: number;
-const contexts: BrowserContext[] = [];
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => browser.newPage({ viewport: VIEWPORT });
+const requestMail = (page: Page, email: string) => requestMailIn(app, page, email);
 
 beforeAll(async () => {
-  browser = await launch();
+  browser = await TestBrowser.launch();
   // The provider needs the app's redirect URI and the app the provider's authority: the app's port is
   // chosen first.
   const port = await freePort();
@@ -36,22 +45,7 @@ beforeAll(async () => {
   await app.services.db('company_tenants').insert({ company_id: companyId, tenant_id: CONTOSO_TENANT });
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-  await entra?.close();
-});
-
-async function requestMail(page: Page, email: string) {
-  const before = app.smtp.messages.length;
-  await page.goto(`${app.url}/signin`);
-  await page.fill('input[name=email]', email);
-  await page.click('form[action="/signin/email"] button[type=submit]');
-  await page.waitForSelector('text=Check your mail');
-  await app.settle();
-  return app.smtp.waitForMail(email, { after: before });
-}
+afterAll(() => closeAll(browser, app, entra));
 
 it('signs in by the link in the mail', async () => {
   const contact = await createContact(app.services.db, { companyId, email: 'alex@contoso.example', firstName: 'Alex', lastName: 'Wilber' });
@@ -129,15 +123,7 @@ it('signs in with Microsoft, and falls back to the email form when the person ca
   await screenshot(other, '09-microsoft-fallback');
 });
 
-async function adminPage(): Promise<Page> {
-  const member = await app.services.staff.create({ email: `admin-${Date.now()}@msp.example`, name: 'Ada Admin', role: 'admin' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  const page = await newPage();
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('text=Welcome, Ada Admin');
-  return page;
-}
+const adminPage = (): Promise<Page> => staffPage(browser, app, {}, { viewport: VIEWPORT });
 
 it('changes the Mail Token settings in the console', async () => {
   const page = await adminPage();
@@ -157,10 +143,7 @@ it('changes the Mail Token settings in the console', async () => {
 
 it('creates a company with two domains', async () => {
   const page = await adminPage();
-  await page.goto(`${app.url}/admin/companies/new`);
-  await page.fill('input[name=name]', 'Northwind Traders');
-  await page.click('form[action="/admin/companies"] button[type=submit]');
-  await page.waitForSelector('text=Northwind Traders created');
+  await createCompanyInConsole(app, page, 'Northwind Traders');
   for (const domain of ['northwind.example', 'Northwind-Traders.EXAMPLE.']) {
     await page.fill('input[name=domain]', domain);
     await page.click('form[action$="/domains"] button[type=submit]');
@@ -190,9 +173,7 @@ it('generates a magic link, copies it, and uses it in a second browser', async (
 });
 
 it('shows the portal in German to a German browser, and switches the language in the footer', async () => {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'de-DE' });
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await browser.newPage({ viewport: VIEWPORT, locale: 'de-DE' });
   await page.goto(`${app.url}/signin`);
   await page.waitForSelector('text=Anmeldelink per E-Mail senden');
   expect(await page.getAttribute('html', 'lang')).toBe('de');

@@ -2,36 +2,17 @@
 // sees on the dashboard, the outbox and the Mail Token page that mail is not delivered, and the test
 // mail says it was only logged; with SMTP it says the server accepted it. A client opens the link
 // printed in the log, and one copied with "\n\nOr" after it, and gets to sign in; a cut one says so.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { launch, screenshot, serveApp } from './browser.js';
+import { askForMail, closeAll, expectNoSidewaysScroll, screenshot, serveApp, type ServedApp, type Size, SIZES, staffPage, TestBrowser } from './browser.js';
 
-type App = Awaited<ReturnType<typeof serveApp>>;
-
-const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 360, height: 740 } } as const;
-type Size = keyof typeof SIZES;
-
-let browser: Browser;
-let noSmtp: App;
-let withSmtp: App;
+let browser: TestBrowser;
+let noSmtp: ServedApp;
+let withSmtp: ServedApp;
 let companyId: number;
-const contexts: BrowserContext[] = [];
 
-async function newPage(size: Size, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ viewport: SIZES[size], locale });
-  contexts.push(context);
-  return context.newPage();
-}
-
-async function adminPage(app: App, size: Size): Promise<Page> {
-  const member = await app.services.staff.create({ email: `ada-${size}-${Date.now()}@msp.example`, name: 'Ada Admin', role: 'admin' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  const page = await newPage(size);
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('text=Welcome, Ada Admin');
-  return page;
-}
+const newPage = (size: Size, locale = 'en-US'): Promise<Page> => browser.newPage({ viewport: SIZES[size], locale });
+const adminPage = (app: ServedApp, size: Size): Promise<Page> => staffPage(browser, app, {}, { viewport: SIZES[size] });
 
 /** The link and code of the last mail to `to` that the app without SMTP wrote to its log. */
 function printed(to: string): { link: string; code: string } {
@@ -42,22 +23,14 @@ function printed(to: string): { link: string; code: string } {
   return JSON.parse(lines.at(-1)!);
 }
 
-/** No sideways scrolling: on a phone the page fits its 360 px. */
-const fitsWidth = (page: Page, size: Size) => page.evaluate((width) => document.documentElement.scrollWidth <= width, SIZES[size].width);
-
 beforeAll(async () => {
-  browser = await launch();
+  browser = await TestBrowser.launch();
   noSmtp = await serveApp({ noSmtp: true });
   withSmtp = await serveApp();
   companyId = (await createCompany(noSmtp.services.db, { name: 'Contoso', domains: ['contoso.example'] })).id;
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await noSmtp?.close();
-  await withSmtp?.close();
-});
+afterAll(() => closeAll(browser, noSmtp, withSmtp));
 
 describe.each(['desktop', 'phone'] as const)('on a %s', (size) => {
   it('a technician sees that mail is not delivered, and the test mail says it was only logged', async () => {
@@ -92,29 +65,21 @@ describe.each(['desktop', 'phone'] as const)('on a %s', (size) => {
   it('a client opens the printed link, and one copied with "\\n\\nOr" after it, and signs in', async () => {
     const contact = await createContact(noSmtp.services.db, { companyId, email: `alex-${size}@contoso.example`, firstName: 'Alex', lastName: 'Wilber' });
     const page = await newPage(size);
-    await page.goto(`${noSmtp.url}/signin`);
-    await page.fill('input[name=email]', contact.email);
-    await page.click('form[action="/signin/email"] button[type=submit]');
-    await page.waitForSelector('text=Check your mail');
-    await noSmtp.settle();
+    await askForMail(noSmtp, page, contact.email);
 
     // As copied from the text of the mail in the old log line: the link, then "\n\nOr".
     const { link } = printed(contact.email);
     await page.goto(`${link}\\n\\nOr`);
     await page.waitForSelector(`text=Sign in to Client Portal as ${contact.email}?`);
     expect(new URL(page.url()).search).toBe(new URL(link).search);
-    expect(await fitsWidth(page, size)).toBe(true);
+    await expectNoSidewaysScroll(page, 'junk-link-confirm');
     await screenshot(page, `mail-dev-junk-link-confirm-${size}`);
     await page.click('form[action="/signin/verify"] button[type=submit]');
     await page.waitForSelector('text=Welcome, Alex Wilber');
 
     // The next mail's link exactly as printed, in a fresh browser.
     const other = await newPage(size);
-    await other.goto(`${noSmtp.url}/signin`);
-    await other.fill('input[name=email]', contact.email);
-    await other.click('form[action="/signin/email"] button[type=submit]');
-    await other.waitForSelector('text=Check your mail');
-    await noSmtp.settle();
+    await askForMail(noSmtp, other, contact.email);
     await other.goto(printed(contact.email).link);
     await other.click('form[action="/signin/verify"] button[type=submit]');
     await other.waitForSelector('text=Welcome, Alex Wilber');
@@ -123,14 +88,11 @@ describe.each(['desktop', 'phone'] as const)('on a %s', (size) => {
   it('a client with a cut-off link is told it looks cut, in German too', async () => {
     const contact = await createContact(noSmtp.services.db, { companyId, email: `megan-${size}@contoso.example` });
     const page = await newPage(size, 'de-DE');
-    await page.goto(`${noSmtp.url}/signin`);
-    await page.fill('input[name=email]', contact.email);
-    await page.click('form[action="/signin/email"] button[type=submit]');
-    await noSmtp.settle();
+    await askForMail(noSmtp, page, contact.email, 'form[action="/signin/code"]');
     const { link, code } = printed(contact.email);
     await page.goto(link.slice(0, -6));
     await page.waitForSelector('text=Dieser Link scheint abgeschnitten zu sein');
-    expect(await fitsWidth(page, size)).toBe(true);
+    await expectNoSidewaysScroll(page, 'cut-link');
     await screenshot(page, `mail-dev-cut-link-${size}`);
     // In the browser that asked, the hint stands above the code field, and the printed code works.
     await page.fill('input[name=code]', code);

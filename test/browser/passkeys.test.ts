@@ -3,40 +3,29 @@
 // answers WebAuthn as a platform authenticator (Touch ID, Windows Hello) would. The app is served as
 // http://localhost:PORT: WebAuthn needs a domain for the RP ID (127.0.0.1 is none) and a secure context
 // (localhost is one).
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { linkFrom } from '../helpers/http.js';
-import { freePort, launch, screenshot, serveApp } from './browser.js';
+import { closeAll, freePort, screenshotBoth, type ServedApp, signInByMail, signInStaff, staffPage, startBrowserAndApp, type TestBrowser } from './browser.js';
 
-let browser: Browser;
-let app: Awaited<ReturnType<typeof serveApp>>;
+let browser: TestBrowser;
+let app: ServedApp;
 let base: string;
 let companyId: number;
-const contexts: BrowserContext[] = [];
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
 
 beforeAll(async () => {
-  browser = await launch();
   const port = await freePort();
   base = `http://localhost:${port}`;
-  app = await serveApp({ env: { BASE_URL: base } }, port);
+  ({ browser, app } = await startBrowserAndApp({ env: { BASE_URL: base } }, port));
   companyId = (await createCompany(app.services.db, { name: 'Fabrikam', domains: ['fabrikam.example'] })).id;
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close();
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => closeAll(browser, app));
 
 /** A browser tab with its own platform authenticator. Without autofill: a browser that offers no passkeys in
  * the email field's suggestions (conditional mediation), where the button is the way; the virtual authenticator
  * would otherwise answer the autofill request as soon as the page loads. */
 async function pageWithAuthenticator(options: { autofill?: boolean } = {}): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  contexts.push(context);
+  const context = await browser.newContext();
   if (!options.autofill) await context.addInitScript(() => Object.assign(PublicKeyCredential, { isConditionalMediationAvailable: async () => false }));
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -54,26 +43,11 @@ async function pageWithAuthenticator(options: { autofill?: boolean } = {}): Prom
   return { page, cdp, authenticatorId };
 }
 
-async function shots(page: Page, name: string) {
-  await screenshot(page, `passkeys-${name}-desktop`);
-  await page.setViewportSize(PHONE);
-  // The page itself never scrolls sideways (a wide table may, inside its own box).
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
-  await screenshot(page, `passkeys-${name}-phone`);
-  await page.setViewportSize(DESKTOP);
-}
+// The page itself never scrolls sideways on a phone (a wide table may, inside its own box).
+const shots = (page: Page, name: string) => screenshotBoth(page, `passkeys-${name}`, { fits: true });
 
-async function emailSignIn(page: Page, email: string) {
-  const before = app.smtp.messages.length;
-  await page.goto(`${base}/signin`);
-  await page.fill('input[name=email]', email);
-  await page.click('form[action="/signin/email"] button[type=submit]');
-  await page.waitForSelector('text=Check your mail');
-  await app.settle();
-  const link = linkFrom(await app.smtp.waitForMail(email, { after: before }));
-  await page.goto(`${base}${link.pathname}${link.search}`);
-  await page.click('form button[type=submit]');
-}
+// The app's links are built from BASE_URL (localhost here), so the mail's link opens in the same origin as the page.
+const emailSignIn = (page: Page, email: string) => signInByMail(app, page, email);
 
 async function signOut(page: Page, action = '/signout') {
   await page.click(`form[action="${action}"] button[type=submit]`);
@@ -133,10 +107,11 @@ it('registers a passkey after an email sign-in, signs in with the button and wit
   await clone.page.waitForSelector('text=That passkey could not sign you in.');
   await shots(clone.page, 'refused');
 
-  // A new passkey, then the contact disabled in the console: refused with the same message. (A new mail
-  // to the same address from the same browser waits for the resend cooldown: the clock moves past it.)
+  // A new passkey, then the contact disabled in the console: refused with the same message.
   await page.bringToFront();
-  app.clock.advance(61_000);
+  // The same browser asked for a mail to this address a moment ago: past the resend cooldown, it gets a new one.
+  const { resendCooldownSeconds } = await app.services.settings.get('mail_token');
+  app.clock.advance((resendCooldownSeconds + 1) * 1000);
   await emailSignIn(page, contact.email);
   await page.goto(`${base}/account/security`);
   await page.click('form[data-passkey-register] button[type=submit]');
@@ -147,32 +122,19 @@ it('registers a passkey after an email sign-in, signs in with the button and wit
   await admin.waitForSelector('text=Passkeys');
   await shots(admin, 'console-contact');
   await admin.click(`form[action="/admin/contacts/${contact.id}/disable"] button[type=submit]`);
-  await admin.click('dialog.confirm-dialog button.danger'); // "Are you sure?"
+  // Disable asks first, in a dialog (console-ux).
+  await admin.locator('dialog.confirm-dialog button', { hasText: 'Disable' }).click();
   await admin.waitForSelector('text=Contact disabled');
   await page.bringToFront();
   await page.click('[data-passkey-button]');
   await page.waitForSelector('text=That passkey could not sign you in.');
 }, 120_000);
 
-async function consolePage(): Promise<Page> {
-  const member = await app.services.staff.create({ email: `ada-${Date.now()}@msp.example`, name: 'Ada Admin', role: 'admin' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
-  const context = await browser.newContext({ viewport: DESKTOP });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('text=Welcome, Ada Admin');
-  return page;
-}
+const consolePage = (): Promise<Page> => staffPage(browser, app);
 
 it('does the same for staff in the console', async () => {
-  const member = await app.services.staff.create({ email: 'tom.tech@msp.example', name: 'Tom Tech', role: 'technician' });
-  const { link } = await app.services.magicLinks.generateForStaff(member.id);
   const { page } = await pageWithAuthenticator();
-  await page.goto(link);
-  await page.click('form button[type=submit]');
-  await page.waitForSelector('text=Welcome, Tom Tech');
+  await signInStaff(app, page, { email: 'tom.tech@msp.example', name: 'Tom Tech', role: 'technician' });
   await page.goto(`${base}/admin/account/security`);
   await page.fill('input[name=name]', 'Office PC');
   await page.click('form[data-passkey-register] button[type=submit]');

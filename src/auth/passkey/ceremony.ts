@@ -47,25 +47,41 @@ export type RegistrationCheck =
   | { ok: true; challenge: string; credential: WebAuthnCredential; deviceType: CredentialDeviceType; backedUp: boolean; aaguid: string }
   | { ok: false; reason: 'malformed' | 'not_verified'; detail?: string };
 
+/** The library's challenge check, remembering the challenge it was asked about (spent by the caller once verified). */
+function seenChallenge(challengeOk: ChallengeCheck) {
+  const seen = {
+    challenge: '',
+    check: (c: string) => {
+      seen.challenge = c;
+      return challengeOk(c);
+    },
+  };
+  return seen;
+}
+
 /** A new passkey's attestation ("none" is enough: we need its key, not who made the authenticator). */
 export async function checkRegistration(input: unknown, rp: RelyingParty, challengeOk: ChallengeCheck): Promise<RegistrationCheck> {
   const response = registrationJson(input);
   if (!response) return { ok: false, reason: 'malformed' };
-  let challenge = '';
+  const seen = seenChallenge(challengeOk);
   try {
     const verified = await verifyRegistrationResponse({
       response,
-      expectedChallenge: (c) => {
-        challenge = c;
-        return challengeOk(c);
-      },
+      expectedChallenge: seen.check,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification: true,
     });
     if (!verified.verified) return { ok: false, reason: 'not_verified' };
     const info = verified.registrationInfo;
-    return { ok: true, challenge, credential: info.credential, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp, aaguid: info.aaguid };
+    return {
+      ok: true,
+      challenge: seen.challenge,
+      credential: info.credential,
+      deviceType: info.credentialDeviceType,
+      backedUp: info.credentialBackedUp,
+      aaguid: info.aaguid,
+    };
   } catch (error) {
     // The library says why only in its message: kept for the log, never shown or matched on.
     return { ok: false, reason: 'not_verified', detail: (error as Error).message };
@@ -95,15 +111,12 @@ export async function checkAssertion(
   challengeOk: ChallengeCheck,
 ): Promise<AssertionCheck> {
   if (response.id !== stored.credentialId) return { ok: false, reason: 'not_verified' };
-  let challenge = '';
+  const seen = seenChallenge(challengeOk);
   let verified;
   try {
     verified = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: (c) => {
-        challenge = c;
-        return challengeOk(c);
-      },
+      expectedChallenge: seen.check,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       // The counter rule is ours (counterMovedOn), so the library is given 0 and never decides it.
@@ -121,5 +134,5 @@ export async function checkAssertion(
   // Backup eligibility is fixed when a credential is made (WebAuthn §6.1.3): a one-device passkey that now
   // says it is synced, or the other way round, is not the authenticator it was.
   if (info.credentialDeviceType !== stored.deviceType) return { ok: false, reason: 'backup_changed' };
-  return { ok: true, challenge, counter: info.newCounter, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp };
+  return { ok: true, challenge: seen.challenge, counter: info.newCounter, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp };
 }

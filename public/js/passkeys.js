@@ -57,8 +57,9 @@
         try {
           const optionsJSON = await options(url, form);
           submitWith(form, await webauthn.startAuthentication({ optionsJSON, useBrowserAutofill: true }));
-        } catch (error) {
-          if (!cancelled(error)) showError(form, form.getAttribute('data-unsupported'));
+        } catch {
+          // Autofill is an offer, not a step the person took: when it fails (no authenticator, another
+          // ceremony took its place) the page says nothing; the button still works and reports its own errors.
         }
       });
     }

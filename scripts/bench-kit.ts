@@ -1,6 +1,7 @@
 // The parts of npm run bench that are not scenarios: the app's processes (started, watched, asked for
 // their memory), the SMTP receiver that times every mail, autocannon runs and a signed-in browser.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,87 @@ export async function load(options: autocannon.Options): Promise<Load> {
     statuses,
     startedAt,
     endedAt: now(),
+  };
+}
+
+/** One request of a paced run: its body, told the moment it was due (for the mail's request time). */
+export type PacedRequest = (dueAt: number) => { body: string };
+
+/**
+ * A steady rate, open loop: request i is due at start + i/rate and sent then, whatever the answers before
+ * it did, and its latency is counted from when it was due (a late answer delays no later request's clock:
+ * no coordinated omission). autocannon's overallRate is not steady: each connection sends its share of a
+ * second as fast as it can at the start of the second and then waits, a burst every second.
+ */
+export async function paced(options: {
+  url: string;
+  rate: number;
+  duration: number;
+  method?: string;
+  headers?: Record<string, string>;
+  request: PacedRequest;
+}): Promise<Load> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(options.url);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let due = 0;
+  const total = Math.round(options.rate * options.duration);
+  const startedAt = now();
+  const inFlight = new Set<Promise<void>>();
+  const send = (dueAt: number) => {
+    const { body } = options.request(dueAt);
+    const done = new Promise<void>((resolve) => {
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: options.method ?? 'POST',
+          headers: { ...options.headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(now() - dueAt);
+            statuses[res.statusCode!] = (statuses[res.statusCode!] ?? 0) + 1;
+            if (res.statusCode! >= 500) errors += 1;
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+    inFlight.add(done);
+    void done.then(() => inFlight.delete(done));
+  };
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = now() - startedAt;
+      while (due < total && (due * 1000) / options.rate <= elapsed) send(startedAt + (due++ * 1000) / options.rate);
+      if (due < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  agent.destroy();
+  const endedAt = now();
+  return {
+    rps: (latencies.length * 1000) / (endedAt - startedAt),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    statuses,
+    startedAt,
+    endedAt,
   };
 }
 

@@ -6,8 +6,9 @@
 // mail), then with WEB_CONCURRENCY HTTP processes beside the supervisor that sends the mail; the mail
 // goes to an SMTP receiver in this process, which notes when each mail was accepted.
 // Scenarios per mode: GET /signin (new visitors), a signed-in GET /, POST /signin/email for known
-// addresses at a steady 200/s and as a burst as fast as it goes (mail p50/p95 from request to SMTP
-// accept, and the drain: last mail accepted after the load ended), and in one process the unknown
+// addresses at a steady 200/s (open loop, evenly spaced: bench-kit's paced) and as a burst as fast as
+// it goes (mail p50/p95 from request to SMTP accept, and the drain: last mail accepted after the load
+// ended), and in one process the unknown
 // address and the confirm POST /signin/verify. After each phase: the highest RSS of each process during
 // it, and each process's heap after a full collection (scripts/memory-probe.mjs, loaded by this bench
 // only). Targets missed are printed as MISSED; the exit code is non-zero only when a request erred.
@@ -41,7 +42,21 @@ import { createLoginTokenStore } from '../src/auth/login-tokens.js';
 import { migrate } from '../src/db/index.js';
 import { deriveKey } from '../src/lib/crypto.js';
 import { migrationSource } from '../migrations/index.js';
-import { App, freePort, load, now, percentile, signInWith, sleep, startSmtpReceiver, visit, waitFor, type Load, type SmtpReceiver } from './bench-kit.js';
+import {
+  App,
+  freePort,
+  load,
+  now,
+  paced,
+  percentile,
+  signInWith,
+  sleep,
+  startSmtpReceiver,
+  visit,
+  waitFor,
+  type Load,
+  type SmtpReceiver,
+} from './bench-kit.js';
 
 const ADMIN_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -150,6 +165,20 @@ function tokenRequests(base: string, browser: { cookie: string; csrf: string }, 
   };
 }
 
+/** The same at a steady rate (bench-kit's paced): each address is noted with the moment its request was due. */
+function pacedTokenRequests(base: string, browser: { cookie: string; csrf: string }, pool: string[], sentAt: Map<string, number>) {
+  let next = 0;
+  return {
+    url: `${base}/signin/email`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookie },
+    request: (dueAt: number) => {
+      const email = pool[next++ % pool.length]!;
+      if (!sentAt.has(email)) sentAt.set(email, dueAt);
+      return { body: new URLSearchParams({ _csrf: browser.csrf, email }).toString() };
+    },
+  };
+}
+
 /** Request → SMTP accept for each address asked for, and the time from the end of the load to the last accept. */
 async function mailFigures(smtp: SmtpReceiver, sentAt: Map<string, number>, loadEnd: number) {
   await smtp.allAccepted([...sentAt.keys()], 60);
@@ -210,13 +239,13 @@ async function benchMode(mode: 'single' | 'cluster', db: Knex, smtp: SmtpReceive
     // real traffic (a process just started answers its first few thousand POSTs slower).
     const browser = await visit(app.base);
     const warmSent = new Map<string, number>();
-    await load({ ...tokenRequests(app.base, browser, warm, warmSent), overallRate: TOKEN_RATE, connections: 10, duration: WARMUP_S });
+    await paced({ ...pacedTokenRequests(app.base, browser, warm, warmSent), rate: TOKEN_RATE, duration: WARMUP_S });
     await quiet(db);
     await smtp.allAccepted([...warmSent.keys()]);
 
     await phase(`POST /signin/email, known, ${TOKEN_RATE}/s`, async () => {
       const sentAt = new Map<string, number>();
-      const result = await load({ ...tokenRequests(app.base, browser, known, sentAt), overallRate: TOKEN_RATE, connections: 10, duration: DURATION_S });
+      const result = await paced({ ...pacedTokenRequests(app.base, browser, known, sentAt), rate: TOKEN_RATE, duration: DURATION_S });
       return { load: result, mail: await mailFigures(smtp, sentAt, result.endedAt) };
     });
     await phase(`POST /signin/email, known, burst ${BURST_S} s`, async () => {
@@ -500,13 +529,19 @@ async function benchInstances(count: number): Promise<boolean> {
 
     // The outbox: the load split over the instances, steady and then a burst, each address asked for once.
     const browsers = await Promise.all(apps.map((app) => visit(app.base)));
-    for (const [scenario, pools, options] of [
-      [`POST /signin/email, known, ${TOKEN_RATE}/s split`, known, { overallRate: TOKEN_RATE / count, connections: 10, duration: DURATION_S }],
-      [`POST /signin/email, known, burst ${BURST_S} s on each`, burst, { connections: 20, duration: BURST_S }],
+    for (const [scenario, pools, steady] of [
+      [`POST /signin/email, known, ${TOKEN_RATE}/s split`, known, true],
+      [`POST /signin/email, known, burst ${BURST_S} s on each`, burst, false],
     ] as const) {
       const sent = apps.map(() => new Map<string, number>());
       apps.forEach((app) => app.startSampling());
-      const loads = await Promise.all(apps.map((app, i) => load({ ...tokenRequests(app.base, browsers[i]!, pools[i]!, sent[i]!), ...options })));
+      const loads = await Promise.all(
+        apps.map((app, i) =>
+          steady
+            ? paced({ ...pacedTokenRequests(app.base, browsers[i]!, pools[i]!, sent[i]!), rate: TOKEN_RATE / count, duration: DURATION_S })
+            : load({ ...tokenRequests(app.base, browsers[i]!, pools[i]!, sent[i]!), connections: 20, duration: BURST_S }),
+        ),
+      );
       const end = Math.max(...loads.map((l) => l.endedAt));
       const mail = await mailFigures(smtp, new Map(sent.flatMap((m) => [...m])), end);
       await quiet(db);

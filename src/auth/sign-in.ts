@@ -4,6 +4,7 @@
 // sign-in is updated and an audit event recorded.
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
 import { isUsable, type ContactRepository } from '../directory/contacts-repo.js';
@@ -24,18 +25,31 @@ export type { SubjectKind } from './audience.js';
 // last_seen_at is written at most this often, so a page view is not a database write.
 const TOUCH_EVERY_MS = 60_000;
 
-// current() reads the session and its subject in one joined query (it runs on every signed-in request);
-// all writes to the subject tables go through their owners (contacts-repo, staff service).
+// current() reads the session and its subject in one joined query (it runs on every signed-in request,
+// once: the brand, the route guard and the page share its answer); a contact comes with its company's
+// name, which every portal page shows. All writes to the subject tables go through their owners
+// (contacts-repo, staff service).
 const subjects = {
-  contact: { table: 'contacts', column: 'contact_id', isDisabled: (row: SubjectRow<'contact'>) => !isUsable(row) },
-  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled },
+  contact: {
+    table: 'contacts',
+    column: 'contact_id',
+    isDisabled: (row: SubjectRow<'contact'>) => !isUsable(row),
+    join: (query: Knex.QueryBuilder) =>
+      query.join('companies', 'companies.id', 'contacts.company_id').select('companies.name as company_name', 'companies.portal_name as company_portal_name'),
+  },
+  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder) => query },
 } as const;
+
+/** The signed-in subject as current() reads it: a contact with its company's name. */
+export type CurrentSubject<K extends SubjectKind> = K extends 'contact'
+  ? SubjectRow<'contact'> & { company_name: string; company_portal_name: string | null }
+  : SubjectRow<K>;
 
 export interface SignInService {
   /** `accounts`: other contacts of the same proven address this session may switch to. */
   signIn(req: Request, subject: SignInSubject, method: SignInMethod, accounts?: { email: string; contactIds: number[] }): Promise<void>;
   /** The subject behind this request's session, or undefined (an ended session is then forgotten). */
-  current<K extends SubjectKind>(req: Request, kind: K): Promise<SubjectRow<K> | undefined>;
+  current<K extends SubjectKind>(req: Request, kind: K): Promise<CurrentSubject<K> | undefined>;
   signOut(req: Request): Promise<void>;
   /** Ends every session of a contact or staff member (disable, "sign out everywhere"). */
   revokeAll(kind: SubjectKind, id: number, db?: Db): Promise<number>;
@@ -121,8 +135,42 @@ export function createSignInService(deps: {
     return undefined;
   }
 
+  // Each request's answer of current(), per kind: asked by several steps of one page, read once.
+  // Signing in or out in the request forgets it.
+  const currentOf = new WeakMap<Request, Map<SubjectKind, Promise<unknown>>>();
+
+  async function readCurrent<K extends SubjectKind>(req: Request, kind: K): Promise<CurrentSubject<K> | undefined> {
+    const signedIn = req.session?.signedIn;
+    if (!signedIn || signedIn.kind !== kind) return undefined;
+    const { table, column } = subjects[kind];
+    const now = clock.now();
+    const row = await subjects[kind]
+      .join(db('auth_sessions').join(table, `${table}.id`, `auth_sessions.${column}`))
+      .where('auth_sessions.id', signedIn.authSessionId)
+      .first(
+        `${table}.*`,
+        'auth_sessions.revoked_at as session_revoked_at',
+        'auth_sessions.last_seen_at as session_last_seen_at',
+        'auth_sessions.created_at as session_created_at',
+      );
+    const ended = await whyEnded(kind, signedIn, row, now);
+    if (ended) {
+      delete req.session.signedIn;
+      // Told once, on the sign-in page this browser lands on: only to the browser that held the session.
+      const { idleMs, absoluteMs } = await limits(kind);
+      req.session.sessionEnded = { reason: ended, idleMinutes: Math.round(idleMs / 60_000), absoluteHours: Math.round(absoluteMs / 3_600_000) };
+      return undefined;
+    }
+    if (now.getTime() - new Date(row.session_last_seen_at).getTime() > TOUCH_EVERY_MS) {
+      await db('auth_sessions').where({ id: signedIn.authSessionId }).update({ last_seen_at: now });
+    }
+    const { session_revoked_at: _r, session_last_seen_at: _l, session_created_at: _c, ...subject } = row;
+    return subject;
+  }
+
   return {
     async signIn(req, subject, method, accounts) {
+      currentOf.delete(req);
       const { kind } = subject;
       const { id } = subjectRow(subject);
       const now = clock.now();
@@ -167,36 +215,16 @@ export function createSignInService(deps: {
       await sessions.save(req);
     },
 
-    async current(req, kind) {
-      const signedIn = req.session?.signedIn;
-      if (!signedIn || signedIn.kind !== kind) return undefined;
-      const { table, column } = subjects[kind];
-      const now = clock.now();
-      const row = await db('auth_sessions')
-        .join(table, `${table}.id`, `auth_sessions.${column}`)
-        .where('auth_sessions.id', signedIn.authSessionId)
-        .first(
-          `${table}.*`,
-          'auth_sessions.revoked_at as session_revoked_at',
-          'auth_sessions.last_seen_at as session_last_seen_at',
-          'auth_sessions.created_at as session_created_at',
-        );
-      const ended = await whyEnded(kind, signedIn, row, now);
-      if (ended) {
-        delete req.session.signedIn;
-        // Told once, on the sign-in page this browser lands on: only to the browser that held the session.
-        const { idleMs, absoluteMs } = await limits(kind);
-        req.session.sessionEnded = { reason: ended, idleMinutes: Math.round(idleMs / 60_000), absoluteHours: Math.round(absoluteMs / 3_600_000) };
-        return undefined;
-      }
-      if (now.getTime() - new Date(row.session_last_seen_at).getTime() > TOUCH_EVERY_MS) {
-        await db('auth_sessions').where({ id: signedIn.authSessionId }).update({ last_seen_at: now });
-      }
-      const { session_revoked_at: _r, session_last_seen_at: _l, session_created_at: _c, ...subject } = row;
-      return subject;
+    current(req, kind) {
+      let answers = currentOf.get(req);
+      if (!answers) currentOf.set(req, (answers = new Map()));
+      let answer = answers.get(kind);
+      if (!answer) answers.set(kind, (answer = readCurrent(req, kind)));
+      return answer as Promise<CurrentSubject<typeof kind> | undefined>;
     },
 
     async signOut(req) {
+      currentOf.delete(req);
       const signedIn = req.session?.signedIn;
       if (signedIn) {
         await db('auth_sessions').where({ id: signedIn.authSessionId }).whereNull('revoked_at').update({ revoked_at: clock.now() });

@@ -19,11 +19,21 @@ export interface CompanyBrandRow {
   accent_color: string | null;
 }
 
+/** What a company's pages and mails show: its own portal name (null: the MSP's) and brand overrides. */
+export interface CompanyLookRow {
+  portal_name: string | null;
+  logo_sha256: string | null;
+  logo_type: string | null;
+  accent_color: string | null;
+}
+
 export interface BrandRepository {
   /** Stores the logo once (same bytes, same row). */
   putAsset(logo: Logo, db?: Db): Promise<void>;
   getAsset(sha256: string, db?: Db): Promise<BrandAssetRow | undefined>;
   getCompanyBrand(companyId: number, db?: Db): Promise<CompanyBrandRow | undefined>;
+  /** The company's portal name and brand overrides in one query (every page of a signed-in client needs them). */
+  companyLook(companyId: number, db?: Db): Promise<CompanyLookRow | undefined>;
   setCompanyBrand(companyId: number, brand: { logo_sha256: string | null; accent_color: string | null }, db?: Db): Promise<void>;
   /** Deletes assets no setting or company refers to any more (keep: the MSP's current logo). */
   pruneAssets(keep: string | null, db?: Db): Promise<void>;
@@ -41,6 +51,15 @@ export function createBrandRepository(deps: { db: Db }): BrandRepository {
       const row = await db('brand_assets').where({ sha256 }).first();
       return row ? { ...row, bytes: Buffer.from(row.bytes) } : undefined;
     },
+    async companyLook(companyId, db = deps.db) {
+      // companies belongs to the directory; this reads its portal name only, beside the brand it owns.
+      return db('companies')
+        .leftJoin('company_brands', 'company_brands.company_id', 'companies.id')
+        .leftJoin('brand_assets', 'brand_assets.sha256', 'company_brands.logo_sha256')
+        .where('companies.id', companyId)
+        .first('companies.portal_name', 'company_brands.logo_sha256', 'brand_assets.content_type as logo_type', 'company_brands.accent_color');
+    },
+
     async getCompanyBrand(companyId, db = deps.db) {
       return db('company_brands')
         .leftJoin('brand_assets', 'brand_assets.sha256', 'company_brands.logo_sha256')

@@ -2,7 +2,7 @@
 // e.g. an unreadable form, shows the portal's name, never Portico's), then, for a signed-in client, their
 // company's own brand.
 import type { NextFunction, Request, Response } from 'express';
-import type { DirectoryService } from '../directory/service.js';
+import type { SignInService } from '../auth/sign-in.js';
 import type { Logger } from '../lib/logger.js';
 import type { Brand, BrandService } from './service.js';
 
@@ -29,11 +29,12 @@ export function siteBrand(deps: { brand: BrandService; logger: Logger }) {
   };
 }
 
-export function contactBrand(deps: { brand: BrandService; directory: DirectoryService }) {
+// The signed-in contact is read through current() (an ended session shows no company's brand); the
+// portal's route guard and page get the same answer without reading it again.
+export function contactBrand(deps: { brand: BrandService; signIn: SignInService }) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const signedIn = req.session?.signedIn;
-    if (signedIn?.kind === 'contact') {
-      const contact = await deps.directory.getContact(signedIn.id);
+    if (req.session?.signedIn?.kind === 'contact') {
+      const contact = await deps.signIn.current(req, 'contact');
       if (contact) res.locals.brand = await deps.brand.forCompany(contact.company_id);
     }
     next();

@@ -140,11 +140,11 @@ export function createBrandService(deps: {
   async function forCompany(companyId: number | null | undefined, database?: Db): Promise<Brand> {
     const base = await site(database);
     if (companyId == null) return base;
-    const [portalName, own] = await Promise.all([directory.companyPortalName(companyId, database), repo.getCompanyBrand(companyId, database)]);
+    const own = await repo.companyLook(companyId, database);
     const accentColor = own?.accent_color ?? base.accentColor;
     return {
       ...base,
-      name: portalName ?? base.name,
+      name: own?.portal_name || base.name,
       logo: logoOf(own?.logo_sha256 ?? null, own?.logo_type ?? null) ?? base.logo,
       accentColor,
       themeUrl: themeUrlOf(accentColor),

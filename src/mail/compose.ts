@@ -25,11 +25,20 @@ export interface ComposedMail<K extends TemplateName> {
   discardAfter?: Date;
   /** The settings when the caller has read them already (before its transaction, to keep it short). */
   sender?: Sender;
+  /** The brand when the caller has read it already (look(), before its transaction). */
+  look?: MailLook;
 }
+
+/** A mail's brand and its inline attachments (the logo), as BrandService.forMail reads them. */
+export type MailLook = Awaited<ReturnType<BrandService['forMail']>>;
 
 export interface MailComposer {
   /** An absolute link to a page of this portal, e.g. link('/signin/verify', { token }). */
   link(path: string, query?: Record<string, string>): string;
+  /** The brand of a mail to a company's contact (none: the MSP's), read outside any transaction: a
+   * caller on the hot path reads it (cached settings, one query) before it opens its transaction, so the
+   * transaction holds its connection for the writes only. */
+  look(companyId: number | null | undefined): Promise<MailLook>;
   /** Queues the mail with trx (the caller's transaction); call notify() after the commit. Resolves with its outbox id. */
   queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<number>;
   /** Queues one mail in a transaction of its own and wakes the mail worker. Resolves with its outbox id. */
@@ -45,7 +54,7 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
     const sender = mail.sender ?? (await settings.get('mail_token', trx));
     const portalName = mail.portalName || sender.portalName;
     // The logo travels with the mail as an inline attachment (cid:), never as a remote image.
-    const { brand, attachments } = await deps.brand.forMail(mail.companyId, trx);
+    const { brand, attachments } = mail.look ?? (await deps.brand.forMail(mail.companyId, trx));
     // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
     const data = { ...mail.data, portalName, brand: { ...brand, name: portalName } } as MailTemplates[K];
     return outbox.enqueue(trx, {
@@ -64,6 +73,7 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
       for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
       return url.toString();
     },
+    look: (companyId) => deps.brand.forMail(companyId),
     queue,
     async send(mail) {
       const id = await db.transaction((trx) => queue(trx, mail));

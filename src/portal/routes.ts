@@ -2,9 +2,9 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { PasskeyService } from '../auth/passkey/service.js';
-import type { SignInService } from '../auth/sign-in.js';
+import type { CurrentSubject, SignInService } from '../auth/sign-in.js';
 import { isUsable } from '../directory/contacts-repo.js';
-import type { Contact, DirectoryService } from '../directory/service.js';
+import type { DirectoryService } from '../directory/service.js';
 import { cookieNamesOf } from '../http/cookies.js';
 import { handleForm } from '../http/forms.js';
 import { parseInput } from '../http/validate.js';
@@ -29,7 +29,7 @@ export interface PortalDeps {
 export function portalRoutes(deps: PortalDeps): Router {
   const router = Router();
   const { signIn, directory, onboarding, passkeys } = deps;
-  const contactOf = (res: Response): Contact => res.locals.contact;
+  const contactOf = (res: Response): CurrentSubject<'contact'> => res.locals.contact;
 
   // Loads the signed-in contact for every portal page; an ended or revoked session counts as none.
   async function requireContact(req: Request, res: Response, next: NextFunction) {
@@ -92,7 +92,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   });
 
   router.get('/', requireContact, requireOnboarded, async (req, res) => {
-    const contact = await directory.getContact(contactOf(res).id);
+    const contact = contactOf(res);
     // Other accounts of the same address this browser proved: offered for switching.
     const others = req.session.accounts
       ? (await Promise.all(req.session.accounts.contactIds.filter((id) => id !== contact!.id).map((id) => directory.getContact(id)))).filter(

@@ -1,5 +1,6 @@
 // Work after the response: at most `concurrency` tasks at once, in order, failures logged once, a
-// flood refused past `maxWaiting`, and idle() waiting for all of it.
+// flood held back past `highWater` (run() resolves later) and refused past `maxWaiting`, and idle()
+// waiting for all of it.
 import { Writable } from 'node:stream';
 import { createBackground } from '../../src/lib/background.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -92,4 +93,43 @@ it('idle() resolves at once when nothing runs, and only after queued work when s
   for (let i = 0; i < 3; i++) background.run('t', async () => void (await tick(), finished++));
   await background.idle();
   expect(finished).toBe(3);
+});
+
+it('past `highWater` waiting tasks, run() resolves only as the queue comes down, first come first served', async () => {
+  const { logger, lines } = capturedLogger();
+  const background = createBackground(logger, { concurrency: 1, highWater: 2 });
+  const releases: Array<() => void> = [];
+  const ran: number[] = [];
+  const queued: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    void background
+      .run('task', async () => {
+        ran.push(i);
+        await new Promise<void>((resolve) => releases.push(resolve));
+      })
+      .then(() => queued.push(i));
+  }
+  await tick();
+  // One runs, two wait: those three were taken at once; the other three are held.
+  expect(ran).toEqual([0]);
+  expect(queued).toEqual([0, 1, 2]);
+  releases.shift()!();
+  await tick();
+  await tick();
+  // One finished: the next starts and one held task comes into the queue.
+  expect(ran).toEqual([0, 1]);
+  expect(queued).toEqual([0, 1, 2, 3]);
+  let idle = false;
+  void background.idle().then(() => (idle = true));
+  while (ran.length < 6 || releases.length) {
+    releases.shift()?.();
+    await tick();
+    await tick();
+  }
+  await tick();
+  expect(ran).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(queued).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(idle).toBe(true);
+  // Held is not dropped.
+  expect(lines().filter((l) => l.msg === 'background queue full; task dropped')).toHaveLength(0);
 });

@@ -120,7 +120,9 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   // Issues the token once the response has gone out, so nothing about the address (known, unknown,
   // PSA lookup) can make the answer slower or faster. The task is registered now (shutdown and tests
   // wait for it) and starts when the response is finished or the client has gone.
-  function requestInBackground(req: Request, res: Response) {
+  // Resolves once the task is queued, which under a flood waits for room (lib/background.ts): the answer
+  // then comes later, for every address alike, instead of mail queuing up behind answers already given.
+  async function requestInBackground(req: Request, res: Response) {
     const flow = req.session.emailFlow!;
     const context = {
       email: flow.email,
@@ -136,7 +138,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       res.once('finish', resolve);
       res.once('close', resolve);
     });
-    background.run('email-token.request', () => sent.then(() => emailTokens.request(context)));
+    await background.run('email-token.request', () => sent.then(() => emailTokens.request(context)));
   }
 
   // The address is proven: sign in, or let the person pick one of several accounts, or create theirs.
@@ -252,7 +254,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
         if (returnTo) req.session.returnTo = returnTo;
         // The mail goes out in the language of the page that asked for it.
         req.session.emailFlow = { email, binding, requestedAt: clock.now().getTime(), tokenMinutes, locale: res.locals.locale };
-        requestInBackground(req, res);
+        await requestInBackground(req, res);
         await renderCheckMail(req, res, 200);
       },
       (errors) => renderSignIn(req, res, 400, { email: String(req.body?.email ?? '').slice(0, 254), errors }),
@@ -276,7 +278,7 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     flow.requestedAt = clock.now().getTime();
     flow.tokenMinutes = tokenMinutes;
     flow.locale = res.locals.locale;
-    requestInBackground(req, res);
+    await requestInBackground(req, res);
     await renderCheckMail(req, res, 200, { notice: res.locals.t('checkMail.resent') });
   });
 

@@ -99,6 +99,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       // Read before the transaction, so it holds its connection only for the writes.
       const portalName = await audience.portalName(resolution);
       const companyId = audience.brandCompanyId(resolution);
+      const look = await mail.look(companyId);
       // Known or not, the same work (issue 15): this runs in the serving process, on the embedded
       // database even on its event loop, so less work for an unknown address would make the next
       // request faster and tell the two apart. The token and its mail (rendered, composed into the
@@ -115,6 +116,7 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
               sender: mailSettings,
               portalName,
               companyId,
+              look,
               data: {
                 link: mail.link(`${audience.basePath}/verify`, { token: issued.token }),
                 code: tokens.formatCode(issued.code!),

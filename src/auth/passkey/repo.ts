@@ -60,7 +60,8 @@ export interface PasskeyRepository {
   /** Records a sign-in with it: the new counter (only forwards) and whether it is backed up now (a synced
    * passkey may be backed up later; whether it may be never changes, see ceremony.ts). */
   recordUse(id: string, use: { counter: number; backedUp: boolean }, db?: Db): Promise<boolean>;
-  offerDismissed(holder: Holder): Promise<boolean>;
+  /** Whether "Add a passkey" is still to be offered: they have none and did not put the offer away (one query: the home page asks). */
+  offerOpen(holder: Holder): Promise<boolean>;
   dismissOffer(holder: Holder): Promise<void>;
 }
 
@@ -140,12 +141,16 @@ export function createPasskeyRepository(deps: { db: Db; clock: Clock }): Passkey
       return updated > 0;
     },
 
-    async offerDismissed(holder) {
-      return (
-        (await db('passkey_offer_dismissals')
-          .where({ [column(holder.kind)]: holder.id })
-          .first()) !== undefined
+    async offerOpen(holder) {
+      const [row] = await db.select(
+        db.raw('not exists (?) and not exists (?) as open', [
+          table().where(owned(holder)).select(db.raw('1')),
+          db('passkey_offer_dismissals')
+            .where({ [column(holder.kind)]: holder.id })
+            .select(db.raw('1')),
+        ]),
       );
+      return row.open === true;
     },
 
     async dismissOffer(holder) {

@@ -296,8 +296,7 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
 
     async shouldOffer(holder) {
       if (!(await enabledFor(holder.kind))) return false;
-      const [count, dismissed] = await Promise.all([repo.count(holder), repo.offerDismissed(holder)]);
-      return count === 0 && !dismissed;
+      return repo.offerOpen(holder);
     },
 
     dismissOffer: (holder) => repo.dismissOffer(holder),

@@ -1,0 +1,83 @@
+// The hot pages' database round trips, counted: each query is a round trip the page waits for and, on
+// the bench machine, the largest single cost of a signed-in page (issue 18: a socket write per query).
+// A change that adds a query to one of these pages (an N+1, a lookup repeated per middleware) fails here
+// and says which queries ran; raise a budget only when the page really needs the new read.
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { clientAgent } from '../helpers/console.js';
+import { createCompany, createContact } from '../helpers/factories.js';
+import { csrfFrom } from '../helpers/http.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+/** The queries the app sends while `run` and the work after its response run (the mail worker's excepted). */
+async function queriesOf(run: () => Promise<unknown>): Promise<string[]> {
+  await t.settle();
+  const seen: string[] = [];
+  const listener = (q: { sql: string }) => seen.push(q.sql);
+  t.services.db.client.on('query', listener);
+  try {
+    await run();
+    await t.services.background.idle();
+  } finally {
+    t.services.db.client.removeListener('query', listener);
+  }
+  // The outbox's sender runs on its own schedule; its claims are not the page's.
+  return seen.filter((sql) => !/^update outbox set status = 'sending'/.test(sql.trim()));
+}
+
+// The settings cache is refilled every couple of seconds (settings/service.ts) by whichever request comes
+// then: a slow test machine may see one such read on any page. Read through a transaction, it is not a
+// refill but a read the page makes every time, and it stays counted.
+const SETTINGS_REFILL = 'select "value" from "settings" where "key" = $1 limit $2';
+// Without Redis the sessions and rate limits live in the database (http/session-store.ts,
+// http/rate-limit.ts): those queries are the stores', the same as Redis commands elsewhere, and not counted here.
+const SESSION_STORE = /"http_sessions"|^insert into rate_limits/;
+const budgeted = (all: string[]) => {
+  const queries = all.filter((sql) => !SESSION_STORE.test(sql));
+  const begin = queries.indexOf('BEGIN;');
+  return queries.filter((sql, i) => sql !== SETTINGS_REFILL || (begin >= 0 && i > begin && i < queries.indexOf('COMMIT;')));
+};
+
+describe('round trips per page', () => {
+  it('the sign-in page for a new visitor reads nothing (the settings are cached)', async () => {
+    const visitor = t.agent();
+    await visitor.get('/signin');
+    expect(budgeted(await queriesOf(() => visitor.get('/signin').expect(200)))).toEqual([]);
+  });
+
+  it("a signed-in client's home page: the session with the contact and company, the brand, the passkey offer", async () => {
+    const company = await createCompany(t.services.db, { name: 'Budget Ltd' });
+    const { agent } = await clientAgent(t, company.id);
+    await agent.get('/').expect(200);
+    const queries = budgeted(await queriesOf(() => agent.get('/').expect(200)));
+    expect(queries).toHaveLength(3);
+    expect(queries[0]).toMatch(/from "auth_sessions" inner join "contacts".* inner join "companies"/);
+  });
+
+  it('a sign-in mail: who the address is, the brand, then only writes in the transaction', async () => {
+    const company = await createCompany(t.services.db, { name: 'Budget Mail Ltd', portalName: 'Budget Portal' });
+    const contact = await createContact(t.services.db, { companyId: company.id, email: `budget-${Date.now()}@contoso.example` });
+    const visitor = t.agent();
+    const page = await visitor.get('/signin');
+    const queries = budgeted(
+      await queriesOf(() =>
+        visitor
+          .post('/signin/email')
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text), email: contact.email })
+          .expect(200),
+      ),
+    );
+    const begin = queries.indexOf('BEGIN;');
+    // Reads before the transaction: the contact, the company's portal name, the mail's brand.
+    expect(begin).toBe(3);
+    // In it: the token and its mail in a savepoint (rolled back for an address nobody may receive), the audit event.
+    expect(queries.slice(begin + 1, -1).every((sql) => /^(SAVEPOINT|RELEASE SAVEPOINT|with "revoked" as|insert into)/.test(sql))).toBe(true);
+    expect(queries).toHaveLength(10);
+    expect(queries.at(-1)).toBe('COMMIT;');
+  });
+});

@@ -1,4 +1,5 @@
 // Append-only audit trail: who did what to whom, from where. The table itself refuses changes.
+import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 
@@ -44,26 +45,33 @@ export interface AuditFilter {
 
 export interface AuditService {
   record(event: AuditEvent, db?: Db): Promise<void>;
+  /** The insert of record(), not yet run: for a caller that writes it as part of one statement (sign-in.ts). */
+  recordStatement(event: AuditEvent, db?: Db): Knex.QueryBuilder;
   /** Newest first; a contact filter matches events by or about that contact. */
   list(filter: AuditFilter): Promise<{ items: AuditRow[]; page: number; pageSize: number; total: number; pages: number }>;
   actions(): Promise<string[]>;
 }
 
 export function createAuditService(deps: { db: Db; clock: Clock }): AuditService {
+  const recordStatement = (event: AuditEvent, db: Db = deps.db) =>
+    db('audit_events').insert({
+      at: deps.clock.now(),
+      actor_type: event.actor?.type ?? 'anonymous',
+      actor_id: event.actor?.id ?? null,
+      action: event.action,
+      subject_type: event.subject?.type ?? null,
+      subject_id: event.subject ? String(event.subject.id) : null,
+      ip: event.ip ?? null,
+      user_agent: event.userAgent?.slice(0, 500) ?? null,
+      detail: JSON.stringify(event.detail ?? {}),
+    });
+
   return {
-    async record(event, db = deps.db) {
-      await db('audit_events').insert({
-        at: deps.clock.now(),
-        actor_type: event.actor?.type ?? 'anonymous',
-        actor_id: event.actor?.id ?? null,
-        action: event.action,
-        subject_type: event.subject?.type ?? null,
-        subject_id: event.subject ? String(event.subject.id) : null,
-        ip: event.ip ?? null,
-        user_agent: event.userAgent?.slice(0, 500) ?? null,
-        detail: JSON.stringify(event.detail ?? {}),
-      });
+    async record(event, db) {
+      await recordStatement(event, db);
     },
+
+    recordStatement,
 
     async list({ contactId, staffId, people, action, page = 1, pageSize = 50 }) {
       const db = deps.db;

@@ -176,32 +176,32 @@ export function createSignInService(deps: {
       const now = clock.now();
       const authSessionId = randomUUID();
       const { column } = subjects[kind];
-      await db.transaction(async (trx) => {
-        await trx('auth_sessions').insert({
-          id: authSessionId,
-          kind,
-          [column]: id,
-          method,
-          ip: req.ip ?? null,
-          user_agent: req.get('user-agent')?.slice(0, 500) ?? null,
-          created_at: now,
-          last_seen_at: now,
-        });
-        // A contact's language is kept for mails sent to them later (magic links, invitations).
-        if (kind === 'contact') await contactRepo.recordSignIn(id, { at: now, locale: requestLocale(req) }, trx);
-        else await staff.recordSignIn(id, now, trx);
-        await audit.record(
-          {
-            action: 'signin.success',
-            actor: { type: kind, id },
-            subject: { type: kind, id },
-            ip: req.ip,
-            userAgent: req.get('user-agent'),
-            detail: { method },
-          },
-          trx,
-        );
+      // The session row, the subject's last sign-in and the audit event, written as one statement (the
+      // first two as data-modifying CTEs of the audit insert): atomic like a transaction, in one round
+      // trip instead of five on the sign-in's path.
+      const session = db('auth_sessions').insert({
+        id: authSessionId,
+        kind,
+        [column]: id,
+        method,
+        ip: req.ip ?? null,
+        user_agent: req.get('user-agent')?.slice(0, 500) ?? null,
+        created_at: now,
+        last_seen_at: now,
       });
+      // A contact's language is kept for mails sent to them later (magic links, invitations).
+      const lastSignIn = kind === 'contact' ? contactRepo.recordSignIn(id, { at: now, locale: requestLocale(req) }) : staff.recordSignIn(id, now);
+      await audit
+        .recordStatement({
+          action: 'signin.success',
+          actor: { type: kind, id },
+          subject: { type: kind, id },
+          ip: req.ip,
+          userAgent: req.get('user-agent'),
+          detail: { method },
+        })
+        .with('session', session)
+        .with('last_sign_in', lastSignIn);
       // Switching to another account of an address this session proved is no new proof: the time of the
       // proof carries over, so what needs a recent sign-in (adding a passkey) still asks for one.
       const provedAt = method === 'account_switch' ? req.session.signedIn?.at : undefined;

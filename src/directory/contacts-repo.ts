@@ -2,6 +2,7 @@
 // Services (directory, resolver, console, portal, API, sign-in) ask this module rather than writing
 // SQL on contacts, so a rule such as "a disabled contact is not usable" is stated once, here.
 // Every method takes an optional database handle so a caller's transaction can run through it.
+import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { escapeLike, pageOf, type Page } from './paging.js';
@@ -97,8 +98,9 @@ export interface ContactRepository {
   update(id: number, changes: ContactChanges, db?: Db): Promise<ContactRow | undefined>;
   linkEntraIdentity(id: number, identity: { tenantId: string; objectId: string }, db?: Db): Promise<void>;
   recordTermsAccepted(id: number, version: string, db?: Db): Promise<void>;
-  /** A sign-in: its time and the browser's language; an invited contact becomes active. */
-  recordSignIn(id: number, signIn: { at: Date; locale: string }, db?: Db): Promise<void>;
+  /** A sign-in: its time and the browser's language; an invited contact becomes active. The update is
+   * returned unrun: await it, or write it as part of one statement (sign-in.ts). */
+  recordSignIn(id: number, signIn: { at: Date; locale: string }, db?: Db): Knex.QueryBuilder;
 }
 
 export function createContactRepository(deps: { db: Db; clock: Clock }): ContactRepository {
@@ -200,10 +202,9 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
       const now = clock.now();
       await table(db).where({ id }).update({ terms_accepted_at: now, terms_version: version, updated_at: now });
     },
-    async recordSignIn(id, { at, locale }, db = deps.db) {
-      await table(db)
+    recordSignIn: (id, { at, locale }, db = deps.db) =>
+      db('contacts')
         .where({ id })
-        .update({ last_sign_in_at: at, updated_at: at, locale, status: db.raw(`case when status = 'invited' then 'active' else status end`) });
-    },
+        .update({ last_sign_in_at: at, updated_at: at, locale, status: db.raw(`case when status = 'invited' then 'active' else status end`) }),
   };
 }

@@ -1,5 +1,6 @@
 // Technicians and admins of the MSP: the people who use the console. This module is the one owner of
 // the staff table: every read and write of it goes through here.
+import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
@@ -36,7 +37,8 @@ export interface StaffService {
   create(input: { email: string; name: string; role: StaffRole }, db?: Db): Promise<Staff>;
   update(id: number, changes: Partial<Pick<Staff, 'name' | 'role' | 'disabled'>>, db?: Db): Promise<Staff>;
   linkEntraIdentity(id: number, identity: EntraIdentity, db?: Db): Promise<void>;
-  recordSignIn(id: number, at: Date, db?: Db): Promise<void>;
+  /** The update is returned unrun: await it, or write it as part of one statement (sign-in.ts). */
+  recordSignIn(id: number, at: Date, db?: Db): Knex.QueryBuilder;
 }
 
 export function createStaffService(deps: { db: Db; clock: Clock }): StaffService {
@@ -68,8 +70,6 @@ export function createStaffService(deps: { db: Db; clock: Clock }): StaffService
     async linkEntraIdentity(id, { tenantId, objectId }, db = deps.db) {
       await table(db).where({ id }).update({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase(), updated_at: clock.now() });
     },
-    async recordSignIn(id, at, db = deps.db) {
-      await table(db).where({ id }).update({ last_sign_in_at: at, updated_at: at });
-    },
+    recordSignIn: (id, at, db = deps.db) => db('staff').where({ id }).update({ last_sign_in_at: at, updated_at: at }),
   };
 }

@@ -5,7 +5,7 @@
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { clientAgent } from '../helpers/console.js';
 import { createCompany, createContact } from '../helpers/factories.js';
-import { csrfFrom } from '../helpers/http.js';
+import { csrfFrom, linkFrom, requestToken } from '../helpers/http.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -79,5 +79,27 @@ describe('round trips per page', () => {
     expect(queries.slice(begin + 1, -1).every((sql) => /^(SAVEPOINT|RELEASE SAVEPOINT|with "revoked" as|insert into)/.test(sql))).toBe(true);
     expect(queries).toHaveLength(10);
     expect(queries.at(-1)).toBe('COMMIT;');
+  });
+
+  it('the confirm POST that signs in: the token read and spent, who the address is, then one statement', async () => {
+    const contact = await createContact(t.services.db, { email: `budget-verify-${Date.now()}@contoso.example` });
+    const visitor = t.agent();
+    const before = t.smtp.messages.length;
+    await requestToken(visitor, contact.email);
+    await t.settle();
+    const link = linkFrom(await t.smtp.waitForMail(contact.email, { after: before }));
+    const confirm = await visitor.get(link.pathname + link.search).expect(200);
+    const queries = budgeted(
+      await queriesOf(() =>
+        visitor
+          .post('/signin/verify')
+          .type('form')
+          .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') })
+          .expect(303),
+      ),
+    );
+    expect(queries).toHaveLength(4);
+    // The session row, the last sign-in and the audit event: one statement, no transaction around it.
+    expect(queries[3]).toMatch(/^with "session" as \(insert into "auth_sessions".*"last_sign_in" as \(update "contacts".* insert into "audit_events"/);
   });
 });

@@ -21,8 +21,10 @@
 //                              (lib/date-time.ts): res.locals.timeZone, the browser's zone from its
 //                              cookie (lib/time-zone.ts); UTC until the viewer's zone is known
 //   layout(name, locals?)      see above
-// Nothing here reads or compiles a file per render beyond what EJS does: with Express's "view cache"
-// (on in production) every page, partial and layout is compiled once.
+// Nothing here reads or compiles a file per render when Express's "view cache" is on (production): every
+// page, partial and layout is compiled once, by EJS, and kept here. Without it (development) every render
+// reads its files again, so an edited view shows at once.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import { DEFAULT_LOCALE, escapeHtml, isLocale } from '../i18n/index.js';
@@ -57,14 +59,48 @@ export function csrfInput(token: unknown): string {
 
 type Callback = (err: Error | null, html?: string) => void;
 
+// EJS's compiled template in client mode: it is given its locals, the escaping and the include
+// function, rather than EJS's wrapper, which copies every local into a new object for each include.
+type Include = (name: string, own?: object) => string;
+type Template = (locals: object, escape: (value: unknown) => string, include: Include) => string;
+
+const templates = new Map<string, Template>();
+
+/** The compiled template of a file: compiled once when `cache` (Express's "view cache", on in production), else read anew. */
+function templateOf(file: string, cache: boolean): Template {
+  const cached = cache ? templates.get(file) : undefined;
+  if (cached) return cached;
+  const template = ejs.compile(readFileSync(file, 'utf8'), { filename: file, root: viewsDir, client: true }) as unknown as Template;
+  if (cache) templates.set(file, template);
+  return template;
+}
+
+// As EJS resolves an include: "/partials/field" against the views folder, a relative name against the
+// including file's folder; ".ejs" unless the name has an extension.
+function includePath(name: string, from: string): string {
+  return name.startsWith('/') ? ejs.resolveInclude(name.replace(/^\/*/, ''), viewsDir, true) : ejs.resolveInclude(name, from);
+}
+
+/**
+ * Renders a file with these locals. An include sees the includer's locals with its own laid over them,
+ * in a fresh object (as with EJS's own include: nothing an include assigns reaches the includer); the
+ * object inherits the includer's locals rather than copying them, so an include costs the same however
+ * many locals a page has.
+ */
+function renderTemplate(file: string, locals: object, cache: boolean): string {
+  const include: Include = (name, own) => renderTemplate(includePath(name, file), Object.assign(Object.create(locals) as object, own), cache);
+  return templateOf(file, cache)(locals, ejs.escapeXML, include);
+}
+
 /** Express's view engine: `cache` is Express's "view cache" setting (on in production). */
 export function renderView(file: string, data: object, callback: Callback): void {
   const express = data as Record<string, unknown>;
-  const options = { root: viewsDir, cache: express.cache === true };
+  const cache = express.cache === true;
   let layout = defaultLayout(file);
   let layoutLocals: object = {};
-  const locals = {
-    ...express,
+  // Express's data is made for this render (app.locals, res.locals and the page's own, merged): the
+  // helpers join it rather than a copy of it.
+  const locals = Object.assign(express, {
     csrfField: () => csrfInput(express.csrfToken),
     formatDateTime: formatterFor(express.locale, express.timeZone),
     layout: (name: LayoutName | null, own: object = {}) => {
@@ -73,11 +109,14 @@ export function renderView(file: string, data: object, callback: Callback): void
       layoutLocals = own;
       return '';
     },
-  };
-  ejs.renderFile(file, locals, options, (err, body) => {
-    if (err) return callback(err);
-    if (!layout) return callback(null, body);
-    // locals is this render's own object: the layout may take it over.
-    ejs.renderFile(layoutFiles[layout], Object.assign(locals, layoutLocals, { body }), options, (error, html) => callback(error, html));
   });
+  let html: string;
+  try {
+    const body = renderTemplate(file, locals, cache);
+    // locals is this render's own object: the layout may take it over.
+    html = layout ? renderTemplate(layoutFiles[layout], Object.assign(locals, layoutLocals, { body }), cache) : body;
+  } catch (error) {
+    return callback(error as Error);
+  }
+  callback(null, html);
 }

@@ -18,6 +18,14 @@ it('makes 256-bit link secrets', () => {
   expect(randomToken(32)).not.toBe(secret);
 });
 
+it('hands out every pooled random byte once, across refills of the pool', () => {
+  // Mixed sizes, many times the pool's 4 KiB: tokens that straddle a refill come out whole and new.
+  const sizes = [16, 24, 32, 5000];
+  const tokens = Array.from({ length: 1200 }, (_, i) => [sizes[i % sizes.length]!, randomToken(sizes[i % sizes.length])] as const);
+  for (const [size, token] of tokens) expect(Buffer.from(token, 'base64url')).toHaveLength(size);
+  expect(new Set(tokens.map(([, token]) => token)).size).toBe(tokens.length);
+});
+
 it('normalizes typed codes: any case, dash and spaces ignored', () => {
   expect(normalizeCode(' abcd-efgh ')).toBe('ABCDEFGH');
   expect(normalizeCode('AbCd EfGh')).toBe('ABCDEFGH');

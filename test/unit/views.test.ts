@@ -1,4 +1,6 @@
 // The view layer: which layout wraps a page, the one CSRF field, the one date/time formatter.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dateTimeFormatter, formatDateTimeText } from '../../src/lib/date-time.js';
 import { htmlTranslator, SUPPORTED, translate, translator, type Locale } from '../../src/i18n/index.js';
@@ -93,5 +95,38 @@ describe('layouts', () => {
     const inPortal = await render('errors/error', { status: 404, message: 'Not here.' });
     expect(inPortal).not.toContain('Portico console');
     expect(inPortal.match(/Not here\./g)).toHaveLength(1);
+  });
+});
+
+describe('includes', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'portico-views-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const render = (file: string, locals: Record<string, unknown>) =>
+    new Promise<string>((resolve, reject) => renderView(file, locals, (err, html) => (err ? reject(err) : resolve(html!))));
+
+  it('give an include the includer’s locals with its own over them, and keep what it assigns to itself', async () => {
+    writeFileSync(path.join(dir, 'part.ejs'), `<% shared = 'changed'; %><%= own %>-<%= shared %>-<%- csrfField() %>`);
+    writeFileSync(
+      path.join(dir, 'page.ejs'),
+      `<%- include('./part', { own: 'mine' }) %>|<%= typeof own %>|<%= shared %>|<%- include('/partials/flashes', { notice: 'Saved' }) %>`,
+    );
+    const html = await render(path.join(dir, 'page.ejs'), { shared: 'original', csrfToken: 'T' });
+    expect(html).toBe(
+      'mine-changed-<input type="hidden" name="_csrf" value="T">|undefined|original|\n<p class="flash flash-success" role="status">Saved</p>\n\n\n',
+    );
+  });
+
+  it('read the file again at every render when the view cache is off (development)', async () => {
+    const file = path.join(dir, 'again.ejs');
+    writeFileSync(file, 'one');
+    expect(await render(file, {})).toBe('one');
+    writeFileSync(file, 'two');
+    expect(await render(file, {})).toBe('two');
+  });
+
+  it('pass a template’s error to the callback, naming the file and line', async () => {
+    const file = path.join(dir, 'broken.ejs');
+    writeFileSync(file, 'fine\n<%= missing.name %>');
+    await expect(render(file, { cache: true })).rejects.toThrow(/broken\.ejs:2/);
   });
 });

@@ -198,7 +198,7 @@ export function createApp(services: Services): express.Express {
     next();
   });
   // A signed-in client sees their company's own brand where it has one.
-  app.use(contactBrand({ brand: services.brand, signIn: services.signIn }));
+  app.use(contactBrand({ signIn: services.signIn }));
   const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: secureCookies, cookieName: cookies.csrf, origin: config.baseUrl.origin });
   app.use(csrf.expose);
   app.use(exposeFlash);

@@ -27,22 +27,38 @@ const TOUCH_EVERY_MS = 60_000;
 
 // current() reads the session and its subject in one joined query (it runs on every signed-in request,
 // once: the brand, the route guard and the page share its answer); a contact comes with its company's
-// name, which every portal page shows. All writes to the subject tables go through their owners
-// (contacts-repo, staff service).
+// name and look (portal name, logo, accent: brand/locals.ts), which every portal page shows. All
+// writes to these tables go through their owners (contacts-repo, staff service, brand).
 const subjects = {
   contact: {
     table: 'contacts',
     column: 'contact_id',
     isDisabled: (row: SubjectRow<'contact'>) => !isUsable(row),
     join: (query: Knex.QueryBuilder) =>
-      query.join('companies', 'companies.id', 'contacts.company_id').select('companies.name as company_name', 'companies.portal_name as company_portal_name'),
+      query
+        .join('companies', 'companies.id', 'contacts.company_id')
+        .leftJoin('company_brands', 'company_brands.company_id', 'companies.id')
+        .leftJoin('brand_assets', 'brand_assets.sha256', 'company_brands.logo_sha256')
+        .select(
+          'companies.name as company_name',
+          'companies.portal_name as company_portal_name',
+          'company_brands.logo_sha256 as company_logo_sha256',
+          'brand_assets.content_type as company_logo_type',
+          'company_brands.accent_color as company_accent_color',
+        ),
   },
   staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder) => query },
 } as const;
 
-/** The signed-in subject as current() reads it: a contact with its company's name. */
+/** The signed-in subject as current() reads it: a contact with its company's name and look. */
 export type CurrentSubject<K extends SubjectKind> = K extends 'contact'
-  ? SubjectRow<'contact'> & { company_name: string; company_portal_name: string | null }
+  ? SubjectRow<'contact'> & {
+      company_name: string;
+      company_portal_name: string | null;
+      company_logo_sha256: string | null;
+      company_logo_type: string | null;
+      company_accent_color: string | null;
+    }
   : SubjectRow<K>;
 
 export interface SignInService {

@@ -4,7 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { SignInService } from '../auth/sign-in.js';
 import type { Logger } from '../lib/logger.js';
-import type { Brand, BrandService } from './service.js';
+import { companyBrand, type Brand, type BrandService } from './service.js';
 
 // Used when the database cannot be read: the page still names the portal, in today's look.
 const UNREADABLE: Brand = {
@@ -29,13 +29,20 @@ export function siteBrand(deps: { brand: BrandService; logger: Logger }) {
   };
 }
 
-// The signed-in contact is read through current() (an ended session shows no company's brand); the
-// portal's route guard and page get the same answer without reading it again.
-export function contactBrand(deps: { brand: BrandService; signIn: SignInService }) {
+// The signed-in contact is read through current(), which brings its company's look along (an ended
+// session shows no company's brand); the portal's route guard and page get the same answer without
+// reading it again.
+export function contactBrand(deps: { signIn: SignInService }) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.session?.signedIn?.kind === 'contact') {
       const contact = await deps.signIn.current(req, 'contact');
-      if (contact) res.locals.brand = await deps.brand.forCompany(contact.company_id);
+      if (contact)
+        res.locals.brand = companyBrand(res.locals.brand, {
+          portal_name: contact.company_portal_name,
+          logo_sha256: contact.company_logo_sha256,
+          logo_type: contact.company_logo_type,
+          accent_color: contact.company_accent_color,
+        });
     }
     next();
   };

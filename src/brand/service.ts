@@ -7,7 +7,7 @@ import type { DirectoryService } from '../directory/service.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { mailTokenSettingsSchema, type BrandSettings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
-import type { BrandRepository } from './brand-repo.js';
+import type { BrandRepository, CompanyLookRow } from './brand-repo.js';
 import { accentProblem } from './colors.js';
 import { LOGO_EXTENSIONS, logoPath, readLogo, type LogoType } from './logo.js';
 
@@ -77,6 +77,18 @@ export interface BrandService {
   saveCompany(companyId: number, input: CompanyBrandInput, upload: Buffer | undefined, actor: Actor): Promise<void>;
 }
 
+/** The MSP's brand with a company's own portal name, logo and accent where it has them. */
+export function companyBrand(base: Brand, own: CompanyLookRow | undefined): Brand {
+  const accentColor = own?.accent_color ?? base.accentColor;
+  return {
+    ...base,
+    name: own?.portal_name || base.name,
+    logo: logoOf(own?.logo_sha256 ?? null, own?.logo_type ?? null) ?? base.logo,
+    accentColor,
+    themeUrl: themeUrlOf(accentColor),
+  };
+}
+
 const logoOf = (sha256: string | null, contentType: string | null): Brand['logo'] =>
   sha256 && contentType ? { sha256, contentType, url: logoPath(sha256, contentType) } : null;
 const themeUrlOf = (accent: string | null) => (accent ? `/brand/theme/${accent.slice(1)}.css` : null);
@@ -140,15 +152,7 @@ export function createBrandService(deps: {
   async function forCompany(companyId: number | null | undefined, database?: Db): Promise<Brand> {
     const base = await site(database);
     if (companyId == null) return base;
-    const own = await repo.companyLook(companyId, database);
-    const accentColor = own?.accent_color ?? base.accentColor;
-    return {
-      ...base,
-      name: own?.portal_name || base.name,
-      logo: logoOf(own?.logo_sha256 ?? null, own?.logo_type ?? null) ?? base.logo,
-      accentColor,
-      themeUrl: themeUrlOf(accentColor),
-    };
+    return companyBrand(base, await repo.companyLook(companyId, database));
   }
 
   async function storeLogo(upload: Buffer | undefined, trx: Db) {

@@ -28,4 +28,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM → graceful shutdown: requests and mail in flight finish first.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/server.js"]
+# The node flags bound the V8 heap (README, "Running in production": Memory); the supervisor's HTTP
+# processes get them too. npm run bench and .ci/image start the app with this same command.
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "dist/src/server.js"]

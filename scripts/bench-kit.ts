@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SMTPServer } from 'smtp-server';
 import { childrenOf } from './processes.js';
+import { productionNodeFlags } from './production-command.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const now = () => performance.timeOrigin + performance.now();
@@ -234,7 +235,9 @@ export class App {
     extraArgs: string[],
   ) {
     this.base = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, ...extraArgs, 'dist/src/server.js'], {
+    // The production command's node flags (the Dockerfile's CMD), then the probe's; extraArgs last, so
+    // BENCH_APP_ARGS can override a production flag (V8 takes the last of a flag given twice).
+    this.child = spawn(process.execPath, [...productionNodeFlags(), '--expose-gc', '--import', PROBE, ...extraArgs, 'dist/src/server.js'], {
       env: { ...process.env, ...env, PORT: String(port), BASE_URL: this.base, BENCH_PROBE_DIR: this.probeDir },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

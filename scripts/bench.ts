@@ -1,10 +1,11 @@
 // npm run bench: Portico under load, as it runs in production, measured with autocannon against a
 // bare Express "hello" on the same machine, in one table.
 //
-// What runs: the production build (npm run build, then node dist/src/server.js) with NODE_ENV=production
-// on real PostgreSQL and Redis, first as one process (the default deployment: it serves and sends the
-// mail), then with WEB_CONCURRENCY HTTP processes beside the supervisor that sends the mail; the mail
-// goes to an SMTP receiver in this process, which notes when each mail was accepted.
+// What runs: the production build (npm run build, then the Dockerfile's CMD: node with its flags and
+// dist/src/server.js) with NODE_ENV=production on real PostgreSQL and Redis, first as one process (the
+// default deployment: it serves and sends the mail), then with WEB_CONCURRENCY HTTP processes beside
+// the supervisor that sends the mail; the mail goes to an SMTP receiver in this process, which notes
+// when each mail was accepted.
 // Scenarios per mode: GET /signin (new visitors), a signed-in GET /, POST /signin/email for known
 // addresses at a steady 200/s (open loop, evenly spaced: bench-kit's paced) and as a burst as fast as
 // it goes (mail p50/p95 from request to SMTP accept, and the drain: last mail accepted after the load

@@ -39,6 +39,8 @@ export async function supervise(config: Config, logger: Logger): Promise<void> {
 
   let stopping = false;
   const crashes: number[] = [];
+  // Each HTTP process gets this process's node flags (cluster's default execArgv): the heap bounds of
+  // the production command (the Dockerfile's CMD, README "Running in production") apply to them too.
   const fork = () => cluster.fork();
 
   cluster.on('message', (_worker: Worker, message: unknown) => {

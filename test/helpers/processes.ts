@@ -23,8 +23,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(dataDir: string, env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: baseEnv(dataDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** nodeArgs: node flags before the script, as the production command (the Dockerfile's CMD) gives them. */
+export async function startServer(dataDir: string, env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/server.ts'], { env: baseEnv(dataDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
   child.stderr!.on('data', (chunk) => (output += String(chunk)));

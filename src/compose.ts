@@ -137,7 +137,10 @@ export async function buildServices(config: Config, options: BuildOptions): Prom
     if (options.migrate !== false) await migrate(db);
 
     if (config.redisUrl) {
-      redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      // Auto-pipelining: the commands of all requests issued in one turn of the event loop (session
+      // reads and writes, rate-limit counters) go out in one write, not one system call each; under
+      // load that is most of what Redis costs this process (issue 18).
+      redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true, enableAutoPipelining: true });
       redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
       await redis.connect();
     }

@@ -8,22 +8,28 @@ export function deriveKey(secret: string, purpose: string): Buffer {
 }
 
 // Random bytes are drawn from crypto.randomFillSync a pool at a time, as Node's own randomUUID does:
-// under load a call to randomBytes per token (a CSRF nonce for every new visitor's page) cost more
-// than the rest of the token's work. Each byte is handed out once, and wiped as it is.
+// under load a call to randomBytes per token (a CSRF nonce for every new visitor's page; a sign-in's
+// token, code, mail boundary, Message-ID and IV) is a system call each, and cost more than the rest of
+// the token's work. Each byte is handed out once, and wiped as it is.
 const pool = Buffer.alloc(4096);
 let pooled = 0; // bytes still unused, at the end of the pool
 
-export function randomToken(bytes = 32): string {
-  if (bytes > pool.length) return randomBytes(bytes).toString('base64url');
+/** `bytes` random bytes from the pool (a copy: the pool's are wiped as they are handed out). */
+export function secureRandom(bytes: number): Buffer {
+  if (bytes > pool.length) return randomBytes(bytes);
   if (pooled < bytes) {
     randomFillSync(pool);
     pooled = pool.length;
   }
   const start = pool.length - pooled;
-  const token = pool.toString('base64url', start, start + bytes);
+  const out = Buffer.from(pool.subarray(start, start + bytes));
   pool.fill(0, start, start + bytes);
   pooled -= bytes;
-  return token;
+  return out;
+}
+
+export function randomToken(bytes = 32): string {
+  return secureRandom(bytes).toString('base64url');
 }
 
 // No 0/O, 1/I/L: a code read from a phone and typed on a laptop must survive the trip.
@@ -34,7 +40,7 @@ export function randomCode(length = 8): string {
   let out = '';
   const limit = 256 - (256 % CODE_ALPHABET.length);
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    for (const byte of secureRandom(length * 2)) {
       if (byte < limit && out.length < length) out += CODE_ALPHABET[byte % CODE_ALPHABET.length];
     }
   }
@@ -52,7 +58,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 export function encrypt(key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
+  const iv = secureRandom(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');

@@ -1,5 +1,5 @@
 // The shape of secrets: codes from the unambiguous alphabet, uniform and unique enough; normalization.
-import { CODE_ALPHABET, randomCode, randomToken } from '../../src/lib/crypto.js';
+import { CODE_ALPHABET, randomCode, randomToken, secureRandom } from '../../src/lib/crypto.js';
 import { normalizeCode } from '../../src/auth/login-tokens.js';
 import { parseRateLimit } from '../../src/lib/rate-limit-rule.js';
 
@@ -36,4 +36,12 @@ it('parses rate-limit rules and refuses nonsense', () => {
   expect(parseRateLimit('5/h')).toMatchObject({ limit: 5, windowMs: 3_600_000 });
   expect(() => parseRateLimit('0/1m')).toThrow();
   expect(() => parseRateLimit('20 per minute')).toThrow();
+});
+
+it('gives each caller its own copy of the random bytes: the pool wiping them later changes nothing', () => {
+  const iv = secureRandom(12);
+  const kept = Buffer.from(iv);
+  for (let i = 0; i < 1000; i++) secureRandom(12); // past several refills of the pool
+  expect(iv.equals(kept)).toBe(true);
+  expect(kept.equals(Buffer.alloc(12))).toBe(false);
 });

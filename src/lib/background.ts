@@ -37,8 +37,11 @@ interface Task {
   work: () => Promise<unknown>;
 }
 
+/** What the app runs with: 12 at once, and run() waits past 4 × 12 waiting. */
+export const BACKGROUND_DEFAULTS = { concurrency: 12, highWater: 48 } as const;
+
 export function createBackground(logger: Logger, options: BackgroundOptions = {}): Background {
-  const { concurrency = 12, maxWaiting = 10_000 } = options;
+  const { concurrency = BACKGROUND_DEFAULTS.concurrency, maxWaiting = 10_000 } = options;
   const highWater = Math.max(1, options.highWater ?? 4 * concurrency);
   const running = new Set<Promise<unknown>>();
   const waiting: Task[] = [];

@@ -16,6 +16,7 @@ import { sessions } from '../http/sessions.js';
 import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
+import { offerOpenExpression } from './passkey/repo.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch' | 'passkey';
 export type { SubjectKind } from './audience.js';
@@ -27,14 +28,15 @@ const TOUCH_EVERY_MS = 60_000;
 
 // current() reads the session and its subject in one joined query (it runs on every signed-in request,
 // once: the brand, the route guard and the page share its answer); a contact comes with its company's
-// name and look (portal name, logo, accent: brand/locals.ts), which every portal page shows. All
+// name and look (portal name, logo, accent: brand/locals.ts), which every portal page shows, and whether
+// the home page still offers a passkey. All
 // writes to these tables go through their owners (contacts-repo, staff service, brand).
 const subjects = {
   contact: {
     table: 'contacts',
     column: 'contact_id',
     isDisabled: (row: SubjectRow<'contact'>) => !isUsable(row),
-    join: (query: Knex.QueryBuilder) =>
+    join: (query: Knex.QueryBuilder, db: Db) =>
       query
         .join('companies', 'companies.id', 'contacts.company_id')
         .leftJoin('company_brands', 'company_brands.company_id', 'companies.id')
@@ -45,9 +47,10 @@ const subjects = {
           'company_brands.logo_sha256 as company_logo_sha256',
           'brand_assets.content_type as company_logo_type',
           'company_brands.accent_color as company_accent_color',
+          db.raw('? as passkey_offer_open', [offerOpenExpression(db, 'contact', db.ref('contacts.id'))]),
         ),
   },
-  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder) => query },
+  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder, _db: Db) => query },
 } as const;
 
 /** The signed-in subject as current() reads it: a contact with its company's name and look. */
@@ -58,6 +61,8 @@ export type CurrentSubject<K extends SubjectKind> = K extends 'contact'
       company_logo_sha256: string | null;
       company_logo_type: string | null;
       company_accent_color: string | null;
+      /** "Add a passkey" is still offered: they have none and did not put it away (passkey/repo.ts). */
+      passkey_offer_open: boolean;
     }
   : SubjectRow<K>;
 
@@ -161,7 +166,7 @@ export function createSignInService(deps: {
     const { table, column } = subjects[kind];
     const now = clock.now();
     const row = await subjects[kind]
-      .join(db('auth_sessions').join(table, `${table}.id`, `auth_sessions.${column}`))
+      .join(db('auth_sessions').join(table, `${table}.id`, `auth_sessions.${column}`), db)
       .where('auth_sessions.id', signedIn.authSessionId)
       .first(
         `${table}.*`,

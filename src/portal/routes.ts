@@ -100,7 +100,7 @@ export function portalRoutes(deps: PortalDeps): Router {
         )
       : [];
     // "Add a passkey", once: until they have one or put the offer away.
-    const offerPasskey = await passkeys.shouldOffer({ kind: 'contact', id: contact!.id });
+    const offerPasskey = contact!.passkey_offer_open && (await passkeys.enabledFor('contact'));
     res.render('portal/home', { title: res.locals.t('home.title'), contact, others, offerPasskey, passkeyScripts: offerPasskey });
   });
 

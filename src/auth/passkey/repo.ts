@@ -1,5 +1,6 @@
 // The one owner of the passkeys and passkey_offer_dismissals tables.
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SubjectKind } from '../audience.js';
@@ -61,13 +62,30 @@ export interface PasskeyRepository {
    * passkey may be backed up later; whether it may be never changes, see ceremony.ts). */
   recordUse(id: string, use: { counter: number; backedUp: boolean }, db?: Db): Promise<boolean>;
   /** Whether "Add a passkey" is still to be offered: they have none and did not put the offer away (one query: the home page asks). */
-  offerOpen(holder: Holder): Promise<boolean>;
   dismissOffer(holder: Holder): Promise<void>;
 }
 
 const SUMMARY = ['id', 'name', 'device_type', 'backed_up', 'created_at', 'last_used_at'] as const;
 const column = (kind: SubjectKind) => (kind === 'contact' ? 'contact_id' : 'staff_id');
 const owned = (holder: Holder) => ({ kind: holder.kind, [column(holder.kind)]: holder.id });
+
+/**
+ * Whether "Add a passkey" is still offered to a holder (they have none and did not put the offer away), as
+ * an SQL expression over the holder's id column: sign-in.ts reads it with the signed-in contact, so the
+ * home page asks in the same round trip.
+ */
+export function offerOpenExpression(db: Db, kind: SubjectKind, holderId: Knex.Ref<string, object>): Knex.Raw {
+  // Qualified columns: the expression sits inside queries over tables with the same column names.
+  return db.raw('not exists (?) and not exists (?)', [
+    db('passkeys')
+      .where('passkeys.kind', kind)
+      .where(`passkeys.${column(kind)}`, holderId)
+      .select(db.raw('1')),
+    db('passkey_offer_dismissals')
+      .where(`passkey_offer_dismissals.${column(kind)}`, holderId)
+      .select(db.raw('1')),
+  ]);
+}
 
 export function createPasskeyRepository(deps: { db: Db; clock: Clock }): PasskeyRepository {
   const { db, clock } = deps;
@@ -139,18 +157,6 @@ export function createPasskeyRepository(deps: { db: Db; clock: Clock }): Passkey
         .where('counter', use.counter === 0 ? '=' : '<', use.counter)
         .update({ counter: use.counter, backed_up: use.backedUp, last_used_at: clock.now() });
       return updated > 0;
-    },
-
-    async offerOpen(holder) {
-      const [row] = await db.select(
-        db.raw('not exists (?) and not exists (?) as open', [
-          table().where(owned(holder)).select(db.raw('1')),
-          db('passkey_offer_dismissals')
-            .where({ [column(holder.kind)]: holder.id })
-            .select(db.raw('1')),
-        ]),
-      );
-      return row.open === true;
     },
 
     async dismissOffer(holder) {

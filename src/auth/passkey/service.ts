@@ -56,8 +56,6 @@ export interface PasskeyService {
   remove(holder: Holder, id: string, actor: AuditActor): Promise<boolean>;
   /** The console's "Remove passkeys" (and a disabled contact keeps theirs: disabling alone refuses them). */
   removeAll(holder: Holder, actor: AuditActor, db?: Db): Promise<number>;
-  /** Whether the home page should offer "Add a passkey": the method is on, they have none and did not put the offer away. */
-  shouldOffer(holder: Holder): Promise<boolean>;
   dismissOffer(holder: Holder): Promise<void>;
 }
 
@@ -292,11 +290,6 @@ export function createPasskeyService(deps: PasskeyDeps): PasskeyService {
         return removed;
       };
       return database ? work(database) : db.transaction(work);
-    },
-
-    async shouldOffer(holder) {
-      if (!(await enabledFor(holder.kind))) return false;
-      return repo.offerOpen(holder);
     },
 
     dismissOffer: (holder) => repo.dismissOffer(holder),

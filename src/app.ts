@@ -1,5 +1,5 @@
 // createApp: middleware order and route mounting, nothing else. Every dependency comes in built.
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import multer from 'multer';
 import { contactAudience } from './auth/audience.js';
@@ -21,7 +21,6 @@ import { csrfProtection } from './http/csrf.js';
 import { answers } from './http/dependencies.js';
 import { errorHandler, notFound } from './http/errors.js';
 import { exposeFlash } from './http/flash.js';
-import { bySegment, mounted, pipeline } from './http/pipeline.js';
 import { requestLog } from './http/request-log.js';
 import { i18n } from './i18n/index.js';
 import { languageRoutes } from './i18n/routes.js';
@@ -98,6 +97,7 @@ export function createApp(services: Services): express.Express {
   const cookies = cookieNames(secureCookies);
   app.locals.cookieNames = cookies; // read back by cookieNamesOf(req)
 
+  app.use(requestLog(logger));
   // Helmet's headers, then a Permissions-Policy (helmet sets none: Portico uses none of these features, so
   // no page, nor anything injected into one, may ask for them). The same on every response, so found once
   // and set by one middleware instead of helmet's dozen per request.
@@ -121,17 +121,17 @@ export function createApp(services: Services): express.Express {
     }),
     ['Permissions-Policy', PERMISSIONS_POLICY] as const,
   ];
-  const securityHeaders = (_req: Request, res: Response, next: NextFunction) => {
+  app.use((_req: Request, res: Response, next: NextFunction) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     next();
-  };
-  const infrastructure = Router();
-  infrastructure.get('/public/vendor/simplewebauthn-browser.js', (_req, res) => res.sendFile(passkeyBrowserBundle, { maxAge: '1h' }));
+  });
+  app.get('/public/vendor/simplewebauthn-browser.js', (_req, res) => res.sendFile(passkeyBrowserBundle, { maxAge: '1h' }));
+  app.use('/public', express.static(publicDir, { maxAge: '1h', index: false }));
   // /healthz: the process is up. /readyz: it can serve, i.e. the database (and Redis, when used) answer.
-  infrastructure.get('/healthz', (_req, res) => {
+  app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  infrastructure.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     const [database, redis] = await Promise.all([
       answers(() => services.db.raw('select 1')),
       services.redis ? answers(() => services.redis!.ping()) : Promise.resolve(true),
@@ -144,7 +144,7 @@ export function createApp(services: Services): express.Express {
   });
   // The User API: bearer keys and JSON, so it comes before the form parser, sessions and CSRF, which
   // are for browsers (it parses its own JSON and never creates a session or sets a cookie).
-  const api = mounted(
+  app.use(
     '/api/v1',
     apiRoutes({
       apiKeys: services.apiKeys,
@@ -161,22 +161,22 @@ export function createApp(services: Services): express.Express {
   // English apart from its sign-in pages, which share the portal's views; the footer's switch posts
   // with the portal's session, so it is offered on portal pages only.
   const isConsoleSignIn = (req: Request) => /^\/admin\/signin(\/|$)/i.test(req.path);
-  const language = i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) });
+  app.use(i18n({ logger, englishOnly: (req) => isConsole(req) && !isConsoleSignIn(req), offersSwitch: (req) => !isConsole(req) }));
   // Dates on every page in the viewer's time zone: the browser's cookie when Intl knows the zone, else UTC.
   // currentPath: the console's navigation marks the page it is on (aria-current).
-  const pageLocals = (req: Request, res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.currentPath = req.path;
     res.locals.timeZone = viewerTimeZone(readCookie(req, cookies.timeZone));
     res.locals.timeZoneCookie = cookies.timeZone;
     next();
-  };
+  });
   // The MSP's brand for every page, even one refused before its session is read (issue 17); then the
   // brand's logo and accent stylesheet: public, cached, no session
   // (after i18n: a missing logo's 404 page is in the visitor's language).
-  const brand = siteBrand({ brand: services.brand, logger });
-  const brandFiles = brandRoutes({ brand: services.brand });
+  app.use(siteBrand({ brand: services.brand, logger }));
+  app.use(brandRoutes({ brand: services.brand }));
   // Form bodies are parsed before the CSRF check, so every form is checked.
-  const formBodies = express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 });
+  app.use(express.urlencoded({ extended: false, limit: '1100kb', parameterLimit: 200 }));
 
   // Separate cookies for the portal and the console (see http/cookies.ts).
   const handleError = errorHandler(logger);
@@ -190,46 +190,53 @@ export function createApp(services: Services): express.Express {
   };
   const portalSession = sessionMiddleware(cookies.portalSession, '/', sessionOptions);
   const consoleSession = sessionMiddleware(cookies.consoleSession, cookies.consolePath, sessionOptions);
-  const session = (req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next));
+  app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleSession(req, res, next) : portalSession(req, res, next)));
   // What a page shows behind a session (a name, a company, sessions and IPs, a contact's record) must
   // not come back from the browser's cache after sign-out, nor from any cache in between.
-  const noStoreBehindSession = (req: Request, res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
     if (Object.keys(req.session).length > 0) res.set('Cache-Control', 'no-store');
     next();
-  };
+  });
   // A signed-in client sees their company's own brand where it has one.
-  const clientBrand = contactBrand({ signIn: services.signIn });
+  app.use(contactBrand({ signIn: services.signIn }));
   const csrf = csrfProtection({ key: deriveKey(config.sessionSecret, 'csrf'), secure: secureCookies, cookieName: cookies.csrf, origin: config.baseUrl.origin });
+  app.use(csrf.expose);
+  app.use(exposeFlash);
   // File uploads (the console's CSV import) are parsed only for a browser whose console session holds a
   // staff sign-in, after the session is read: nobody else can make the server read a multipart body.
   // Anyone else's upload reaches the CSRF check unparsed, without a token, and is refused there.
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 1_000_000, files: 1, fields: 20 } }).single('file');
   // The brand forms' logo field (issue 17); its own size rule is checked by the brand, with a message on the form.
   const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: LOGO_UPLOAD_LIMIT_BYTES, files: 1, fields: 20 } }).single('logo');
-  const uploads = (req: Request, res: Response, next: NextFunction) =>
+  app.use((req: Request, res: Response, next: NextFunction) =>
     req.is('multipart/form-data') && isConsole(req) && req.session.signedIn?.kind === 'staff'
       ? (isLogoUpload(req.path) ? logoUpload : upload)(req, res, next)
-      : next();
+      : next(),
+  );
+  // Every form field (uploads' included) and query string value, before any route reads them (see
+  // http/control-characters.ts).
+  app.use(refuseControlCharacters);
+  app.use(csrf.verify);
 
   const limits = { limiter: services.rateLimiter, rateLimits: config.rateLimits };
   // The console's routes are looked at only for console paths: a portal page need not walk past them.
   const consoleRouter = consoleRoutes(services);
-  const consolePages = (req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleRouter(req, res, next) : next());
-  const microsoft = services.microsoft
-    ? [
-        microsoftRoutes({
-          kind: 'contact',
-          ...services.microsoft,
-          signIn: services.signIn,
-          audit: services.audit,
-          baseUrl: config.baseUrl,
-          logger,
-          clock: services.clock,
-        }),
-      ]
-    : [];
+  app.use((req: Request, res: Response, next: NextFunction) => (isConsole(req) ? consoleRouter(req, res, next) : next()));
+  if (services.microsoft) {
+    app.use(
+      microsoftRoutes({
+        kind: 'contact',
+        ...services.microsoft,
+        signIn: services.signIn,
+        audit: services.audit,
+        baseUrl: config.baseUrl,
+        logger,
+        clock: services.clock,
+      }),
+    );
+  }
   const portalMicrosoft = services.microsoft ? '/auth/microsoft' : undefined;
-  const emailToken = mounted(
+  app.use(
     contactAudience.basePath,
     emailTokenRoutes({
       emailTokens: services.portalEmailTokens,
@@ -244,44 +251,13 @@ export function createApp(services: Services): express.Express {
     }),
   );
   const passkeyDeps = { audience: contactAudience, passkeys: services.passkeys, signIn: services.signIn, clock: services.clock, ...limits };
-  const portal = bySegment(
-    ...microsoft,
-    emailToken,
-    mounted(contactAudience.basePath, passkeySignInRoutes(passkeyDeps)),
-    securityRoutes({ ...passkeyDeps, path: '/account/security', view: 'portal/security' }),
-    magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }),
-    accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }),
-    jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }),
-    languageRoutes({ secure: secureCookies }),
-    portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, passkeys: services.passkeys }),
-  );
-
-  // Every request, in this order, as one Express layer (http/pipeline.ts: Express's walk past two dozen
-  // layers cost more than most pages' own work).
-  app.use(
-    pipeline(
-      requestLog(logger),
-      securityHeaders,
-      bySegment(infrastructure, mounted('/public', express.static(publicDir, { maxAge: '1h', index: false })), api),
-      language,
-      pageLocals,
-      brand,
-      bySegment(brandFiles),
-      formBodies,
-      session,
-      noStoreBehindSession,
-      clientBrand,
-      csrf.expose,
-      exposeFlash,
-      uploads,
-      // Every form field (uploads' included) and query string value, before any route reads them (see
-      // http/control-characters.ts).
-      refuseControlCharacters,
-      csrf.verify,
-      consolePages,
-      portal,
-    ),
-  );
+  app.use(contactAudience.basePath, passkeySignInRoutes(passkeyDeps));
+  app.use(securityRoutes({ ...passkeyDeps, path: '/account/security', view: 'portal/security' }));
+  app.use(magicLinkRoutes({ kind: 'contact', magicLinks: services.magicLinks, signIn: services.signIn, settings: services.settings, ...limits }));
+  app.use(accountRoutes({ resolver: services.resolver, directory: services.directory, signIn: services.signIn, clock: services.clock }));
+  app.use(jwtLoginRoutes({ jwtLogin: services.jwtLogin, signIn: services.signIn, audit: services.audit }));
+  app.use(languageRoutes({ secure: secureCookies }));
+  app.use(portalRoutes({ signIn: services.signIn, directory: services.directory, onboarding: services.onboarding, passkeys: services.passkeys }));
 
   app.use(notFound);
   app.use(handleError);

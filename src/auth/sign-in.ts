@@ -29,8 +29,8 @@ const TOUCH_EVERY_MS = 60_000;
 // current() reads the session and its subject in one joined query (it runs on every signed-in request,
 // once: the brand, the route guard and the page share its answer); a contact comes with its company's
 // name and look (portal name, logo, accent: brand/locals.ts), which every portal page shows, and whether
-// the home page still offers a passkey. All
-// writes to these tables go through their owners (contacts-repo, staff service, brand).
+// the home page still offers a passkey (two index probes, cheaper than the round trip of asking apart).
+// All writes to these tables go through their owners (contacts-repo, staff service, brand, passkey repo).
 const subjects = {
   contact: {
     table: 'contacts',

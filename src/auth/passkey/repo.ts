@@ -61,7 +61,7 @@ export interface PasskeyRepository {
   /** Records a sign-in with it: the new counter (only forwards) and whether it is backed up now (a synced
    * passkey may be backed up later; whether it may be never changes, see ceremony.ts). */
   recordUse(id: string, use: { counter: number; backedUp: boolean }, db?: Db): Promise<boolean>;
-  /** Whether "Add a passkey" is still to be offered: they have none and did not put the offer away (one query: the home page asks). */
+  /** Puts the home page's "Add a passkey" away for good (whether it is still offered: offerOpenExpression). */
   dismissOffer(holder: Holder): Promise<void>;
 }
 

@@ -50,7 +50,7 @@ const subjects = {
           db.raw('? as passkey_offer_open', [offerOpenExpression(db, 'contact', db.ref('contacts.id'))]),
         ),
   },
-  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder, _db: Db) => query },
+  staff: { table: 'staff', column: 'staff_id', isDisabled: (row: SubjectRow<'staff'>) => row.disabled, join: (query: Knex.QueryBuilder) => query },
 } as const;
 
 /** The signed-in subject as current() reads it: a contact with its company's name and look. */

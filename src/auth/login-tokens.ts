@@ -3,7 +3,9 @@
 // constant time. Secrets and codes are never stored, only their HMACs. Spending a token is one
 // conditional UPDATE, so of N concurrent uses exactly one wins.
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
+import { insertWhen } from '../db/insert-when.js';
 import type { Clock } from '../lib/clock.js';
 import { constantTimeEqual, keyedHash, randomCode, randomToken } from '../lib/crypto.js';
 
@@ -56,6 +58,10 @@ export interface LoginTokenStore {
    * purpose for the same contact or staff member, or, for tokens not tied to one, the same address;
    * a token bound to a browser kills only earlier ones bound to the same browser. */
   issue(db: Db, options: IssueOptions): Promise<IssuedToken>;
+  /** issue()'s two writes, not yet run, as data-modifying CTEs for a statement of the caller's (the
+   * email-token request writes the token, its mail and the audit event as one); they write only when
+   * `when` holds, and are the same statement either way. */
+  issueStatements(db: Db, options: IssueOptions, when: boolean): { issued: IssuedToken; revoke: Knex.QueryBuilder; insert: Knex.Raw };
   /** Looks a link token up without spending it (confirm pages, GET/HEAD). */
   peek(token: string, purposes: TokenPurpose[]): Promise<TokenCheck>;
   /** Spends a link token; exactly one concurrent caller gets ok. */
@@ -111,45 +117,54 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
     return row;
   }
 
+  // issue()'s writes: the earlier open tokens revoked, the new one inserted. One statement, so they die
+  // and it is born together (the UPDATE works on the snapshot from before the INSERT, so it cannot
+  // revoke the new row).
+  function plan(db: Db, options: IssueOptions) {
+    const now = clock.now();
+    const id = randomUUID();
+    const secret = randomToken(32);
+    const code = options.withCode ? randomCode(8) : undefined;
+    const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
+    const holder = options.contactId ? { contact_id: options.contactId } : options.staffId ? { staff_id: options.staffId } : { email: options.email };
+    const bindingHash = options.browserBinding ? hash(options.browserBinding) : null;
+    // A request from another browser (anyone may type the address) must not kill the link and code
+    // this browser is waiting for; a resend from the same browser replaces its own.
+    const sameBrowser = bindingHash ? { browser_binding: bindingHash } : {};
+    const revoke = db
+      .from('login_tokens')
+      .where({ purpose: options.purpose, ...holder, ...sameBrowser })
+      .whereNull('consumed_at')
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    const row = {
+      id,
+      purpose: options.purpose,
+      email: options.email,
+      contact_id: options.contactId ?? null,
+      staff_id: options.staffId ?? null,
+      link_hash: hash(secret),
+      code_hash: code ? hash(code) : null,
+      browser_binding: bindingHash,
+      expires_at: expiresAt,
+      attempts: 0,
+      created_at: now,
+      created_ip: options.createdIp ?? null,
+      created_by: options.createdBy ?? null,
+    };
+    return { issued: { id, token: `${id}.${secret}`, code, expiresAt }, revoke, row };
+  }
+
   return {
     async issue(trx, options) {
-      const now = clock.now();
-      const id = randomUUID();
-      const secret = randomToken(32);
-      const code = options.withCode ? randomCode(8) : undefined;
-      const expiresAt = new Date(now.getTime() + options.minutes * 60_000);
-      const holder = options.contactId ? { contact_id: options.contactId } : options.staffId ? { staff_id: options.staffId } : { email: options.email };
-      const bindingHash = options.browserBinding ? hash(options.browserBinding) : null;
-      // A request from another browser (anyone may type the address) must not kill the link and code
-      // this browser is waiting for; a resend from the same browser replaces its own.
-      const sameBrowser = bindingHash ? { browser_binding: bindingHash } : {};
-      // One statement: the earlier tokens die and the new one is born together. (The UPDATE works on
-      // the snapshot from before the INSERT, so it cannot revoke the new row.)
-      await trx('login_tokens')
-        .with('revoked', (earlier) =>
-          earlier
-            .from('login_tokens')
-            .where({ purpose: options.purpose, ...holder, ...sameBrowser })
-            .whereNull('consumed_at')
-            .whereNull('revoked_at')
-            .update({ revoked_at: now }),
-        )
-        .insert({
-          id,
-          purpose: options.purpose,
-          email: options.email,
-          contact_id: options.contactId ?? null,
-          staff_id: options.staffId ?? null,
-          link_hash: hash(secret),
-          code_hash: code ? hash(code) : null,
-          browser_binding: bindingHash,
-          expires_at: expiresAt,
-          attempts: 0,
-          created_at: now,
-          created_ip: options.createdIp ?? null,
-          created_by: options.createdBy ?? null,
-        });
-      return { id, token: `${id}.${secret}`, code, expiresAt };
+      const { issued, revoke, row } = plan(trx, options);
+      await trx('login_tokens').with('revoked', revoke).insert(row);
+      return issued;
+    },
+
+    issueStatements(db, options, when) {
+      const { issued, revoke, row } = plan(db, options);
+      return { issued, revoke: revoke.whereRaw('?', [when]), insert: insertWhen(db, 'login_tokens', row, when) };
     },
 
     async peek(token, purposes) {

@@ -1,12 +1,12 @@
 // The mails Portico writes itself (sign-in tokens, magic links, invitations, the test mail) are put
 // together here, once: the sender and portal name from the Mail Token settings (a company's own portal
-// name wins), links to this portal's base URL, queued in the caller's transaction so a mail commits with
-// whatever it announces.
+// name wins), links to this portal's base URL, queued in the caller's transaction (or sealed into a row the
+// caller writes in its own statement) so a mail commits with whatever it announces.
 import type { BrandService } from '../brand/service.js';
 import type { Db } from '../db/index.js';
 import type { MailTokenSettings } from '../settings/schemas.js';
 import type { SettingsService } from '../settings/service.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxRow, QueueMail } from './outbox.js';
 import type { MailTemplates, TemplateName } from './templates.js';
 
 /** What the Mail Token settings say about the sender; the settings value itself will do. */
@@ -41,6 +41,9 @@ export interface MailComposer {
   look(companyId: number | null | undefined): Promise<MailLook>;
   /** Queues the mail with trx (the caller's transaction); call notify() after the commit. Resolves with its outbox id. */
   queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<number>;
+  /** The outbox row queue() writes, not yet written: for a caller that writes it within a statement of
+   * its own (the email-token request); needs sender and look, so that it reads nothing. */
+  seal<K extends TemplateName>(mail: ComposedMail<K> & Required<Pick<ComposedMail<K>, 'sender' | 'look'>>): Promise<OutboxRow>;
   /** Queues one mail in a transaction of its own and wakes the mail worker. Resolves with its outbox id. */
   send<K extends TemplateName>(mail: ComposedMail<K>): Promise<number>;
   /** Wakes the mail worker (after the transaction that queued mail has committed). */
@@ -50,21 +53,26 @@ export interface MailComposer {
 export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: SettingsService; brand: BrandService; baseUrl: URL }): MailComposer {
   const { db, outbox, settings, baseUrl } = deps;
 
-  async function queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>) {
-    const sender = mail.sender ?? (await settings.get('mail_token', trx));
+  // What the outbox is given: sender, portal name and brand filled in (read with db when the caller has not).
+  async function outgoing<K extends TemplateName>(db: Db, mail: ComposedMail<K>): Promise<QueueMail<K>> {
+    const sender = mail.sender ?? (await settings.get('mail_token', db));
     const portalName = mail.portalName || sender.portalName;
     // The logo travels with the mail as an inline attachment (cid:), never as a remote image.
-    const { brand, attachments } = mail.look ?? (await deps.brand.forMail(mail.companyId, trx));
+    const { brand, attachments } = mail.look ?? (await deps.brand.forMail(mail.companyId, db));
     // Omit<…> plus the one omitted key is the template's data; TypeScript cannot see that for a generic K.
     const data = { ...mail.data, portalName, brand: { ...brand, name: portalName } } as MailTemplates[K];
-    return outbox.enqueue(trx, {
+    return {
       to: mail.to,
       from: { name: sender.fromName, address: sender.fromAddress },
       template: mail.template,
       data,
       attachments,
       discardAfter: mail.discardAfter,
-    });
+    };
+  }
+
+  async function queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>) {
+    return outbox.enqueue(trx, await outgoing(trx, mail));
   }
 
   return {
@@ -75,6 +83,7 @@ export function createMailComposer(deps: { db: Db; outbox: Outbox; settings: Set
     },
     look: (companyId) => deps.brand.forMail(companyId),
     queue,
+    seal: async (mail) => outbox.seal(await outgoing(db, mail)),
     async send(mail) {
       const id = await db.transaction((trx) => queue(trx, mail));
       outbox.notify();

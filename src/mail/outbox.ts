@@ -25,9 +25,24 @@ export interface QueueMail<K extends TemplateName> {
   discardAfter?: Date;
 }
 
+/** An outbox row as written: the finished message sealed, waiting to be sent. */
+export type OutboxRow = {
+  to_address: string;
+  template: TemplateName;
+  subject: string;
+  sealed_body: string;
+  status: 'pending';
+  next_attempt_at: Date;
+  discard_after: Date | null;
+  created_at: Date;
+};
+
 export interface Outbox {
   /** Writes the mail with db (pass the transaction's trx); call notify() after commit. */
   enqueue<K extends TemplateName>(db: Db, mail: QueueMail<K>): Promise<number>;
+  /** The row enqueue() writes (rendered, composed, encrypted), not yet written: for a caller that
+   * writes it within a statement of its own (db/insert-when.ts). */
+  seal<K extends TemplateName>(mail: QueueMail<K>): Promise<OutboxRow>;
   /** Tells the worker that mail is waiting, so it need not wait for its next poll. */
   notify(): void;
   onNotify(listener: () => void): void;
@@ -45,27 +60,31 @@ function signInOf<K extends TemplateName>(template: K, data: MailTemplates[K]): 
 
 export function createOutbox(deps: { clock: Clock; key: Buffer }): Outbox {
   const listeners: Array<() => void> = [];
+  async function seal<K extends TemplateName>(mail: QueueMail<K>): Promise<OutboxRow> {
+    const rendered = await renderMail(mail.template, mail.data);
+    const now = deps.clock.now();
+    // The brand's inline logo goes into the finished message (mime.ts hands a mail with attachments to nodemailer).
+    const raw = await buildMessage({ from: mail.from, to: mail.to, ...rendered, attachments: mail.attachments }, now);
+    const sealed: SealedMail = { from: mail.from, text: rendered.text, raw, signIn: signInOf(mail.template, mail.data) };
+    return {
+      to_address: mail.to,
+      template: mail.template,
+      subject: rendered.subject,
+      sealed_body: encrypt(deps.key, JSON.stringify(sealed)),
+      status: 'pending',
+      next_attempt_at: now,
+      discard_after: mail.discardAfter ?? null,
+      created_at: now,
+    };
+  }
   return {
     async enqueue(db, mail) {
-      const rendered = await renderMail(mail.template, mail.data);
-      const now = deps.clock.now();
-      // The brand's inline logo goes into the finished message (mime.ts hands a mail with attachments to nodemailer).
-      const raw = await buildMessage({ from: mail.from, to: mail.to, ...rendered, attachments: mail.attachments }, now);
-      const sealed: SealedMail = { from: mail.from, text: rendered.text, raw, signIn: signInOf(mail.template, mail.data) };
       const [row] = await db('outbox')
-        .insert({
-          to_address: mail.to,
-          template: mail.template,
-          subject: rendered.subject,
-          sealed_body: encrypt(deps.key, JSON.stringify(sealed)),
-          status: 'pending',
-          next_attempt_at: now,
-          discard_after: mail.discardAfter ?? null,
-          created_at: now,
-        })
+        .insert(await seal(mail))
         .returning('id');
       return Number(row.id);
     },
+    seal,
     notify() {
       for (const listener of listeners) listener();
     },

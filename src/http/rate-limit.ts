@@ -22,9 +22,18 @@ export interface BackoffPolicy {
   firstDelayMs: number;
 }
 
+/** A counter of the store: its key, its window and the count it may reach. */
+export interface Counter {
+  key: string;
+  windowMs: number;
+  limit: number;
+}
+
 export interface RateLimitStore {
-  /** Adds one to the key's counter in its current window. */
-  increment(key: string, windowMs: number): Promise<Hit>;
+  /** Adds one to each counter in its current window, in order, stopping after the first one past its
+   * limit (the counters after it are not counted): that one's place and hit, or undefined when none is
+   * past. The Redis store does it in one atomic round trip. */
+  incrementInOrder(counters: Counter[]): Promise<{ index: number; hit: Hit } | undefined>;
   /** Reads the counter without changing it. */
   read(key: string): Promise<Hit | undefined>;
   /** Counts a try if its wait is over, in one atomic step (parallel tries cannot slip in together);
@@ -32,9 +41,20 @@ export interface RateLimitStore {
   tryAfterBackoff(key: string, policy: BackoffPolicy, now: Date): Promise<{ ok: true } | { ok: false; retryAt: Date }>;
 }
 
+/** One rule's count for one subject, e.g. mails per address from one client. */
+export interface RateLimitStep {
+  name: string;
+  subject: string;
+  rule: RateLimitRule;
+}
+
 export interface RateLimiter {
   /** Counts an attempt; throws RateLimitedError when the rule's limit is passed. */
   consume(name: string, subject: string, rule: RateLimitRule): Promise<void>;
+  /** Counts an attempt against each step in order, as consume() one after another would, in one round
+   * trip: the first step past its limit stops the count (the steps after it are not counted) and is
+   * answered with its place and Retry-After seconds; undefined when every step was within its limit. */
+  consumeInOrder(steps: RateLimitStep[]): Promise<{ index: number; retryAfterSeconds: number } | undefined>;
   /** Counts a try, or throws RateLimitedError while the subject's backoff wait is not over. */
   backoff(name: string, subject: string, policy: BackoffPolicy): Promise<void>;
 }
@@ -47,11 +67,18 @@ const keyFor = (name: string, subject: string) => `${name}:${createHash('sha256'
 
 export function createRateLimiter(store: RateLimitStore, clock: Clock): RateLimiter {
   const retryAfter = (hit: Hit) => Math.max(1, Math.ceil((hit.resetAt.getTime() - clock.now().getTime()) / 1000));
+  const consumeInOrder: RateLimiter['consumeInOrder'] = async (steps) => {
+    const refused = await store.incrementInOrder(
+      steps.map(({ name, subject, rule }) => ({ key: keyFor(name, subject), windowMs: rule.windowMs, limit: rule.limit })),
+    );
+    return refused && { index: refused.index, retryAfterSeconds: retryAfter(refused.hit) };
+  };
   return {
     async consume(name, subject, rule) {
-      const hit = await store.increment(keyFor(name, subject), rule.windowMs);
-      if (hit.count > rule.limit) throw new RateLimitedError(retryAfter(hit));
+      const refused = await consumeInOrder([{ name, subject, rule }]);
+      if (refused) throw new RateLimitedError(refused.retryAfterSeconds);
     },
+    consumeInOrder,
     async backoff(name, subject, policy) {
       const result = await store.tryAfterBackoff(keyFor(name, subject), policy, clock.now());
       if (!result.ok) throw new RateLimitedError(retryAfter({ count: 0, resetAt: result.retryAt }));
@@ -71,15 +98,21 @@ export function rateLimit(limiter: RateLimiter, name: string, subjectOf: (req: R
   };
 }
 
-// INCR and set the expiry on the first hit, atomically.
-const INCREMENT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {count, ttl}`;
+// For each key in turn: INCR, and set the expiry on its first hit; stop after the first one past its
+// limit. ARGV: each key's window (ms) and limit. Answers {place (1-based; 0: none past), count, ttl}.
+// (All keys of one call must live on one Redis node: Portico talks to one Redis, not a cluster.)
+const INCREMENT_IN_ORDER_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  local windowMs = ARGV[2 * i - 1]
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, windowMs) end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, windowMs); ttl = tonumber(windowMs) end
+  if count > tonumber(ARGV[2 * i]) then return {i, count, ttl} end
+end
+return {0, 0, 0}`;
 
-type IncrementCommand = (key: string, windowMs: string) => Promise<[number, number]>;
+type IncrementInOrderCommand = (keyCount: number, ...keysThenArgs: string[]) => Promise<[number, number, number]>;
 
 // A hash of the count and the time of the last counted try; forgotten windowMs after that try.
 // ARGV: now, limit, firstDelayMs, windowMs (milliseconds). Answers {1, 0} (counted) or {0, retryAt}.
@@ -102,14 +135,17 @@ type BackoffCommand = (key: string, now: string, limit: string, firstDelayMs: st
 export function createRedisRateLimitStore(redis: Redis, prefix: string, clock: Clock): RateLimitStore {
   // Sent by its SHA (EVALSHA), not as the whole script on every hit; ioredis loads it when Redis
   // does not know it (first use, or after a Redis restart).
-  if (!('porticoRateLimitIncrement' in redis)) redis.defineCommand('porticoRateLimitIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
-  const incrementCommand = (redis as unknown as { porticoRateLimitIncrement: IncrementCommand }).porticoRateLimitIncrement.bind(redis);
+  // (No numberOfKeys: each call says how many keys it passes.)
+  if (!('porticoRateLimitIncrementInOrder' in redis)) redis.defineCommand('porticoRateLimitIncrementInOrder', { lua: INCREMENT_IN_ORDER_SCRIPT });
+  const incrementCommand = (redis as unknown as { porticoRateLimitIncrementInOrder: IncrementInOrderCommand }).porticoRateLimitIncrementInOrder.bind(redis);
   if (!('porticoRateLimitBackoff' in redis)) redis.defineCommand('porticoRateLimitBackoff', { numberOfKeys: 1, lua: BACKOFF_SCRIPT });
   const backoffCommand = (redis as unknown as { porticoRateLimitBackoff: BackoffCommand }).porticoRateLimitBackoff.bind(redis);
   return {
-    async increment(key, windowMs) {
-      const [count, ttl] = await incrementCommand(`${prefix}rl:${key}`, String(windowMs));
-      return { count, resetAt: new Date(clock.now().getTime() + ttl) };
+    async incrementInOrder(counters) {
+      const keys = counters.map(({ key }) => `${prefix}rl:${key}`);
+      const args = counters.flatMap(({ windowMs, limit }) => [String(windowMs), String(limit)]);
+      const [place, count, ttl] = await incrementCommand(keys.length, ...keys, ...args);
+      return place === 0 ? undefined : { index: place - 1, hit: { count, resetAt: new Date(clock.now().getTime() + ttl) } };
     },
     async read(key) {
       const [count, ttl] = await Promise.all([redis.get(`${prefix}rl:${key}`), redis.pttl(`${prefix}rl:${key}`)]);
@@ -129,19 +165,27 @@ export function createRedisRateLimitStore(redis: Redis, prefix: string, clock: C
 }
 
 export function createDbRateLimitStore(db: Db, clock: Clock): RateLimitStore {
-  return {
-    async increment(key, windowMs) {
-      const now = clock.now();
-      const result = await db.raw(
-        `insert into rate_limits (key, count, reset_at) values (?, 1, ?)
+  async function increment(key: string, windowMs: number): Promise<Hit> {
+    const now = clock.now();
+    const result = await db.raw(
+      `insert into rate_limits (key, count, reset_at) values (?, 1, ?)
          on conflict (key) do update set
            count = case when rate_limits.reset_at <= ? then 1 else rate_limits.count + 1 end,
            reset_at = case when rate_limits.reset_at <= ? then excluded.reset_at else rate_limits.reset_at end
          returning count, reset_at`,
-        [key, new Date(now.getTime() + windowMs), now, now],
-      );
-      const row = result.rows[0];
-      return { count: Number(row.count), resetAt: new Date(row.reset_at) };
+      [key, new Date(now.getTime() + windowMs), now, now],
+    );
+    const row = result.rows[0];
+    return { count: Number(row.count), resetAt: new Date(row.reset_at) };
+  }
+  return {
+    // One upsert per counter, in order (a database store has no script to run them in one step).
+    async incrementInOrder(counters) {
+      for (const [index, { key, windowMs, limit }] of counters.entries()) {
+        const hit = await increment(key, windowMs);
+        if (hit.count > limit) return { index, hit };
+      }
+      return undefined;
     },
     async read(key) {
       const row = await db('rate_limits').where({ key }).where('reset_at', '>', clock.now()).first();

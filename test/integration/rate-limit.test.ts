@@ -2,10 +2,10 @@
 // backoff answer 429 with Retry-After. TRUST_PROXY lets each
 // test speak from its own client address (X-Forwarded-For), so windows do not leak between tests.
 import { Redis } from 'ioredis';
-import { createRedisRateLimitStore } from '../../src/http/rate-limit.js';
+import { createDbRateLimitStore, createRedisRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
 import { startTestApp, usingRedis, type TestApp } from '../helpers/app.js';
 import { createContact } from '../helpers/factories.js';
-import { csrfFor, requestToken, submitCode } from '../helpers/http.js';
+import { csrfFor, csrfFrom, requestToken, submitCode } from '../helpers/http.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -37,6 +37,28 @@ it('limits requests per address from one client, known or not, with 429 and Retr
     // Changed in issue 15 (it asserted the targeted lockout): another client is not refused for this address.
     expect((await requestToken(from(`198.51.100.${ip++}`), email)).status).toBe(200);
   }
+});
+
+// The budget and the cooldown claim are counted in one round trip (http/rate-limit.ts consumeInOrder):
+// the sign-in form counts the budget first, so asking again inside the cooldown (nothing is sent) still
+// spends it; Resend asks the cooldown first, so a resend it refuses spends none.
+it('counts a request inside the resend cooldown against the address budget, and a refused resend not', async () => {
+  const email = `cooldown-budget-${Date.now()}@contoso.example`;
+  const browser = from('198.51.100.45');
+  const first = await requestToken(browser, email);
+  expect(first.status).toBe(200);
+  for (let i = 0; i < 3; i++) {
+    const early = await browser
+      .post('/signin/resend')
+      .type('form')
+      .send({ _csrf: csrfFrom(first.text) });
+    expect(early.status).toBe(429);
+    expect(early.text).toContain('Wait ');
+  }
+  const again = await requestToken(browser, email);
+  expect(again.status).toBe(200);
+  expect(again.text).toContain('a moment ago');
+  expect((await requestToken(browser, email)).status).toBe(429);
 });
 
 it('stops every client at the much higher ceiling over all clients (SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS)', async () => {
@@ -114,14 +136,56 @@ if (usingRedis) {
     const redis = new Redis(process.env.REDIS_URL!);
     try {
       const store = createRedisRateLimitStore(redis, `portico-test:${Date.now()}:`, t.clock);
-      expect((await store.increment('flush', 60_000)).count).toBe(1);
+      const counters = [{ key: 'flush', windowMs: 60_000, limit: 1 }];
+      expect(await store.incrementInOrder(counters)).toBeUndefined();
       await redis.script('FLUSH');
-      const second = await store.increment('flush', 60_000);
-      expect(second.count).toBe(2);
-      expect(second.resetAt.getTime() - t.clock.now().getTime()).toBeGreaterThan(50_000);
+      const second = await store.incrementInOrder(counters);
+      expect(second?.index).toBe(0);
+      expect(second?.hit.count).toBe(2);
+      expect(second!.hit.resetAt.getTime() - t.clock.now().getTime()).toBeGreaterThan(50_000);
       expect((await store.read('flush'))?.count).toBe(2);
     } finally {
       redis.disconnect();
     }
   });
 }
+
+// Several counters in one call (a sign-in mail's budgets and its cooldown claim: one Redis round trip)
+// count as consume() one after another would: in order, and a counter past its limit stops the count,
+// so the ones after it are not charged for a refused request. Both stores.
+describe.each([
+  ['the database store', () => ({ store: createDbRateLimitStore(t.services.db, t.clock), close: () => undefined })],
+  ...(usingRedis
+    ? [
+        [
+          'the Redis store',
+          () => {
+            const redis = new Redis(process.env.REDIS_URL!);
+            return { store: createRedisRateLimitStore(redis, `portico-test:${Date.now()}:`, t.clock), close: () => redis.disconnect() };
+          },
+        ] as const,
+      ]
+    : []),
+] as Array<readonly [string, () => { store: RateLimitStore; close: () => void }]>)('counting in order, %s', (_name, open) => {
+  it('stops at the first counter past its limit and leaves the ones after it uncounted', async () => {
+    const { store, close } = open();
+    try {
+      const unique = `order-${Date.now()}-${Math.random()}`;
+      const counters = [
+        { key: `${unique}-first`, windowMs: 60_000, limit: 5 },
+        { key: `${unique}-second`, windowMs: 60_000, limit: 1 },
+        { key: `${unique}-third`, windowMs: 30_000, limit: 5 },
+      ];
+      expect(await store.incrementInOrder(counters)).toBeUndefined();
+      const refused = await store.incrementInOrder(counters);
+      expect(refused?.index).toBe(1);
+      expect(refused?.hit.count).toBe(2);
+      expect(refused!.hit.resetAt.getTime() - t.clock.now().getTime()).toBeGreaterThan(50_000);
+      // The first was counted both times; the third only the first time (the refusal stopped before it).
+      expect((await store.read(`${unique}-first`))?.count).toBe(2);
+      expect((await store.read(`${unique}-third`))?.count).toBe(1);
+    } finally {
+      close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import { msg } from '../../i18n/index.js';
 import { cookieNamesOf, readCookie } from '../../http/cookies.js';
 import { handleForm } from '../../http/forms.js';
-import { clientIp, rateLimit, type RateLimiter } from '../../http/rate-limit.js';
+import { clientIp, rateLimit, type RateLimiter, type RateLimitStep } from '../../http/rate-limit.js';
 import { parseInput } from '../../http/validate.js';
 import type { Background } from '../../lib/background.js';
 import type { Clock } from '../../lib/clock.js';
@@ -57,10 +57,12 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   // from elsewhere refuses only the hammering client; the ceiling over all clients is much higher, a
   // guard against floods of mail. Portal and console count apart. Every request counts, known address
   // or not, so a 429 says nothing about the address.
-  async function spendMailBudget(req: Request, email: string) {
+  function mailBudget(req: Request, email: string): RateLimitStep[] {
     const address = budgetAddress(email);
-    await limiter.consume(`signin-address:${kind}`, `${address} ${clientIp(req)}`, rateLimits.signinPerAddress);
-    await limiter.consume(`signin-address-all:${kind}`, address, rateLimits.signinCeilingPerAddress);
+    return [
+      { name: `signin-address:${kind}`, subject: `${address} ${clientIp(req)}`, rule: rateLimits.signinPerAddress },
+      { name: `signin-address-all:${kind}`, subject: address, rule: rateLimits.signinCeilingPerAddress },
+    ];
   }
 
   async function renderSignIn(req: Request, res: Response, status: number, locals: Record<string, unknown> = {}) {
@@ -184,23 +186,36 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
   // Resend): inside it nothing is issued or mailed, and the page counts down. It works the same for
   // unknown addresses, so it says nothing about the address. Two steps: this browser's flow says when it
   // last asked; and one claim per (address, browser, last request) in the rate limiter, atomic, lets only
-  // one of several requests sent at once through. Returns the seconds left, 0 when this request may send.
-  async function cooldownLeft(req: Request, email: string, cooldownSeconds: number): Promise<number> {
+  // one of several requests sent at once through (no claim without a browser to claim for).
+  function cooldownOf(req: Request, email: string, cooldownSeconds: number): { waitSeconds: number; claim?: RateLimitStep } {
     const flow = req.session.emailFlow;
     const address = budgetAddress(email);
     const sameAddress = flow !== undefined && budgetAddress(flow.email) === address;
     const leftMs = sameAddress ? flow.requestedAt + cooldownSeconds * 1000 - clock.now().getTime() : 0;
-    if (leftMs > 0) return Math.ceil(leftMs / 1000);
+    if (leftMs > 0) return { waitSeconds: Math.ceil(leftMs / 1000) };
     const browser = nonceOf(req) ?? flow?.binding;
-    if (!browser) return 0;
+    if (!browser) return { waitSeconds: 0 };
     const claim = `${address} ${browser} ${sameAddress ? flow.requestedAt : 'new'}`;
-    try {
-      await limiter.consume(`signin-cooldown:${kind}`, claim, { limit: 1, windowMs: cooldownSeconds * 1000, text: `1/${cooldownSeconds}s` });
-      return 0;
-    } catch (error) {
-      if (error instanceof RateLimitedError) return error.retryAfterSeconds;
-      throw error;
-    }
+    return {
+      waitSeconds: 0,
+      claim: { name: `signin-cooldown:${kind}`, subject: claim, rule: { limit: 1, windowMs: cooldownSeconds * 1000, text: `1/${cooldownSeconds}s` } },
+    };
+  }
+
+  // A request for a mail is counted against the address's budgets and claims the cooldown, in one
+  // round trip (the rate limiter counts them in order, and a refused step stops the count). The sign-in
+  // form counts the budgets first (every request counts, the ones inside the cooldown too); Resend asks
+  // the cooldown first (a resend refused by it spends no budget). A spent budget throws RateLimitedError
+  // (429); resolves with the seconds the cooldown has left, 0 when this request may send.
+  async function admitMail(req: Request, email: string, cooldownSeconds: number, first: 'budget' | 'cooldown'): Promise<number> {
+    const { waitSeconds, claim } = cooldownOf(req, email, cooldownSeconds);
+    if (waitSeconds > 0 && first === 'cooldown') return waitSeconds;
+    const budget = mailBudget(req, email);
+    const steps = !claim ? budget : first === 'budget' ? [...budget, claim] : [claim, ...budget];
+    const refused = await limiter.consumeInOrder(steps);
+    if (!refused) return waitSeconds;
+    if (steps[refused.index] === claim) return refused.retryAfterSeconds;
+    throw new RateLimitedError(refused.retryAfterSeconds);
   }
 
   router.get('/', async (req, res) => {
@@ -235,11 +250,10 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
       async () => {
         const { email } = parseInput(requestSchema, req.body, res.locals.t);
         if (!(await audience.enabled())) return renderSignIn(req, res, 403, { message: res.locals.t(failureMessage('disabled')) });
-        // Every request counts against the address's budget, the ones inside the cooldown too (see spendMailBudget).
-        await spendMailBudget(req, email);
         const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
         const binding = req.session.emailFlow?.binding ?? bindingFor(req);
-        const waitSeconds = await cooldownLeft(req, email, resendCooldownSeconds);
+        // Every request counts against the address's budget, the ones inside the cooldown too (see mailBudget).
+        const waitSeconds = await admitMail(req, email, resendCooldownSeconds, 'budget');
         if (waitSeconds > 0) {
           // Asked again too soon (the form sent twice, or again after going back): the mail already
           // sent stands. A request sent at the same moment as the first one gets that one's flow.
@@ -269,12 +283,11 @@ export function emailTokenRoutes(deps: EmailTokenRouteDeps): Router {
     const flow = req.session.emailFlow!;
     const { resendCooldownSeconds, tokenMinutes } = await settings.get('mail_token');
     // A new mail only after the cooldown: earlier, the page says how long to wait (and Retry-After does).
-    const waitSeconds = await cooldownLeft(req, flow.email, resendCooldownSeconds);
+    const waitSeconds = await admitMail(req, flow.email, resendCooldownSeconds, 'cooldown');
     if (waitSeconds > 0) {
       res.set('Retry-After', String(waitSeconds));
       return renderCheckMail(req, res, 429, { message: res.locals.t('checkMail.wait', { seconds: waitSeconds }) });
     }
-    await spendMailBudget(req, flow.email);
     flow.requestedAt = clock.now().getTime();
     flow.tokenMinutes = tokenMinutes;
     flow.locale = res.locals.locale;

@@ -23,8 +23,10 @@ export interface EmailTokenAudience extends Audience {
   whoMaySignIn(email: string): Promise<AudienceResolution>;
   /** On confirm pages and after a token is spent: the portal's own data only, so a mail scanner or a slow PSA changes nothing and waits for nothing. */
   whoMaySignInLocally(email: string): Promise<AudienceResolution>;
-  /** The name shown in the mail and on the confirm page. */
-  portalName(resolution: AudienceResolution): Promise<string>;
+  /** The name shown in the mail and on the confirm page. `mailBrandName`: the name the brand of the mail
+   * to this resolution carries (mail look() of brandCompanyId: that company's own portal name, else the
+   * configured one), when the caller has read it; the portal's name is that one, so it is not read again. */
+  portalName(resolution: AudienceResolution, mailBrandName?: string): Promise<string>;
   /** The one company whose brand the mail shows (none: the MSP's). */
   brandCompanyId(resolution: AudienceResolution): number | undefined;
 }
@@ -48,7 +50,8 @@ export function portalAudience(deps: { resolver: ContactResolver; directory: Dir
     enabled: () => contactAudience.emailToken.enabled(deps.settings),
     whoMaySignIn: async (email) => fromResolution(await deps.resolver.whoMaySignIn(email)),
     whoMaySignInLocally: async (email) => fromResolution(await deps.resolver.whoMaySignInLocally(email)),
-    async portalName(resolution) {
+    async portalName(resolution, mailBrandName) {
+      if (mailBrandName !== undefined) return mailBrandName;
       const fallback = (await deps.settings.get('mail_token')).portalName;
       const only = onlyCompany(resolution);
       if (only === undefined) return fallback;

@@ -102,9 +102,9 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
       const issue = admitted(resolution);
       const requested = { action: 'signin.token_requested', ip, userAgent, detail: { audience: audience.kind, email, issued: issue } };
       // Read before the writes (the mail is sealed before its statement is sent).
-      const portalName = await audience.portalName(resolution);
       const companyId = audience.brandCompanyId(resolution);
       const look = await mail.look(companyId);
+      const portalName = await audience.portalName(resolution, look.brand.name);
       // Known or not, the same work (issue 15): this runs in the serving process, on the embedded
       // database even on its event loop, so less work for an unknown address would make the next
       // request faster and tell the two apart. The token and its mail (rendered, composed into the

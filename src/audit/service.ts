@@ -45,7 +45,8 @@ export interface AuditFilter {
 
 export interface AuditService {
   record(event: AuditEvent, db?: Db): Promise<void>;
-  /** The insert of record(), not yet run: for a caller that writes it as part of one statement (sign-in.ts). */
+  /** The insert of record(), not yet run: for a caller that writes it as part of one statement (sign-in.ts,
+   * the email-token request). */
   recordStatement(event: AuditEvent, db?: Db): Knex.QueryBuilder;
   /** Newest first; a contact filter matches events by or about that contact. */
   list(filter: AuditFilter): Promise<{ items: AuditRow[]; page: number; pageSize: number; total: number; pages: number }>;

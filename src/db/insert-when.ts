@@ -5,7 +5,9 @@
 import type { Knex } from 'knex';
 import type { Db } from './index.js';
 
-/** `insert into "table" ("a", "b", …) select ?, ?, … where ?`; PostgreSQL types each value by its column. */
+/** `insert into "table" ("a", "b", …) select ?, ?, … where ?`; PostgreSQL types each value by its column
+ * (as bare parameters in the select list: do not wrap them in expressions). Unlike knex's insert(), an
+ * undefined value is an error, not the column's default: give every column a value (null included). */
 export function insertWhen(db: Db, table: string, row: Record<string, Knex.Value>, when: boolean): Knex.Raw {
   const columns = Object.keys(row);
   const list = (placeholder: string) => columns.map(() => placeholder).join(', ');

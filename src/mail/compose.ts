@@ -36,8 +36,8 @@ export interface MailComposer {
   /** An absolute link to a page of this portal, e.g. link('/signin/verify', { token }). */
   link(path: string, query?: Record<string, string>): string;
   /** The brand of a mail to a company's contact (none: the MSP's), read outside any transaction: a
-   * caller on the hot path reads it (cached settings, one query) before it opens its transaction, so the
-   * transaction holds its connection for the writes only. */
+   * caller on the hot path reads it (cached settings, one query) before its writes (a transaction, or
+   * the email-token request's one statement), so they hold a connection for the writes only. */
   look(companyId: number | null | undefined): Promise<MailLook>;
   /** Queues the mail with trx (the caller's transaction); call notify() after the commit. Resolves with its outbox id. */
   queue<K extends TemplateName>(trx: Db, mail: ComposedMail<K>): Promise<number>;

@@ -288,6 +288,31 @@ describe('what the answer reveals', () => {
     expect(t.smtp.messages.some((m) => m.text?.includes(unknown))).toBe(false);
   });
 
+  // The decoy's statement is the real one with its writes bound to nothing (service.ts): the revocation of
+  // earlier tokens too, or asking again from the browser that holds a good link would kill it.
+  it('asked again for an address that may no longer sign in, writes nothing and leaves the earlier token as it was', async () => {
+    const contact = await newContact();
+    const agent = t.agent();
+    await requestToken(agent, contact.email);
+    await t.settle();
+    const mailsBefore = await t.services.db('outbox').where({ to_address: contact.email });
+    expect(mailsBefore).toHaveLength(1);
+    await t.services.db('contacts').where({ email: contact.email }).update({ status: 'disabled' });
+    t.clock.advance(61_000); // past the resend cooldown: this request does the work
+    expect((await requestToken(agent, contact.email)).status).toBe(200);
+    await t.settle();
+    const tokens = await t.services.db('login_tokens').where({ email: contact.email });
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0].revoked_at).toBeNull();
+    expect(await t.services.db('outbox').where({ to_address: contact.email })).toHaveLength(1);
+    const requested = await t.services
+      .db('audit_events')
+      .where({ action: 'signin.token_requested' })
+      .whereRaw("detail->>'email' = ?", [contact.email])
+      .orderBy('id');
+    expect(requested.map((e: { detail: { issued: boolean } }) => e.detail.issued)).toEqual([true, false]);
+  });
+
   it('sends nothing to a disabled contact', async () => {
     const contact = await newContact({ status: 'disabled' });
     const answer = await requestToken(t.agent(), contact.email);

@@ -61,6 +61,27 @@ it('counts a request inside the resend cooldown against the address budget, and 
   expect((await requestToken(browser, email)).status).toBe(429);
 });
 
+// Resend asks the cooldown's claim before the budget: of two resends sent at once after the cooldown,
+// one claims and spends the budget, the other is refused by the claim (wait) and spends none. Were the
+// budget counted first, the second would be refused by the spent budget instead ("Too many attempts").
+it('refuses the second of two resends sent at once by the cooldown, without spending the budget', async () => {
+  const email = `resend-race-${Date.now()}@contoso.example`;
+  const browser = from('198.51.100.46');
+  const first = await requestToken(browser, email);
+  expect(first.status).toBe(200);
+  t.clock.advance(61_000);
+  const resend = () =>
+    browser
+      .post('/signin/resend')
+      .type('form')
+      .send({ _csrf: csrfFrom(first.text) });
+  const answers = await Promise.all([resend(), resend()]);
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 429]);
+  const refused = answers.find((a) => a.status === 429)!;
+  expect(refused.text).toContain('Wait ');
+  expect(refused.text).not.toContain('Too many attempts');
+});
+
 it('stops every client at the much higher ceiling over all clients (SIGNIN_RATE_LIMIT_PER_ADDRESS_ALL_CLIENTS)', async () => {
   const email = `flooded-${Date.now()}@contoso.example`;
   const statuses: number[] = [];

@@ -25,7 +25,8 @@ export interface EmailTokenAudience extends Audience {
   whoMaySignInLocally(email: string): Promise<AudienceResolution>;
   /** The name shown in the mail and on the confirm page. `mailBrandName`: the name the brand of the mail
    * to this resolution carries (mail look() of brandCompanyId: that company's own portal name, else the
-   * configured one), when the caller has read it; the portal's name is that one, so it is not read again. */
+   * configured one), when the caller has read it: the portal's name is that one, so the portal does not
+   * read it again; the console's is its own ("… console") and ignores it. */
   portalName(resolution: AudienceResolution, mailBrandName?: string): Promise<string>;
   /** The one company whose brand the mail shows (none: the MSP's). */
   brandCompanyId(resolution: AudienceResolution): number | undefined;

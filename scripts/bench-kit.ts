@@ -71,8 +71,9 @@ export async function load(options: autocannon.Options): Promise<Load> {
   };
 }
 
-/** One request of a paced run: its body, told the moment it was due (for the mail's request time). */
-export type PacedRequest = (dueAt: number) => { body: string };
+/** One request of a paced run: its body and its own headers (a browser's cookie, say), told the moment
+ * it was due (for the mail's request time). */
+export type PacedRequest = (dueAt: number) => { body: string; headers?: Record<string, string> };
 
 /**
  * A steady rate, open loop: request i is due at start + i/rate and sent then, whatever the answers before
@@ -98,7 +99,7 @@ export async function paced(options: {
   const startedAt = now();
   const inFlight = new Set<Promise<void>>();
   const send = (dueAt: number) => {
-    const { body } = options.request(dueAt);
+    const { body, headers } = options.request(dueAt);
     const done = new Promise<void>((resolve) => {
       const req = http.request(
         {
@@ -107,7 +108,7 @@ export async function paced(options: {
           port: target.port,
           path: target.pathname + target.search,
           method: options.method ?? 'POST',
-          headers: { ...options.headers, 'content-length': Buffer.byteLength(body) },
+          headers: { ...options.headers, ...headers, 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();

@@ -30,4 +30,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # The node flags bound the V8 heap (README, "Running in production": Memory); the supervisor's HTTP
 # processes get them too. npm run bench and .ci/image start the app with this same command.
-CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=1024", "--v8-pool-size=0", "dist/src/server.js"]

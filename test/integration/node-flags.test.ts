@@ -1,5 +1,5 @@
-// Issue 18: the production command (the Dockerfile's CMD) carries node flags that bound the V8 heap
-// (README, "Running in production"). They must reach every process that serves: the README's command
+// Issue 18: the production command (the Dockerfile's CMD) carries node flags that bound the V8 heap and
+// size V8's worker pool to the machine's cores (README, "Running in production"). They must reach every process that serves: the README's command
 // without Docker quotes them, and the supervisor's HTTP processes run with them (node:cluster forks
 // with the supervisor's own execArgv).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,9 +13,11 @@ import { freePort, startServer } from '../helpers/processes.js';
 
 const SLOW = 180_000; // a supervisor and its HTTP processes start with tsx on a loaded machine
 
-it('the production command bounds the heap, and the README starts the build without Docker with the same flags', () => {
+it('the production command bounds the heap and sizes the GC threads to the cores, and the README starts the build without Docker with the same flags', () => {
   const flags = productionNodeFlags();
-  expect(flags).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--max-semi-space-size=\d+$/)]));
+  expect(flags).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--max-semi-space-size=\d+$/), '--v8-pool-size=0']),
+  );
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   expect(readme).toContain(`NODE_ENV=production node ${flags.join(' ')} dist/src/server.js`);
 });

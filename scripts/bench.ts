@@ -439,7 +439,8 @@ function targets(rows: Row[], one: Row): string[] {
   if (home) say(`signed-in GET / ≥ ${TARGETS.homeRatio * 100}% of the 1-process hello`, `${fmt(ratio(home) * 100)}%`, ratio(home) >= TARGETS.homeRatio);
   if (steady)
     say(`token request p99 < ${TARGETS.tokenP99Ms} ms at ${TOKEN_RATE}/s, one process`, `${fmt(steady.load.p99, 1)} ms`, steady.load.p99 < TARGETS.tokenP99Ms);
-  if (verify) say(`verify p99 < ${TARGETS.verifyP99Ms} ms at ${TOKEN_RATE}/s, one process`, `${fmt(verify.load.p99, 1)} ms`, verify.load.p99 < TARGETS.verifyP99Ms);
+  if (verify)
+    say(`verify p99 < ${TARGETS.verifyP99Ms} ms at ${TOKEN_RATE}/s, one process`, `${fmt(verify.load.p99, 1)} ms`, verify.load.p99 < TARGETS.verifyP99Ms);
   return lines;
 }
 

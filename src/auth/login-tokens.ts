@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
 import { insertWhen } from '../db/insert-when.js';
+import { prepared } from '../db/prepared.js';
 import type { Clock } from '../lib/clock.js';
 import { constantTimeEqual, keyedHash, randomCode, randomToken } from '../lib/crypto.js';
 
@@ -101,7 +102,11 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
   async function findByLink(token: string, purposes: TokenPurpose[]): Promise<LoginToken | undefined> {
     const parts = split(token);
     if (!parts) return undefined;
-    const row = await db<LoginToken>('login_tokens').where({ id: parts.id }).whereIn('purpose', purposes).first();
+    const row = await db<LoginToken>('login_tokens')
+      .where({ id: parts.id })
+      .whereIn('purpose', purposes)
+      .options(prepared(`token_by_link_${purposes.join('_')}`))
+      .first();
     return row && constantTimeEqual(row.link_hash, hash(parts.secret)) ? row : undefined;
   }
 
@@ -113,7 +118,8 @@ export function createLoginTokenStore(deps: { db: Db; clock: Clock; key: Buffer 
       .whereNull('revoked_at')
       .where('expires_at', '>', now)
       .update({ consumed_at: now })
-      .returning('*');
+      .returning('*')
+      .options(prepared('token_spend'));
     return row;
   }
 

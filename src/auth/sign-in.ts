@@ -17,6 +17,7 @@ import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
 import { offerOpenExpression } from './passkey/repo.js';
+import { prepared } from '../db/prepared.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch' | 'passkey';
 export type { SubjectKind } from './audience.js';
@@ -168,6 +169,7 @@ export function createSignInService(deps: {
     const row = await subjects[kind]
       .join(db('auth_sessions').join(table, `${table}.id`, `auth_sessions.${column}`), db)
       .where('auth_sessions.id', signedIn.authSessionId)
+      .options(prepared(`current_${kind}`))
       .first(
         `${table}.*`,
         'auth_sessions.revoked_at as session_revoked_at',
@@ -222,7 +224,8 @@ export function createSignInService(deps: {
           detail: { method },
         })
         .with('session', session)
-        .with('last_sign_in', lastSignIn);
+        .with('last_sign_in', lastSignIn)
+        .options(prepared(`sign_in_${kind}`));
       // Switching to another account of an address this session proved is no new proof: the time of the
       // proof carries over, so what needs a recent sign-in (adding a passkey) still asks for one.
       const provedAt = method === 'account_switch' ? req.session.signedIn?.at : undefined;

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { AuditService } from '../../audit/service.js';
 import type { Db } from '../../db/index.js';
 import { insertWhen } from '../../db/insert-when.js';
+import { prepared } from '../../db/prepared.js';
 import { localeOr } from '../../i18n/index.js';
 import type { MailComposer } from '../../mail/compose.js';
 import type { SettingsService } from '../../settings/service.js';
@@ -135,7 +136,8 @@ export function createEmailTokenService(deps: EmailTokenDeps, audience: EmailTok
         .recordStatement(requested)
         .with('revoked', token.revoke)
         .with('token', token.insert)
-        .with('mail', insertWhen(db, 'outbox', sealed, issue));
+        .with('mail', insertWhen(db, 'outbox', sealed, issue))
+        .options(prepared(`email_token_request_${audience.kind}`));
       // Sending is the one step only a real mail has, and it is small: the worker claims the row (an
       // unknown address's wake-up claims nothing, one query either way), decrypts it and writes the
       // finished bytes to a pooled SMTP connection, then marks it sent. With WEB_CONCURRENCY that

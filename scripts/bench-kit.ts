@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SMTPServer } from 'smtp-server';
-import { childrenOf } from './processes.js';
+import { childrenOf, cpuMsOf } from './processes.js';
 import { productionNodeFlags } from './production-command.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -270,14 +270,7 @@ export class App {
 
   /** CPU time (ms, user + system) the app's processes have used so far. */
   cpuMs(): number {
-    return this.pids().reduce((sum, pid) => {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100/s)
-      } catch {
-        return sum;
-      }
-    }, 0);
+    return cpuMsOf(this.pids());
   }
 
   /** VmHWM (MB) of each process: its highest RSS since it started. */

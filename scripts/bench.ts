@@ -12,7 +12,8 @@
 // ended), and in one process the unknown
 // address and the confirm POST /signin/verify (as fast as it goes, then at 200/s). After each phase: the highest RSS of each process during
 // it, and each process's heap after a full collection (scripts/memory-probe.mjs, loaded by this bench
-// only). Targets missed are printed as MISSED; the exit code is non-zero only when a request erred.
+// only); each phase also prints the app's CPU time per request and, when PostgreSQL runs on this
+// machine, PostgreSQL's. Targets missed are printed as MISSED; the exit code is non-zero only when a request erred.
 //
 // `npm run bench -- --instances 2` (or BENCH_INSTANCES=2) runs two instances instead, on two ports,
 // on the same PostgreSQL and Redis, started at once on a fresh database, and checks that they behave as
@@ -58,6 +59,7 @@ import {
   type Load,
   type SmtpReceiver,
 } from './bench-kit.js';
+import { cpuMsOf, processesNamed } from './processes.js';
 
 const ADMIN_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -94,6 +96,8 @@ interface Row {
   heap?: number[];
 }
 
+/** CPU time PostgreSQL's processes on this machine have used so far (none when it runs elsewhere). */
+const databaseCpuMs = () => cpuMsOf(processesNamed('postgres'));
 const fmt = (n: number | undefined, digits = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '-');
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
@@ -243,16 +247,21 @@ async function benchMode(mode: 'single' | 'cluster', db: Knex, smtp: SmtpReceive
     const phase = async (scenario: string, run: () => Promise<{ load: Load; mail?: Row['mail'] }>) => {
       app.startSampling();
       const cpuBefore = app.cpuMs();
+      const databaseCpuBefore = databaseCpuMs();
       const result = await run();
       await quiet(db);
-      const cpuPerRequest = (app.cpuMs() - cpuBefore) / Object.values(result.load.statuses).reduce((a, b) => a + b, 0);
+      const requests = Object.values(result.load.statuses).reduce((a, b) => a + b, 0);
+      const cpuPerRequest = (app.cpuMs() - cpuBefore) / requests;
+      const databaseCpuPerRequest = (databaseCpuMs() - databaseCpuBefore) / requests;
       const rss = app.stopSampling();
       const heap = (await app.memory()).map((m) => mb(m.heapUsed));
       const row = { mode: label, scenario, ceiling, rss, heap, ...result };
       rows.push(row);
       // CPU per request (the work after the answer and the mail included) moves less with the machine's load than the rates do.
+      // PostgreSQL's: its server and backends on this machine (all of them: the bench's own few queries included).
+      const database = processesNamed('postgres').length ? `, PostgreSQL CPU ${fmt(databaseCpuPerRequest, 2)} ms` : '';
       process.stdout.write(
-        `  ${label}: ${scenario}: ${fmt(row.load.rps)} req/s, p99 ${fmt(row.load.p99, 1)} ms, app CPU ${fmt(cpuPerRequest, 2)} ms per request\n`,
+        `  ${label}: ${scenario}: ${fmt(row.load.rps)} req/s, p99 ${fmt(row.load.p99, 1)} ms, app CPU ${fmt(cpuPerRequest, 2)} ms${database} per request\n`,
       );
     };
 

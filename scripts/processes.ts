@@ -26,3 +26,18 @@ export function httpProcessesOf(pid: number): number[] {
   const script = (pid: number | string) => read(pid, 'cmdline')?.split('\0').filter(Boolean).pop()?.split('/').pop();
   return childrenOf(pid).filter((child) => script(child) === script(pid));
 }
+
+/** The processes of this name (as /proc/<pid>/stat gives it, e.g. "postgres": the server and its backends). */
+export function processesNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && read(entry, 'stat')?.includes(` (${name}) `))
+    .map(Number);
+}
+
+/** CPU time (ms, user + system) these processes have used so far; one gone meanwhile counts nothing. */
+export function cpuMsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const fields = read(pid, 'stat')?.split(') ')[1]?.split(' ');
+    return fields ? sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 : sum; // utime, stime in clock ticks (100/s)
+  }, 0);
+}

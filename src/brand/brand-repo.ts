@@ -1,6 +1,7 @@
 // The one owner of brand_assets (uploaded logos, keyed by the sha256 of their bytes) and company_brands
 // (a company's own logo and accent colour). Every method takes an optional handle for a caller's transaction.
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Logo } from './logo.js';
 
 export interface BrandAssetRow {
@@ -57,6 +58,7 @@ export function createBrandRepository(deps: { db: Db }): BrandRepository {
         .leftJoin('company_brands', 'company_brands.company_id', 'companies.id')
         .leftJoin('brand_assets', 'brand_assets.sha256', 'company_brands.logo_sha256')
         .where('companies.id', companyId)
+        .options(prepared('company_look')) // every sign-in mail's brand (db/prepared.ts)
         .first('companies.portal_name', 'company_brands.logo_sha256', 'brand_assets.content_type as logo_type', 'company_brands.accent_color');
     },
 

@@ -4,6 +4,7 @@
 // Every method takes an optional database handle so a caller's transaction can run through it.
 import type { Knex } from 'knex';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Clock } from '../lib/clock.js';
 import { escapeLike, pageOf, type Page } from './paging.js';
 
@@ -142,8 +143,10 @@ export function createContactRepository(deps: { db: Db; clock: Clock }): Contact
         .where('contacts.id', id)
         .first(...withCompanyColumns(db)),
     getUsable: (id, db = deps.db) => table(db).where({ id }).whereNot({ status: 'disabled' }).first(),
-    allByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).orderBy('id'),
-    usableByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).whereNot({ status: 'disabled' }).orderBy('id'),
+    // Who an address is: asked by every sign-in (db/prepared.ts).
+    allByEmail: (email, db = deps.db) => table(db).where({ email: email.toLowerCase() }).orderBy('id').options(prepared('contacts_by_email')),
+    usableByEmail: (email, db = deps.db) =>
+      table(db).where({ email: email.toLowerCase() }).whereNot({ status: 'disabled' }).orderBy('id').options(prepared('usable_contacts_by_email')),
     inCompany: (companyId, email, db = deps.db) => table(db).where({ company_id: companyId, email: email.toLowerCase() }).first(),
     byEntraIdentity: ({ tenantId, objectId }, db = deps.db) =>
       table(db).where({ entra_tenant_id: tenantId.toLowerCase(), entra_object_id: objectId.toLowerCase() }).first(),

@@ -70,7 +70,7 @@ it("a signed-in page's query is prepared once and its plan reused", async () => 
   expect(current!.generic_plans).toBeGreaterThan(0);
 });
 
-it('the sign-in mail request sends one prepared statement, the same for a known address and an unknown one', async () => {
+it('the sign-in mail request: its reads and its one statement prepared, the statement the same for a known address and an unknown one', async () => {
   const contact = await createContact(t.services.db, { email: `prepared-${Date.now()}@contoso.example` });
   const sent = () => names.filter((name) => name === 'portico_email_token_request_contact').length;
   const sentBefore = sent();
@@ -79,6 +79,9 @@ it('the sign-in mail request sends one prepared statement, the same for a known 
   await requestToken(t.agent(), `nobody-${Date.now()}@unknown-prepared.example`).then((r) => expect(r.status).toBe(200));
   await t.settle();
   expect(sent() - sentBefore).toBe(2);
+  // Its reads before it: who the address is, and the mail's brand.
+  expect(names).toContain('portico_company_look');
+  expect(names.some((name) => /contacts_by_email$/.test(name))).toBe(true);
   if (!usingPostgres) return;
   const request = (await preparedStatements()).get('portico_email_token_request_contact');
   expect(request?.statement).toMatch(/^with "revoked" as \(update "login_tokens"/);

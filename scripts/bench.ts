@@ -9,11 +9,11 @@
 // Scenarios per mode: GET /signin (new visitors), a signed-in GET /, POST /signin/email for known
 // addresses at a steady 200/s (open loop, evenly spaced: bench-kit's paced) and as a burst as fast as
 // it goes (mail p50/p95 from request to SMTP accept, and the drain: last mail accepted after the load
-// ended), and in one process the unknown
-// address and the confirm POST /signin/verify (as fast as it goes, then at 200/s). After each phase: the highest RSS of each process during
-// it, and each process's heap after a full collection (scripts/memory-probe.mjs, loaded by this bench
-// only); each phase also prints the app's CPU time per request and, when PostgreSQL runs on this
-// machine, PostgreSQL's. Targets missed are printed as MISSED; the exit code is non-zero only when a request erred.
+// ended), and in one process the unknown address and the confirm POST /signin/verify (as fast as it
+// goes, then at 200/s). After each phase: the highest RSS of each process during it, and each process's
+// heap after a full collection (scripts/memory-probe.mjs, loaded by this bench only); each phase also
+// prints the app's CPU time per request and, when PostgreSQL runs on this machine, PostgreSQL's.
+// Targets missed are printed as MISSED; the exit code is non-zero only when a request erred.
 //
 // `npm run bench -- --instances 2` (or BENCH_INSTANCES=2) runs two instances instead, on two ports,
 // on the same PostgreSQL and Redis, started at once on a fresh database, and checks that they behave as

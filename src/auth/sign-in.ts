@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service.js';
 import type { Db } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import { isUsable, type ContactRepository } from '../directory/contacts-repo.js';
 import { requestLocale } from '../i18n/index.js';
 import { randomToken } from '../lib/crypto.js';
@@ -17,7 +18,6 @@ import type { SettingsService } from '../settings/service.js';
 import type { StaffService } from '../staff/service.js';
 import { subjectRow, type SignInSubject, type SubjectKind, type SubjectRow } from './audience.js';
 import { offerOpenExpression } from './passkey/repo.js';
-import { prepared } from '../db/prepared.js';
 
 export type SignInMethod = 'email_link' | 'email_code' | 'magic_link' | 'microsoft' | 'jwt' | 'account_switch' | 'passkey';
 export type { SubjectKind } from './audience.js';
